@@ -1,0 +1,154 @@
+package actors;
+
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * What an organizer asked for: the question, its options and the voting rules. Every rule about what a valid
+ * poll and a valid ballot look like lives here, once.
+ */
+public record PollDefinition(
+    String question,
+    List<String> options,
+    Kind kind,
+    int maxChoices,
+    boolean allowVoteChange,
+    Instant createdAt,
+    Instant closesAt)
+    implements CborSerializable {
+
+  public static final int MAX_QUESTION_CHARS = 500;
+  public static final int MIN_OPTIONS = 2;
+  public static final int MAX_OPTIONS = 32;
+  public static final int MAX_OPTION_CHARS = 200;
+  public static final int MAX_VOTER_ID_CHARS = 128;
+  private static final Pattern VOTER_ID = Pattern.compile("[A-Za-z0-9._:-]{1," + MAX_VOTER_ID_CHARS + "}");
+
+  public PollDefinition {
+    options = List.copyOf(options);
+  }
+
+  /**
+   * Checks an organizer's request and builds the definition, or says what is wrong with it.
+   *
+   * @param maxChoices may be null: 1 for single-choice polls, all options for multiple-choice ones
+   */
+  public static Validated<PollDefinition> of(
+      String question,
+      List<String> options,
+      Kind kind,
+      Integer maxChoices,
+      boolean allowVoteChange,
+      Instant closesAt,
+      Instant now) {
+    if (question == null || question.isBlank()) {
+      return Validated.invalid("question is required");
+    }
+    String trimmedQuestion = question.strip();
+    if (charCount(trimmedQuestion) > MAX_QUESTION_CHARS) {
+      return Validated.invalid("question must be at most " + MAX_QUESTION_CHARS + " characters");
+    }
+    if (hasControlCharacters(trimmedQuestion)) {
+      return Validated.invalid("question must not contain control characters");
+    }
+    if (options == null || options.size() < MIN_OPTIONS || options.size() > MAX_OPTIONS) {
+      return Validated.invalid("options must hold " + MIN_OPTIONS + " to " + MAX_OPTIONS + " labels");
+    }
+    Set<String> seen = new HashSet<>();
+    List<String> labels = new java.util.ArrayList<>(options.size());
+    for (int i = 0; i < options.size(); i++) {
+      String label = options.get(i);
+      if (label == null || label.isBlank()) {
+        return Validated.invalid("options[" + i + "] must not be empty");
+      }
+      String trimmed = label.strip();
+      if (charCount(trimmed) > MAX_OPTION_CHARS) {
+        return Validated.invalid("options[" + i + "] must be at most " + MAX_OPTION_CHARS + " characters");
+      }
+      if (hasControlCharacters(trimmed)) {
+        return Validated.invalid("options[" + i + "] must not contain control characters");
+      }
+      if (!seen.add(trimmed.toLowerCase(Locale.ROOT))) {
+        return Validated.invalid("options[" + i + "] repeats an earlier option: labels must be distinct");
+      }
+      labels.add(trimmed);
+    }
+    Kind effectiveKind = kind == null ? Kind.SINGLE : kind;
+    int effectiveMax;
+    if (effectiveKind == Kind.SINGLE) {
+      if (maxChoices != null && maxChoices != 1) {
+        return Validated.invalid("maxChoices must be 1 (or absent) for a single-choice poll");
+      }
+      effectiveMax = 1;
+    } else {
+      effectiveMax = maxChoices == null ? labels.size() : maxChoices;
+      if (effectiveMax < 1 || effectiveMax > labels.size()) {
+        return Validated.invalid("maxChoices must be between 1 and the number of options (" + labels.size() + ")");
+      }
+    }
+    if (closesAt != null && !closesAt.isAfter(now)) {
+      return Validated.invalid("closesAt must be in the future");
+    }
+    return Validated.valid(
+        new PollDefinition(trimmedQuestion, labels, effectiveKind, effectiveMax, allowVoteChange, now, closesAt));
+  }
+
+  public static boolean isValidVoterId(String voterId) {
+    return voterId != null && VOTER_ID.matcher(voterId).matches();
+  }
+
+  public static String voterIdRule() {
+    return "voterId must be 1 to " + MAX_VOTER_ID_CHARS + " characters of [A-Za-z0-9._:-]";
+  }
+
+  /** Says what is wrong with a ballot's choices, if anything. */
+  public Optional<String> problemWithChoices(List<Integer> choices) {
+    if (choices == null || choices.isEmpty()) {
+      return Optional.of("choices must name at least one option");
+    }
+    if (kind == Kind.SINGLE && choices.size() != 1) {
+      return Optional.of("this poll takes exactly one choice");
+    }
+    if (choices.size() > maxChoices) {
+      return Optional.of("this poll takes at most " + maxChoices + " choices");
+    }
+    Set<Integer> seen = new HashSet<>();
+    for (Integer choice : choices) {
+      if (choice == null || choice < 0 || choice >= options.size()) {
+        return Optional.of("choices must be option indexes from 0 to " + (options.size() - 1));
+      }
+      if (!seen.add(choice)) {
+        return Optional.of("choices must be distinct");
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static int charCount(String text) {
+    return text.codePointCount(0, text.length());
+  }
+
+  private static boolean hasControlCharacters(String text) {
+    return text.chars().anyMatch(Character::isISOControl);
+  }
+
+  /** A value, or why there is none. */
+  public record Validated<T>(T value, String problem) {
+    static <T> Validated<T> valid(T value) {
+      return new Validated<>(value, null);
+    }
+
+    static <T> Validated<T> invalid(String problem) {
+      return new Validated<>(null, problem);
+    }
+
+    public boolean ok() {
+      return problem == null;
+    }
+  }
+}

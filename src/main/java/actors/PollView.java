@@ -1,0 +1,50 @@
+package actors;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A read-only picture of one poll as its entity sees it now: what every reply carries. */
+public record PollView(
+    String id,
+    String question,
+    Kind kind,
+    int maxChoices,
+    boolean allowVoteChange,
+    String status,
+    Instant createdAt,
+    Instant closesAt,
+    Instant closedAt,
+    List<OptionView> options,
+    long totalBallots)
+    implements CborSerializable {
+
+  public static final String OPEN = "open";
+  public static final String CLOSED = "closed";
+
+  public PollView {
+    options = List.copyOf(options);
+  }
+
+  /** One option with its current number of votes. */
+  public record OptionView(int index, String label, long votes) implements CborSerializable {}
+
+  static PollView of(String id, PollDefinition definition, Tally tally, Instant closedAt) {
+    List<OptionView> options = new ArrayList<>(definition.options().size());
+    for (int i = 0; i < definition.options().size(); i++) {
+      options.add(new OptionView(i, definition.options().get(i), tally.counts().get(i)));
+    }
+    return new PollView(
+        id,
+        definition.question(),
+        definition.kind(),
+        definition.maxChoices(),
+        definition.allowVoteChange(),
+        closedAt == null ? OPEN : CLOSED,
+        definition.createdAt(),
+        definition.closesAt(),
+        closedAt,
+        options,
+        tally.totalBallots());
+  }
+}

@@ -1,0 +1,63 @@
+package actors;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+
+/**
+ * The write side's front door: sends each command to the poll entity that owns it, wherever in the cluster that
+ * entity lives, and returns its reply. Callers (the HTTP edge, load tools) see no actors.
+ *
+ * <p>A stage fails with a {@link java.util.concurrent.TimeoutException} when the owner does not answer in time, for
+ * instance while its shard moves or the database is unreachable; nothing was acknowledged then.
+ */
+public final class Polls {
+  private final ClusterSharding sharding;
+  private final Duration askTimeout;
+
+  public Polls(ActorSystem<?> system, Duration askTimeout) {
+    this.sharding = ClusterSharding.get(system);
+    this.askTimeout = askTimeout;
+  }
+
+  /** Creates a poll under a new id; the accepted view carries the id. */
+  public CompletionStage<Poll.Reply> create(
+      String question,
+      List<String> options,
+      Kind kind,
+      Integer maxChoices,
+      boolean allowVoteChange,
+      Instant closesAt) {
+    return ask(PollId.newId(),
+        replyTo -> new Poll.Create(question, options, kind, maxChoices, allowVoteChange, closesAt, replyTo));
+  }
+
+  public CompletionStage<Poll.Reply> get(String pollId) {
+    return ask(pollId, Poll.Get::new);
+  }
+
+  public CompletionStage<Poll.Reply> castBallot(String pollId, String voterId, List<Integer> choices) {
+    return ask(pollId, replyTo -> new Poll.CastBallot(voterId, choices, replyTo));
+  }
+
+  public CompletionStage<Poll.Reply> retractBallot(String pollId, String voterId) {
+    return ask(pollId, replyTo -> new Poll.RetractBallot(voterId, replyTo));
+  }
+
+  public CompletionStage<Poll.Reply> close(String pollId) {
+    return ask(pollId, Poll.Close::new);
+  }
+
+  private CompletionStage<Poll.Reply> ask(String pollId, Function<ActorRef<Poll.Reply>, Poll.Command> command) {
+    if (!PollId.isWellFormed(pollId)) {
+      return java.util.concurrent.CompletableFuture.completedFuture(
+          new Poll.Rejected(Poll.Rejection.UNKNOWN_POLL, "no poll with id " + pollId));
+    }
+    return sharding.entityRefFor(Poll.ENTITY_KEY, pollId).ask(command::apply, askTimeout);
+  }
+}

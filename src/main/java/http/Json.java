@@ -1,0 +1,117 @@
+package http;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.type.LogicalType;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.IOException;
+import java.util.stream.Collectors;
+
+/**
+ * Strict JSON for the edge: no type coercion (a string is never a number, 1.5 is never 1), no unknown fields, no
+ * duplicate keys, no trailing data, bounded nesting and string lengths. Everything it refuses becomes a 400.
+ */
+public final class Json {
+  /** Longest JSON string accepted (characters); the body size limit usually bites first. */
+  private static final int MAX_STRING_CHARS = 16_384;
+  private static final int MAX_NUMBER_CHARS = 32;
+
+  private final ObjectMapper mapper;
+
+  public Json(int maxDepth) {
+    JsonFactory factory = JsonFactory.builder()
+        .streamReadConstraints(StreamReadConstraints.builder()
+            .maxNestingDepth(maxDepth)
+            .maxStringLength(MAX_STRING_CHARS)
+            .maxNumberLength(MAX_NUMBER_CHARS)
+            .build())
+        .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+        .build();
+    JsonMapper mapper = JsonMapper.builder(factory)
+        .addModule(new JavaTimeModule())
+        .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+        .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+        .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+        .build();
+    // A value must arrive in its own JSON shape: no number for a string, no string or float for a number...
+    forbid(mapper, LogicalType.Textual, CoercionInputShape.Integer, CoercionInputShape.Float, CoercionInputShape.Boolean);
+    forbid(mapper, LogicalType.Integer, CoercionInputShape.Float, CoercionInputShape.String,
+        CoercionInputShape.EmptyString, CoercionInputShape.Boolean);
+    forbid(mapper, LogicalType.Boolean, CoercionInputShape.Integer, CoercionInputShape.Float,
+        CoercionInputShape.String, CoercionInputShape.EmptyString);
+    this.mapper = mapper;
+  }
+
+  private static void forbid(ObjectMapper mapper, LogicalType type, CoercionInputShape... shapes) {
+    for (CoercionInputShape shape : shapes) {
+      mapper.coercionConfigFor(type).setCoercion(shape, CoercionAction.Fail);
+    }
+  }
+
+  /** Reads a request body, or throws {@link BadJson} saying in plain words what is wrong with it. */
+  public <T> T read(byte[] body, Class<T> type) {
+    if (body.length == 0) {
+      throw new BadJson("the request body is empty; a JSON object is expected");
+    }
+    try (JsonParser parser = mapper.createParser(body)) {
+      T value = mapper.readValue(parser, type);
+      if (value == null) {
+        throw new BadJson("a JSON object is expected, not null");
+      }
+      return value;
+    } catch (JsonProcessingException e) {
+      throw new BadJson(describe(e));
+    } catch (IOException e) {
+      throw new BadJson("the request body could not be read as JSON");
+    }
+  }
+
+  public byte[] write(Object value) {
+    try {
+      return mapper.writeValueAsBytes(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("could not write " + value.getClass().getSimpleName() + " as JSON", e);
+    }
+  }
+
+  private static String describe(JsonProcessingException e) {
+    if (e instanceof UnrecognizedPropertyException unknown) {
+      return "unknown field '" + unknown.getPropertyName() + "'";
+    }
+    String where = "";
+    if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+      where = " at " + mapping.getPath().stream()
+          .map(ref -> ref.getFieldName() != null ? "." + ref.getFieldName() : "[" + ref.getIndex() + "]")
+          .collect(Collectors.joining()).replaceFirst("^\\.", "");
+    }
+    String reason = e.getOriginalMessage();
+    int javaDetail = reason.indexOf(" (for ");
+    if (javaDetail > 0) {
+      reason = reason.substring(0, javaDetail);
+    }
+    return "invalid JSON" + where + ": " + reason.replace('`', '\'');
+  }
+
+  /** A request body that is not the JSON this edge expects. */
+  public static final class BadJson extends RuntimeException {
+    BadJson(String message) {
+      super(message, null, false, false);
+    }
+  }
+}

@@ -1,0 +1,110 @@
+package http;
+
+import actors.Poll;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpHeader;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every error the edge returns, as RFC 9457 {@code application/problem+json} with type, title, status and detail.
+ * This is the one place where a poll's rejection reasons become HTTP status codes.
+ */
+final class Problems extends AllDirectives {
+  private static final Logger log = LoggerFactory.getLogger(Problems.class);
+
+  static final ContentType PROBLEM_JSON = ContentTypes.create(MediaTypes.applicationWithFixedCharset(
+      "problem+json", org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8));
+
+  /** Seconds a client should wait before retrying after a 503. */
+  static final int RETRY_AFTER_SECONDS = 1;
+
+  private final Json json;
+
+  Problems(Json json) {
+    this.json = json;
+  }
+
+  HttpResponse of(Poll.Rejected rejected) {
+    return switch (rejected.reason()) {
+      case INVALID_POLL -> response(StatusCodes.BAD_REQUEST, "invalid-poll", "Invalid poll", rejected.detail());
+      case INVALID_BALLOT -> response(StatusCodes.BAD_REQUEST, "invalid-ballot", "Invalid ballot", rejected.detail());
+      case UNKNOWN_POLL -> response(StatusCodes.NOT_FOUND, "unknown-poll", "Unknown poll", rejected.detail());
+      case NO_SUCH_BALLOT -> response(StatusCodes.NOT_FOUND, "no-such-ballot", "No such ballot", rejected.detail());
+      case POLL_EXISTS -> response(StatusCodes.CONFLICT, "poll-exists", "Poll exists", rejected.detail());
+      case POLL_CLOSED -> response(StatusCodes.CONFLICT, "poll-closed", "Poll closed", rejected.detail());
+      case ALREADY_VOTED -> response(StatusCodes.CONFLICT, "already-voted", "Already voted", rejected.detail());
+      case VOTE_CHANGE_NOT_ALLOWED -> response(
+          StatusCodes.CONFLICT, "vote-change-not-allowed", "Vote change not allowed", rejected.detail());
+    };
+  }
+
+  HttpResponse badJson(Json.BadJson bad) {
+    return response(StatusCodes.BAD_REQUEST, "malformed-request", "Malformed request", bad.getMessage());
+  }
+
+  HttpResponse unavailable() {
+    return response(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", "Service unavailable",
+        "the poll did not answer in time; it may be moving to another node, please retry")
+        .addHeader(RetryAfter.create((long) RETRY_AFTER_SECONDS));
+  }
+
+  HttpResponse response(StatusCode status, String type, String title, String detail) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("type", "/problems/" + type);
+    body.put("title", title);
+    body.put("status", status.intValue());
+    body.put("detail", detail);
+    return HttpResponse.create().withStatus(status).withEntity(HttpEntities.create(PROBLEM_JSON, json.write(body)));
+  }
+
+  /** Pekko's own rejections (no route, wrong method, too large...) keep their status but speak problem+json. */
+  RejectionHandler rejectionHandler() {
+    return RejectionHandler.defaultHandler().mapRejectionResponse(this::asProblem);
+  }
+
+  ExceptionHandler exceptionHandler() {
+    return ExceptionHandler.newBuilder()
+        .match(Json.BadJson.class, bad -> complete((badJson(bad))))
+        .match(EntityStreamSizeException.class, tooLarge -> complete((
+            response(StatusCodes.PAYLOAD_TOO_LARGE, "request-too-large", "Request too large",
+                "the request body exceeds " + tooLarge.limit() + " bytes"))))
+        .match(TimeoutException.class, timeout -> complete((unavailable())))
+        .match(Throwable.class, unexpected -> {
+          log.error("Unexpected failure while serving a request", unexpected);
+          return complete((response(StatusCodes.INTERNAL_SERVER_ERROR, "internal-error",
+              "Internal server error", "the server failed unexpectedly; the failure is logged")));
+        })
+        .build();
+  }
+
+  private HttpResponse asProblem(HttpResponse response) {
+    if (response.entity().getContentType().equals(PROBLEM_JSON)) {
+      return response;
+    }
+    String detail = response.entity() instanceof HttpEntity.Strict strict
+        ? strict.getData().decodeString(StandardCharsets.UTF_8)
+        : response.status().reason();
+    List<HttpHeader> headers = new java.util.ArrayList<>();
+    response.getHeaders().forEach(headers::add);
+    String slug = response.status().reason().toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
+    return response(response.status(), slug, response.status().reason(), detail).withHeaders(headers);
+  }
+}

@@ -1,0 +1,178 @@
+package server;
+
+import actors.ClosingSchedule;
+import actors.Poll;
+import actors.Polls;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import http.PollRoutes;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.JoinSeedNodes;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.management.javadsl.PekkoManagement;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import storage.CassandraSchema;
+import storage.LocalCassandra;
+
+/**
+ * One Livepoll node: its Cassandra (local child or remote), the schema, the actor system in the cluster, the poll
+ * entities under Cluster Sharding, the HTTP edge and the operator endpoints. {@link #start} returns when it serves.
+ */
+public final class LivepollServer {
+  private static final Logger log = LoggerFactory.getLogger(LivepollServer.class);
+  public static final String SYSTEM_NAME = "livepoll";
+
+  private final ActorSystem<Void> system;
+  private final ServerBinding binding;
+  private final Polls polls;
+
+  private LivepollServer(ActorSystem<Void> system, ServerBinding binding, Polls polls) {
+    this.system = system;
+    this.binding = binding;
+    this.polls = polls;
+  }
+
+  /** Starts a node from {@code config} (usually {@code ConfigFactory.load()}). */
+  public static LivepollServer start(Config config) {
+    Settings settings = Settings.from(config);
+    LocalCassandra localCassandra = settings.embeddedCassandra() ? startLocalCassandra(settings) : null;
+    try {
+      List<InetSocketAddress> contactPoints = localCassandra != null
+          ? List.of(localCassandra.contactPoint())
+          : settings.cassandraContactPoints();
+      CassandraSchema.apply(contactPoints, settings.cassandraLocalDatacenter(), settings.cassandraKeyspace(),
+          settings.cassandraReplication(), settings.schemaTimeout());
+      return startNode(withContactPoints(config, contactPoints), settings, localCassandra);
+    } catch (RuntimeException e) {
+      if (localCassandra != null) {
+        localCassandra.close();
+      }
+      throw e;
+    }
+  }
+
+  private static LivepollServer startNode(Config config, Settings settings, LocalCassandra localCassandra) {
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, config);
+    if (localCassandra != null) {
+      // Runs after the HTTP server is unbound, shards are handed off and entities have written their events.
+      CoordinatedShutdown.get(system).addTask(
+          CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "stop-local-cassandra", () ->
+              CompletableFuture.supplyAsync(() -> {
+                localCassandra.close();
+                return Done.getInstance();
+              }));
+    }
+    try {
+      joinCluster(system, settings.seedNodes());
+      ActorRef<ClosingSchedule.Command> closingSchedule = ClosingSchedule.init(system, Clock.systemUTC());
+      Poll.init(system, closingSchedule,
+          new Poll.Settings(settings.tagSlices(), settings.snapshotEvery(), Clock.systemUTC()));
+      Polls polls = new Polls(system, settings.askTimeout());
+      PekkoManagement.get(system).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      PollRoutes routes = new PollRoutes(polls, settings.maxBodyBytes(), settings.maxJsonDepth());
+      ServerBinding binding = Http.get(system)
+          .newServerAt(settings.httpHost(), settings.httpPort())
+          .bind(routes.routes())
+          .toCompletableFuture()
+          .get(30, TimeUnit.SECONDS)
+          .addToCoordinatedShutdown(Duration.ofSeconds(10), system);
+      log.info("Livepoll serves on http://{}:{}/api/polls", settings.httpHost(), binding.localAddress().getPort());
+      return new LivepollServer(system, binding, polls);
+    } catch (Exception e) {
+      system.terminate();
+      awaitTermination(system);
+      throw new IllegalStateException("Livepoll could not start: " + e.getMessage(), e);
+    }
+  }
+
+  private static void joinCluster(ActorSystem<?> system, List<InetSocketAddress> seedNodes) {
+    Cluster cluster = Cluster.get(system);
+    if (seedNodes.isEmpty()) {
+      cluster.manager().tell(new org.apache.pekko.cluster.typed.Join(cluster.selfMember().address()));
+    } else {
+      List<Address> seeds = seedNodes.stream()
+          .map(seed -> new Address("pekko", SYSTEM_NAME, seed.getHostString(), seed.getPort()))
+          .toList();
+      cluster.manager().tell(new JoinSeedNodes(seeds));
+    }
+  }
+
+  /** Starts the local Cassandra node that the settings describe, under {@code <data-dir>/cassandra}. */
+  public static LocalCassandra startLocalCassandra(Settings settings) {
+    return LocalCassandra.start(new LocalCassandra.Config(
+        settings.dataDir().resolve("cassandra"),
+        settings.localCassandraPort(),
+        settings.localCassandraStoragePort(),
+        cassandraLibDir(settings),
+        settings.localCassandraHeap(),
+        settings.localCassandraCommitlogSync(),
+        settings.localCassandraStartTimeout()));
+  }
+
+  /** Cassandra's jars sit in target/cassandra-node/lib, beside the server's jar or its classes folder. */
+  private static Path cassandraLibDir(Settings settings) {
+    if (!settings.localCassandraLibDir().isEmpty()) {
+      return Path.of(settings.localCassandraLibDir());
+    }
+    try {
+      Path codeSource = Path.of(LivepollServer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      return codeSource.getParent().resolve("cassandra-node").resolve("lib");
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException("cannot locate the server's own jar", e);
+    }
+  }
+
+  private static Config withContactPoints(Config config, List<InetSocketAddress> contactPoints) {
+    List<String> points = contactPoints.stream().map(p -> p.getHostString() + ":" + p.getPort()).toList();
+    return ConfigFactory.parseMap(Map.of("datastax-java-driver.basic.contact-points",
+            ConfigValueFactory.fromIterable(points)))
+        .withFallback(config);
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  public Polls polls() {
+    return polls;
+  }
+
+  public int httpPort() {
+    return binding.localAddress().getPort();
+  }
+
+  /** Runs coordinated shutdown (which also stops a local Cassandra) and waits for it. */
+  public void stop() {
+    CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.unknownReason());
+    awaitTermination(system);
+  }
+
+  public void awaitTermination() {
+    awaitTermination(system);
+  }
+
+  private static void awaitTermination(ActorSystem<?> system) {
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(2, TimeUnit.MINUTES);
+    } catch (Exception e) {
+      log.warn("actor system did not terminate cleanly", e);
+    }
+  }
+}

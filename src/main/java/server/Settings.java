@@ -1,0 +1,88 @@
+package server;
+
+import com.typesafe.config.Config;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+
+/** The {@code livepoll} block of the configuration, read once at start. */
+public record Settings(
+    Path dataDir,
+    String httpHost,
+    int httpPort,
+    long maxBodyBytes,
+    int maxJsonDepth,
+    Duration askTimeout,
+    int tagSlices,
+    int snapshotEvery,
+    String remoteHost,
+    int remotePort,
+    List<InetSocketAddress> seedNodes,
+    List<InetSocketAddress> cassandraContactPoints,
+    String cassandraLocalDatacenter,
+    String cassandraKeyspace,
+    String cassandraReplication,
+    Duration schemaTimeout,
+    int localCassandraPort,
+    int localCassandraStoragePort,
+    String localCassandraHeap,
+    String localCassandraCommitlogSync,
+    String localCassandraLibDir,
+    Duration localCassandraStartTimeout) {
+
+  public static Settings from(Config config) {
+    Config c = config.getConfig("livepoll");
+    int cqlPort = c.getInt("cassandra.local.port");
+    int storagePort = c.getInt("cassandra.local.storage-port");
+    return new Settings(
+        Path.of(c.getString("data-dir")),
+        c.getString("http.host"),
+        c.getInt("http.port"),
+        c.getBytes("http.max-body-bytes"),
+        c.getInt("http.max-json-depth"),
+        c.getDuration("http.ask-timeout"),
+        c.getInt("poll.tag-slices"),
+        c.getInt("poll.snapshot-every"),
+        c.getString("remote.host"),
+        c.getInt("remote.port"),
+        hostPorts(c.getString("cluster.seed-nodes"), "livepoll.cluster.seed-nodes"),
+        hostPorts(c.getString("cassandra.contact-points"), "livepoll.cassandra.contact-points"),
+        c.getString("cassandra.local-datacenter"),
+        c.getString("cassandra.keyspace"),
+        c.getString("cassandra.replication"),
+        c.getDuration("cassandra.schema-timeout"),
+        cqlPort,
+        storagePort == 0 ? cqlPort + 1000 : storagePort,
+        c.getString("cassandra.local.heap"),
+        c.getString("cassandra.local.commitlog-sync"),
+        c.getString("cassandra.local.lib-dir"),
+        c.getDuration("cassandra.local.start-timeout"));
+  }
+
+  /** Whether the server runs its own Cassandra node (no contact points configured). */
+  public boolean embeddedCassandra() {
+    return cassandraContactPoints.isEmpty();
+  }
+
+  /** Parses {@code host:port,host:port}; an empty string is an empty list. */
+  static List<InetSocketAddress> hostPorts(String list, String setting) {
+    return Arrays.stream(list.split(","))
+        .map(String::strip)
+        .filter(entry -> !entry.isEmpty())
+        .map(entry -> {
+          int colon = entry.lastIndexOf(':');
+          if (colon <= 0 || colon == entry.length() - 1) {
+            throw new IllegalArgumentException(setting + ": expected host:port, got '" + entry + "'");
+          }
+          try {
+            return InetSocketAddress.createUnresolved(
+                entry.substring(0, colon), Integer.parseInt(entry.substring(colon + 1)));
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(setting + ": bad port in '" + entry + "'", e);
+          }
+        })
+        .toList();
+  }
+}

@@ -1,0 +1,282 @@
+package storage;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Apache Cassandra 5 running as a child JVM, with its data in a directory of ours.
+ *
+ * <p>The node runs from the classpath that {@code cassandra-node/} resolves (never the server's own). It stops when
+ * {@link #close()} is called and also when this JVM dies, because the child watches its standard input. A lock file
+ * keeps two servers from opening the same data directory.
+ */
+public final class LocalCassandra implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(LocalCassandra.class);
+
+  /** Cassandra's own conf/jvm17-server.options: what Cassandra needs opened up to run on JDK 17. */
+  private static final List<String> JDK17_FLAGS = List.of(
+      "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED",
+      "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED",
+      "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
+      "--add-exports=java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED",
+      "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
+      "--add-exports=java.rmi/sun.rmi.server=ALL-UNNAMED",
+      "--add-exports=java.sql/java.sql=ALL-UNNAMED",
+      "--add-opens=java.base/java.lang.module=ALL-UNNAMED",
+      "--add-opens=java.base/jdk.internal.loader=ALL-UNNAMED",
+      "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED",
+      "--add-opens=java.base/jdk.internal.reflect=ALL-UNNAMED",
+      "--add-opens=java.base/jdk.internal.math=ALL-UNNAMED",
+      "--add-opens=java.base/jdk.internal.module=ALL-UNNAMED",
+      "--add-opens=java.base/jdk.internal.util.jar=ALL-UNNAMED",
+      "--add-opens=jdk.management/com.sun.management.internal=ALL-UNNAMED",
+      "--add-opens=java.base/java.io=ALL-UNNAMED",
+      "--add-opens=java.base/java.lang=ALL-UNNAMED",
+      "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+      "--add-opens=java.base/java.math=ALL-UNNAMED",
+      "--add-opens=java.base/java.net=ALL-UNNAMED",
+      "--add-opens=java.base/java.nio=ALL-UNNAMED",
+      "--add-opens=java.base/java.util=ALL-UNNAMED",
+      "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+      "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
+      "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED");
+
+  /** Where the node lives and how it listens. */
+  public record Config(
+      Path directory,
+      int cqlPort,
+      int storagePort,
+      Path libDirectory,
+      String heap,
+      String commitlogSync,
+      Duration startTimeout) {}
+
+  private final Config config;
+  private final Process process;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+
+  private LocalCassandra(Config config, Process process, FileChannel lockChannel, FileLock lock) {
+    this.config = config;
+    this.process = process;
+    this.lockChannel = lockChannel;
+    this.lock = lock;
+  }
+
+  /** Starts the node and returns once it accepts CQL connections. */
+  public static LocalCassandra start(Config config) {
+    Path dir = config.directory().toAbsolutePath();
+    try {
+      Files.createDirectories(dir.resolve("logs"));
+      FileChannel lockChannel = FileChannel.open(dir.resolve("livepoll.lock"),
+          StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      FileLock lock = tryLock(lockChannel);
+      if (lock == null) {
+        lockChannel.close();
+        throw new IllegalStateException("another process already runs a Cassandra node on " + dir);
+      }
+      if (!Files.isDirectory(config.libDirectory())) {
+        throw new IllegalStateException("no Cassandra classpath at " + config.libDirectory()
+            + ": build it with `mvn package` (the root pom builds cassandra-node/)");
+      }
+      Files.writeString(dir.resolve("cassandra.yaml"), yaml(dir, config));
+      Files.writeString(dir.resolve("logback.xml"), logback(dir));
+      Path consoleLog = dir.resolve("logs/console.log");
+      ProcessBuilder builder = new ProcessBuilder(command(dir, config))
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(consoleLog.toFile()));
+      log.info("Starting Cassandra on 127.0.0.1:{} with data in {}", config.cqlPort(), dir);
+      Process process = builder.start();
+      LocalCassandra node = new LocalCassandra(config, process, lockChannel, lock);
+      try {
+        node.awaitCql(consoleLog);
+      } catch (RuntimeException e) {
+        node.close();
+        throw e;
+      }
+      return node;
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not start Cassandra in " + dir, e);
+    }
+  }
+
+  public InetSocketAddress contactPoint() {
+    return new InetSocketAddress("127.0.0.1", config.cqlPort());
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  /** Stops the node cleanly (it flushes its memtables), waiting up to a minute before killing it. */
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      log.info("Stopping Cassandra (pid {})", process.pid());
+      process.destroy();
+      try {
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+          log.warn("Cassandra did not stop within 60 s; killing it");
+          process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+    try {
+      lock.release();
+      lockChannel.close();
+    } catch (IOException e) {
+      log.debug("could not release the data directory lock", e);
+    }
+  }
+
+  private static FileLock tryLock(FileChannel channel) throws IOException {
+    try {
+      return channel.tryLock();
+    } catch (OverlappingFileLockException e) {
+      return null;
+    }
+  }
+
+  private void awaitCql(Path consoleLog) {
+    Instant deadline = Instant.now().plus(config.startTimeout());
+    while (Instant.now().isBefore(deadline)) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("Cassandra exited with code " + process.exitValue() + " during start; "
+            + "see " + consoleLog + ":\n" + tail(consoleLog));
+      }
+      if (acceptsConnections()) {
+        log.info("Cassandra accepts CQL on 127.0.0.1:{}", config.cqlPort());
+        return;
+      }
+      try {
+        Thread.sleep(250);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for Cassandra", e);
+      }
+    }
+    throw new IllegalStateException("Cassandra did not accept CQL within " + config.startTimeout() + "; see "
+        + consoleLog + ":\n" + tail(consoleLog));
+  }
+
+  private boolean acceptsConnections() {
+    try (Socket socket = new Socket()) {
+      socket.connect(contactPoint(), 500);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static String tail(Path file) {
+    try {
+      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    } catch (IOException e) {
+      return "(no output)";
+    }
+  }
+
+  private static List<String> command(Path dir, Config config) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xms" + config.heap());
+    command.add("-Xmx" + config.heap());
+    command.add("-XX:+UseG1GC");
+    command.add("-XX:+HeapDumpOnOutOfMemoryError");
+    command.add("-XX:HeapDumpPath=" + dir.resolve("logs"));
+    command.add("-Djava.net.preferIPv4Stack=true");
+    command.addAll(JDK17_FLAGS);
+    command.add("-Dcassandra.config=" + dir.resolve("cassandra.yaml").toUri());
+    command.add("-Dcassandra.storagedir=" + dir);
+    command.add("-Dcassandra.logdir=" + dir.resolve("logs"));
+    command.add("-Dlogback.configurationFile=" + dir.resolve("logback.xml"));
+    command.add("-Dcassandra-foreground=yes");
+    // one node and no peers: nothing to wait for
+    command.add("-Dcassandra.skip_wait_for_gossip_to_settle=0");
+    command.add("-cp");
+    command.add(config.libDirectory().toAbsolutePath() + "/*");
+    command.add("cassandranode.CassandraNode");
+    return command;
+  }
+
+  private static String yaml(Path dir, Config config) {
+    String sync = switch (config.commitlogSync()) {
+      case "batch" -> "commitlog_sync: batch\n";
+      case "group" -> "commitlog_sync: group\ncommitlog_sync_group_window: 15ms\n";
+      case "periodic" -> "commitlog_sync: periodic\ncommitlog_sync_period: 10000ms\n";
+      default -> throw new IllegalArgumentException(
+          "commitlog sync must be batch, group or periodic, not " + config.commitlogSync());
+    };
+    return """
+        # Written by Livepoll at every start of the local node; edits here are overwritten.
+        cluster_name: livepoll-local-%1$d
+        num_tokens: 16
+        partitioner: org.apache.cassandra.dht.Murmur3Partitioner
+        %2$s\
+        data_file_directories:
+          - %3$s/data
+        commitlog_directory: %3$s/commitlog
+        saved_caches_directory: %3$s/saved_caches
+        hints_directory: %3$s/hints
+        cdc_raw_directory: %3$s/cdc_raw
+        seed_provider:
+          - class_name: org.apache.cassandra.locator.SimpleSeedProvider
+            parameters:
+              - seeds: "127.0.0.1:%4$d"
+        listen_address: 127.0.0.1
+        rpc_address: 127.0.0.1
+        storage_port: %4$d
+        native_transport_port: %1$d
+        start_native_transport: true
+        endpoint_snitch: SimpleSnitch
+        concurrent_compactors: 1
+        """.formatted(config.cqlPort(), sync, dir, config.storagePort());
+  }
+
+  private static String logback(Path dir) {
+    return """
+        <configuration>
+          <appender name="FILE" class="ch.qos.logback.core.rolling.RollingFileAppender">
+            <file>%1$s/logs/system.log</file>
+            <rollingPolicy class="ch.qos.logback.core.rolling.FixedWindowRollingPolicy">
+              <fileNamePattern>%1$s/logs/system.log.%%i.zip</fileNamePattern>
+              <minIndex>1</minIndex>
+              <maxIndex>5</maxIndex>
+            </rollingPolicy>
+            <triggeringPolicy class="ch.qos.logback.core.rolling.SizeBasedTriggeringPolicy">
+              <maxFileSize>20MB</maxFileSize>
+            </triggeringPolicy>
+            <encoder><pattern>%%-5level [%%thread] %%date{ISO8601} %%F:%%L - %%msg%%n</pattern></encoder>
+          </appender>
+          <appender name="STDOUT" class="ch.qos.logback.core.ConsoleAppender">
+            <filter class="ch.qos.logback.classic.filter.ThresholdFilter"><level>WARN</level></filter>
+            <encoder><pattern>%%-5level %%date{HH:mm:ss,SSS} %%msg%%n</pattern></encoder>
+          </appender>
+          <root level="INFO">
+            <appender-ref ref="FILE"/>
+            <appender-ref ref="STDOUT"/>
+          </root>
+        </configuration>
+        """.formatted(dir);
+  }
+}
