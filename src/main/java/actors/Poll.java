@@ -3,38 +3,39 @@ package actors;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
-import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
-import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
-import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
- * One poll: the single writer of its question, ballots and tally, sharded across the cluster and event sourced.
+ * One poll: the single writer of its question, ballots and tally, event sourced. {@link PollInbox} is its sharded
+ * front and hands it requests in batches, so a busy poll writes many ballots in one journal write (group commit).
  *
  * <p>Every reply is sent after the events it depends on are persisted, so an acknowledged ballot is never lost.
  */
-public final class Poll extends EventSourcedBehaviorWithEnforcedReplies<Poll.Command, Poll.Event, Poll.State> {
-
-  public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Poll");
+public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, Poll.State> {
 
   // ---------------------------------------------------------------------------------------------------- protocol
 
-  /** What can be asked of a poll; every command is answered with a {@link Reply}. */
-  public sealed interface Command extends CborSerializable {
+  /** What the poll's writer accepts: one request, or a batch of them. */
+  public sealed interface Command extends CborSerializable permits Request, Batch {}
+
+  /** What can be asked of a poll; every request is answered with exactly one {@link Reply}. */
+  public sealed interface Request extends Command permits Create, CastBallot, RetractBallot, Close, Get {
     ActorRef<Reply> replyTo();
   }
 
@@ -47,25 +48,30 @@ public final class Poll extends EventSourcedBehaviorWithEnforcedReplies<Poll.Com
       boolean allowVoteChange,
       Instant closesAt,
       ActorRef<Reply> replyTo)
-      implements Command {}
+      implements Request {}
 
-  public record CastBallot(String voterId, List<Integer> choices, ActorRef<Reply> replyTo) implements Command {}
+  public record CastBallot(String voterId, List<Integer> choices, ActorRef<Reply> replyTo) implements Request {}
 
-  public record RetractBallot(String voterId, ActorRef<Reply> replyTo) implements Command {}
+  public record RetractBallot(String voterId, ActorRef<Reply> replyTo) implements Request {}
 
   /** Closes the poll now; closing a closed poll changes nothing. */
-  public record Close(ActorRef<Reply> replyTo) implements Command {}
+  public record Close(ActorRef<Reply> replyTo) implements Request {}
 
-  public record Get(ActorRef<Reply> replyTo) implements Command {}
+  public record Get(ActorRef<Reply> replyTo) implements Request {}
 
-  /** The answer to every command: the poll as it now stands, or why the command was refused. */
-  public sealed interface Reply extends CborSerializable {}
+  /** Requests decided in order and persisted in one write; {@code writtenTo} hears when all are answered. */
+  public record Batch(long batchId, List<Request> requests, ActorRef<Written> writtenTo) implements Command {}
+
+  public record Written(long batchId) implements CborSerializable {}
+
+  /** The answer to every request: the poll as it now stands, or why the request was refused. */
+  public sealed interface Reply extends CborSerializable permits Accepted, Rejected {}
 
   public record Accepted(PollView poll) implements Reply {}
 
   public record Rejected(Rejection reason, String detail) implements Reply {}
 
-  /** Why a command was refused. Each reason is a rule of the poll, not of any transport. */
+  /** Why a request was refused. */
   public enum Rejection {
     INVALID_POLL,
     INVALID_BALLOT,
@@ -74,11 +80,14 @@ public final class Poll extends EventSourcedBehaviorWithEnforcedReplies<Poll.Com
     POLL_CLOSED,
     ALREADY_VOTED,
     VOTE_CHANGE_NOT_ALLOWED,
-    NO_SUCH_BALLOT
+    NO_SUCH_BALLOT,
+    /** Too many requests are queued for this poll; retry shortly. */
+    BUSY
   }
 
   /** What happened to a poll, as stored in the journal. Each event carries what a read model needs on its own. */
-  public sealed interface Event extends CborSerializable {
+  public sealed interface Event extends CborSerializable
+      permits PollCreated, BallotCast, BallotChanged, BallotRetracted, PollClosed {
     String pollId();
   }
 
@@ -96,7 +105,7 @@ public final class Poll extends EventSourcedBehaviorWithEnforcedReplies<Poll.Com
   public record PollClosed(String pollId, Instant at) implements Event {}
 
   /** A poll before it was created, or a created one. */
-  public sealed interface State extends CborSerializable {}
+  public sealed interface State extends CborSerializable permits Blank, Created {}
 
   public record Blank() implements State {}
 
@@ -107,7 +116,7 @@ public final class Poll extends EventSourcedBehaviorWithEnforcedReplies<Poll.Com
       return closedAt != null;
     }
 
-    /** Past its closing time but not yet closed: the next command persists the close first. */
+    /** Past its closing time but not yet closed: the next request persists the close first. */
     boolean dueToClose(Instant now) {
       return !closed() && definition.closesAt() != null && !now.isBefore(definition.closesAt());
     }
@@ -120,28 +129,37 @@ public final class Poll extends EventSourcedBehaviorWithEnforcedReplies<Poll.Com
     PollView view() {
       return PollView.of(pollId, definition, tally, closedAt);
     }
+  }
 
-    Created apply(Event event) {
-      if (event instanceof BallotCast cast) {
-        return new Created(pollId, definition, ballots.with(cast.voterId(), cast.choices()),
-            tally.withBallot(cast.choices()), closedAt);
-      } else if (event instanceof BallotChanged changed) {
-        return new Created(pollId, definition, ballots.with(changed.voterId(), changed.choices()),
-            tally.withChangedBallot(changed.previousChoices(), changed.choices()), closedAt);
-      } else if (event instanceof BallotRetracted retracted) {
-        return new Created(pollId, definition, ballots.without(retracted.voterId()),
-            tally.withoutBallot(retracted.choices()), closedAt);
-      } else if (event instanceof PollClosed closing) {
-        return new Created(pollId, definition, ballots, tally, closing.at());
-      }
-      throw new IllegalStateException("poll " + pollId + " is already created: " + event);
+  /** The one place where events change state: used for recovery and for deciding a batch. */
+  static State evolve(State state, Event event) {
+    if (state instanceof Blank && event instanceof PollCreated created) {
+      return new Created(created.pollId(), created.definition(), Ballots.empty(),
+          Tally.empty(created.definition().options().size()), null);
     }
+    if (state instanceof Created poll) {
+      if (event instanceof BallotCast cast) {
+        return new Created(poll.pollId(), poll.definition(), poll.ballots().with(cast.voterId(), cast.choices()),
+            poll.tally().withBallot(cast.choices()), poll.closedAt());
+      } else if (event instanceof BallotChanged changed) {
+        return new Created(poll.pollId(), poll.definition(),
+            poll.ballots().with(changed.voterId(), changed.choices()),
+            poll.tally().withChangedBallot(changed.previousChoices(), changed.choices()), poll.closedAt());
+      } else if (event instanceof BallotRetracted retracted) {
+        return new Created(poll.pollId(), poll.definition(), poll.ballots().without(retracted.voterId()),
+            poll.tally().withoutBallot(retracted.choices()), poll.closedAt());
+      } else if (event instanceof PollClosed closing) {
+        return new Created(poll.pollId(), poll.definition(), poll.ballots(), poll.tally(), closing.at());
+      }
+    }
+    throw new IllegalStateException("event " + event + " does not apply to " + state);
   }
 
   // ------------------------------------------------------------------------------------------------- the entity
 
   /** Settings every poll entity shares. */
-  public record Settings(int tagSlices, int snapshotEvery, Clock clock) {}
+  public record Settings(
+      int tagSlices, int snapshotEvery, int maxBatch, int maxQueued, Duration writeTimeout, Clock clock) {}
 
   private final String pollId;
   private final ActorRef<ClosingSchedule.Command> closingSchedule;
@@ -149,7 +167,7 @@ public final class Poll extends EventSourcedBehaviorWithEnforcedReplies<Poll.Com
 
   private Poll(String pollId, ActorRef<ClosingSchedule.Command> closingSchedule, Settings settings) {
     super(
-        PersistenceId.of(ENTITY_KEY.name(), pollId),
+        PersistenceId.of(PollInbox.ENTITY_KEY.name(), pollId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
     this.pollId = pollId;
     this.closingSchedule = closingSchedule;
@@ -159,12 +177,6 @@ public final class Poll extends EventSourcedBehaviorWithEnforcedReplies<Poll.Com
   public static Behavior<Command> create(
       String pollId, ActorRef<ClosingSchedule.Command> closingSchedule, Settings settings) {
     return Behaviors.setup(context -> new Poll(pollId, closingSchedule, settings));
-  }
-
-  /** Registers the poll entity with Cluster Sharding on this node. */
-  public static void init(ActorSystem<?> system, ActorRef<ClosingSchedule.Command> closingSchedule, Settings settings) {
-    ClusterSharding.get(system)
-        .init(Entity.of(ENTITY_KEY, context -> create(context.getEntityId(), closingSchedule, settings)));
   }
 
   /** Each event carries one tag out of a fixed set of slices, so read-side projections can split the work. */
@@ -194,7 +206,7 @@ public final class Poll extends EventSourcedBehaviorWithEnforcedReplies<Poll.Com
         .build();
   }
 
-  // The schedule is told again after every recovery, so a close survives even a crash right after creation.
+  // Told again after every recovery, so a scheduled close survives even a crash right after creation.
   private void scheduleCloseIfPending(State state) {
     if (state instanceof Created created && !created.closed() && created.definition().closesAt() != null) {
       closingSchedule.tell(new ClosingSchedule.Schedule(pollId, created.definition().closesAt()));
@@ -202,105 +214,144 @@ public final class Poll extends EventSourcedBehaviorWithEnforcedReplies<Poll.Com
   }
 
   @Override
-  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    var builder = newCommandHandlerWithReplyBuilder();
-    builder.forStateType(Blank.class)
-        .onCommand(Create.class, this::onCreate)
-        .onCommand(command -> true, command -> reject(command, Rejection.UNKNOWN_POLL, "no poll with id " + pollId));
-    builder.forStateType(Created.class).onAnyCommand(this::onCommand);
-    return builder.build();
+  public CommandHandler<Command, Event, State> commandHandler() {
+    return newCommandHandlerBuilder()
+        .forAnyState()
+        .onCommand(Batch.class, (state, batch) -> handle(state, batch.requests(), batch.writtenTo(), batch.batchId()))
+        .onCommand(Request.class, (state, request) -> handle(state, List.of(request), null, 0))
+        .build();
   }
 
-  private ReplyEffect<Event, State> onCreate(Create create) {
-    PollDefinition.Validated<PollDefinition> definition = PollDefinition.of(
-        create.question(), create.options(), create.kind(), create.maxChoices(), create.allowVoteChange(),
-        create.closesAt(), now());
-    if (!definition.ok()) {
-      return reject(create, Rejection.INVALID_POLL, definition.problem());
+  /** Decides each request in order against the state the earlier ones left, persists all events at once. */
+  private Effect<Event, State> handle(
+      State state, List<Request> requests, ActorRef<Written> writtenTo, long batchId) {
+    Instant now = settings.clock().instant();
+    List<Event> events = new ArrayList<>();
+    List<Reply> replies = new ArrayList<>(requests.size());
+    State next = state;
+    for (Request request : requests) {
+      Decision decision = decide(next, request, now);
+      for (Event event : decision.events()) {
+        next = evolve(next, event);
+        events.add(event);
+      }
+      replies.add(decision.reply().apply(next));
     }
-    return Effect()
-        .persist(new PollCreated(pollId, definition.value()))
-        .thenRun(this::scheduleCloseIfPending)
-        .thenReply(create.replyTo(), this::accepted);
+    boolean created = events.stream().anyMatch(PollCreated.class::isInstance);
+    EffectBuilder<Event, State> effect = events.isEmpty() ? Effect().none() : Effect().persist(events);
+    return effect.thenRun(persisted -> {
+      for (int i = 0; i < requests.size(); i++) {
+        requests.get(i).replyTo().tell(replies.get(i));
+      }
+      if (created) {
+        scheduleCloseIfPending(persisted);
+      }
+      if (writtenTo != null) {
+        writtenTo.tell(new Written(batchId));
+      }
+    });
   }
 
-  private ReplyEffect<Event, State> onCommand(Created poll, Command command) {
-    if (poll.dueToClose(now())) {
-      // Closing is due: persist it first, then answer as a closed poll would.
-      return Effect()
-          .persist(new PollClosed(pollId, poll.definition().closesAt()))
-          .thenReply(command.replyTo(), closed -> answerClosed((Created) closed, command));
+  /** What one request does: the events it causes and its answer, given the state after those events. */
+  private record Decision(List<Event> events, Function<State, Reply> reply) {
+    static Decision answer(Reply reply) {
+      return new Decision(List.of(), state -> reply);
+    }
+
+    static Decision reject(Rejection reason, String detail) {
+      return answer(new Rejected(reason, detail));
+    }
+
+    static Decision persist(Event event) {
+      return new Decision(List.of(event), state -> new Accepted(((Created) state).view()));
+    }
+  }
+
+  private Decision decide(State state, Request request, Instant now) {
+    if (state instanceof Created poll) {
+      return decide(poll, request, now);
+    }
+    if (request instanceof Create create) {
+      PollDefinition.Validated<PollDefinition> definition = PollDefinition.of(
+          create.question(), create.options(), create.kind(), create.maxChoices(), create.allowVoteChange(),
+          create.closesAt(), now);
+      return definition.ok()
+          ? Decision.persist(new PollCreated(pollId, definition.value()))
+          : Decision.reject(Rejection.INVALID_POLL, definition.problem());
+    }
+    return Decision.reject(Rejection.UNKNOWN_POLL, "no poll with id " + pollId);
+  }
+
+  private Decision decide(Created poll, Request request, Instant now) {
+    if (poll.dueToClose(now)) {
+      // Closing is due: persist it first, then answer as the closed poll would.
+      return new Decision(List.of(new PollClosed(pollId, poll.definition().closesAt())),
+          closed -> answerClosed((Created) closed, request));
     }
     if (poll.closed()) {
-      return Effect().reply(command.replyTo(), answerClosed(poll, command));
+      return Decision.answer(answerClosed(poll, request));
     }
-    if (command instanceof CastBallot ballot) {
-      return onBallot(poll, ballot);
-    } else if (command instanceof RetractBallot retraction) {
-      return onRetract(poll, retraction);
-    } else if (command instanceof Close close) {
-      return Effect().persist(new PollClosed(pollId, now())).thenReply(close.replyTo(), this::accepted);
-    } else if (command instanceof Get get) {
-      return Effect().reply(get.replyTo(), new Accepted(poll.view()));
+    if (request instanceof CastBallot ballot) {
+      return decideBallot(poll, ballot, now);
+    } else if (request instanceof RetractBallot retraction) {
+      return decideRetraction(poll, retraction, now);
+    } else if (request instanceof Close) {
+      return Decision.persist(new PollClosed(pollId, now));
+    } else if (request instanceof Get) {
+      return Decision.answer(new Accepted(poll.view()));
     }
-    return reject(command, Rejection.POLL_EXISTS, "poll " + pollId + " already exists");
+    return Decision.reject(Rejection.POLL_EXISTS, "poll " + pollId + " already exists");
   }
 
-  private ReplyEffect<Event, State> onBallot(Created poll, CastBallot ballot) {
+  private Decision decideBallot(Created poll, CastBallot ballot, Instant now) {
     if (!PollDefinition.isValidVoterId(ballot.voterId())) {
-      return reject(ballot, Rejection.INVALID_BALLOT, PollDefinition.voterIdRule());
+      return Decision.reject(Rejection.INVALID_BALLOT, PollDefinition.voterIdRule());
     }
     var problem = poll.definition().problemWithChoices(ballot.choices());
     if (problem.isPresent()) {
-      return reject(ballot, Rejection.INVALID_BALLOT, problem.get());
+      return Decision.reject(Rejection.INVALID_BALLOT, problem.get());
     }
     List<Integer> choices = sorted(ballot.choices());
     if (poll.counts(ballot.voterId(), choices)) {
       // A retry of a ballot already counted: acknowledge it again, count it once.
-      return Effect().reply(ballot.replyTo(), new Accepted(poll.view()));
+      return Decision.answer(new Accepted(poll.view()));
     }
     var previous = poll.ballots().ballotOf(ballot.voterId());
     if (previous.isEmpty()) {
-      return Effect()
-          .persist(new BallotCast(pollId, ballot.voterId(), choices, now()))
-          .thenReply(ballot.replyTo(), this::accepted);
+      return Decision.persist(new BallotCast(pollId, ballot.voterId(), choices, now));
     }
     if (!poll.definition().allowVoteChange()) {
-      return reject(ballot, Rejection.ALREADY_VOTED,
+      return Decision.reject(Rejection.ALREADY_VOTED,
           "voter " + ballot.voterId() + " already voted differently and this poll does not allow changing a vote");
     }
-    return Effect()
-        .persist(new BallotChanged(pollId, ballot.voterId(), previous.get(), choices, now()))
-        .thenReply(ballot.replyTo(), this::accepted);
+    return Decision.persist(new BallotChanged(pollId, ballot.voterId(), previous.get(), choices, now));
   }
 
-  private ReplyEffect<Event, State> onRetract(Created poll, RetractBallot retraction) {
+  private Decision decideRetraction(Created poll, RetractBallot retraction, Instant now) {
     if (!PollDefinition.isValidVoterId(retraction.voterId())) {
-      return reject(retraction, Rejection.INVALID_BALLOT, PollDefinition.voterIdRule());
+      return Decision.reject(Rejection.INVALID_BALLOT, PollDefinition.voterIdRule());
     }
     if (!poll.definition().allowVoteChange()) {
-      return reject(retraction, Rejection.VOTE_CHANGE_NOT_ALLOWED, "this poll does not allow retracting a ballot");
+      return Decision.reject(Rejection.VOTE_CHANGE_NOT_ALLOWED, "this poll does not allow retracting a ballot");
     }
     var previous = poll.ballots().ballotOf(retraction.voterId());
     if (previous.isEmpty()) {
-      return reject(retraction, Rejection.NO_SUCH_BALLOT, "voter " + retraction.voterId() + " has no ballot here");
+      return Decision.reject(Rejection.NO_SUCH_BALLOT, "voter " + retraction.voterId() + " has no ballot here");
     }
-    return Effect()
-        .persist(new BallotRetracted(pollId, retraction.voterId(), previous.get(), now()))
-        .thenReply(retraction.replyTo(), this::accepted);
+    return Decision.persist(new BallotRetracted(pollId, retraction.voterId(), previous.get(), now));
   }
 
   /** How a closed poll answers: reads and closes succeed, an identical re-sent ballot is still acknowledged. */
-  private Reply answerClosed(Created poll, Command command) {
-    if (command instanceof Get || command instanceof Close) {
+  private Reply answerClosed(Created poll, Request request) {
+    if (request instanceof Get || request instanceof Close) {
       return new Accepted(poll.view());
     }
-    if (command instanceof CastBallot ballot
+    if (request instanceof CastBallot ballot
         && poll.definition().problemWithChoices(ballot.choices()).isEmpty()
         && poll.counts(ballot.voterId(), sorted(ballot.choices()))) {
       return new Accepted(poll.view());
     }
-    if (command instanceof Create) {
+    if (request instanceof Create) {
       return new Rejected(Rejection.POLL_EXISTS, "poll " + pollId + " already exists");
     }
     return new Rejected(Rejection.POLL_CLOSED, "poll " + pollId + " is closed");
@@ -310,25 +361,8 @@ public final class Poll extends EventSourcedBehaviorWithEnforcedReplies<Poll.Com
     return choices.stream().sorted().toList();
   }
 
-  private Reply accepted(State state) {
-    return new Accepted(((Created) state).view());
-  }
-
-  private ReplyEffect<Event, State> reject(Command command, Rejection reason, String detail) {
-    return Effect().reply(command.replyTo(), new Rejected(reason, detail));
-  }
-
-  private Instant now() {
-    return settings.clock().instant();
-  }
-
   @Override
   public EventHandler<State, Event> eventHandler() {
-    var builder = newEventHandlerBuilder();
-    builder.forStateType(Blank.class)
-        .onEvent(PollCreated.class, created -> new Created(pollId, created.definition(), Ballots.empty(),
-            Tally.empty(created.definition().options().size()), null));
-    builder.forStateType(Created.class).onAnyEvent((state, event) -> ((Created) state).apply(event));
-    return builder.build();
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(Poll::evolve);
   }
 }

@@ -53,11 +53,11 @@ public final class Polls {
     return ask(pollId, Poll.Close::new);
   }
 
-  private CompletionStage<Poll.Reply> ask(String pollId, Function<ActorRef<Poll.Reply>, Poll.Command> command) {
+  private CompletionStage<Poll.Reply> ask(String pollId, Function<ActorRef<Poll.Reply>, Poll.Request> command) {
     if (!PollId.isWellFormed(pollId)) {
       return java.util.concurrent.CompletableFuture.completedFuture(
-          new Poll.Rejected(Poll.Rejection.UNKNOWN_POLL, "no poll with id " + pollId));
+          new Poll.Rejected(Poll.Rejection.UNKNOWN_POLL, "no poll has this id"));
     }
-    return sharding.entityRefFor(Poll.ENTITY_KEY, pollId).ask(command::apply, askTimeout);
+    return sharding.entityRefFor(PollInbox.ENTITY_KEY, pollId).ask(command::apply, askTimeout);
   }
 }

@@ -12,6 +12,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
@@ -94,18 +96,54 @@ public final class Json {
     if (e instanceof UnrecognizedPropertyException unknown) {
       return "unknown field '" + unknown.getPropertyName() + "'";
     }
-    String where = "";
-    if (e instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
-      where = " at " + mapping.getPath().stream()
-          .map(ref -> ref.getFieldName() != null ? "." + ref.getFieldName() : "[" + ref.getIndex() + "]")
-          .collect(Collectors.joining()).replaceFirst("^\\.", "");
+    if (e instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null) {
+      return "invalid JSON" + where(mismatch) + ": expected " + shapeOf(mismatch.getTargetType());
     }
-    String reason = e.getOriginalMessage();
-    int javaDetail = reason.indexOf(" (for ");
-    if (javaDetail > 0) {
-      reason = reason.substring(0, javaDetail);
+    if (e instanceof InvalidFormatException || e instanceof JsonMappingException) {
+      return "invalid JSON" + where((JsonMappingException) e) + ": " + firstSentence(e.getOriginalMessage());
     }
-    return "invalid JSON" + where + ": " + reason.replace('`', '\'');
+    String at = e.getLocation() == null ? ""
+        : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+    return "malformed JSON" + at + ": " + firstSentence(e.getOriginalMessage());
+  }
+
+  private static String where(JsonMappingException e) {
+    if (e.getPath().isEmpty()) {
+      return "";
+    }
+    return " at " + e.getPath().stream()
+        .map(ref -> ref.getFieldName() != null ? "." + ref.getFieldName() : "[" + ref.getIndex() + "]")
+        .collect(Collectors.joining())
+        .replaceFirst("^\\.", "");
+  }
+
+  private static String shapeOf(Class<?> type) {
+    if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+      return "an integer";
+    } else if (type == Boolean.class || type == boolean.class) {
+      return "true or false";
+    } else if (type == String.class) {
+      return "a string";
+    } else if (type == java.time.Instant.class) {
+      return "an ISO-8601 instant such as \"2030-01-01T12:00:00Z\"";
+    } else if (java.util.Collection.class.isAssignableFrom(type)) {
+      return "an array";
+    } else if (type.isEnum()) {
+      return "one of " + java.util.Arrays.toString(type.getEnumConstants()).toLowerCase(java.util.Locale.ROOT);
+    }
+    return "a JSON object";
+  }
+
+  /** Jackson's messages run on into Java class names and source excerpts; the first clause is what a client needs. */
+  private static String firstSentence(String message) {
+    String text = message == null ? "unreadable input" : message;
+    for (String cut : new String[] {"\n", " (for ", " (through ", " at [Source", " (but ", " (start marker"}) {
+      int at = text.indexOf(cut);
+      if (at > 0) {
+        text = text.substring(0, at);
+      }
+    }
+    return text.replace('`', '\'');
   }
 
   /** A request body that is not the JSON this edge expects. */

@@ -53,6 +53,7 @@ final class Problems extends AllDirectives {
       case ALREADY_VOTED -> response(StatusCodes.CONFLICT, "already-voted", "Already voted", rejected.detail());
       case VOTE_CHANGE_NOT_ALLOWED -> response(
           StatusCodes.CONFLICT, "vote-change-not-allowed", "Vote change not allowed", rejected.detail());
+      case BUSY -> unavailable(rejected.detail());
     };
   }
 
@@ -60,9 +61,8 @@ final class Problems extends AllDirectives {
     return response(StatusCodes.BAD_REQUEST, "malformed-request", "Malformed request", bad.getMessage());
   }
 
-  HttpResponse unavailable() {
-    return response(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", "Service unavailable",
-        "the poll did not answer in time; it may be moving to another node, please retry")
+  HttpResponse unavailable(String detail) {
+    return response(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", detail)
         .addHeader(RetryAfter.create((long) RETRY_AFTER_SECONDS));
   }
 
@@ -86,7 +86,8 @@ final class Problems extends AllDirectives {
         .match(EntityStreamSizeException.class, tooLarge -> complete((
             response(StatusCodes.PAYLOAD_TOO_LARGE, "request-too-large", "Request too large",
                 "the request body exceeds " + tooLarge.limit() + " bytes"))))
-        .match(TimeoutException.class, timeout -> complete((unavailable())))
+        .match(TimeoutException.class, timeout -> complete(unavailable(
+            "the poll did not answer in time; it may be moving to another node, please retry")))
         .match(Throwable.class, unexpected -> {
           log.error("Unexpected failure while serving a request", unexpected);
           return complete((response(StatusCodes.INTERNAL_SERVER_ERROR, "internal-error",

@@ -1,7 +1,7 @@
 package server;
 
 import actors.ClosingSchedule;
-import actors.Poll;
+import actors.PollInbox;
 import actors.Polls;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -68,6 +68,14 @@ public final class LivepollServer {
     }
   }
 
+  /**
+   * Starts the node against whatever journal {@code config} names, with no database of its own to manage. Fast
+   * tests of the HTTP edge use it with the in-memory journal; users always go through {@link #start}.
+   */
+  public static LivepollServer startNode(Config config) {
+    return startNode(config, Settings.from(config), null);
+  }
+
   private static LivepollServer startNode(Config config, Settings settings, LocalCassandra localCassandra) {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, config);
     if (localCassandra != null) {
@@ -82,8 +90,7 @@ public final class LivepollServer {
     try {
       joinCluster(system, settings.seedNodes());
       ActorRef<ClosingSchedule.Command> closingSchedule = ClosingSchedule.init(system, Clock.systemUTC());
-      Poll.init(system, closingSchedule,
-          new Poll.Settings(settings.tagSlices(), settings.snapshotEvery(), Clock.systemUTC()));
+      PollInbox.init(system, closingSchedule, settings.pollSettings(Clock.systemUTC()));
       Polls polls = new Polls(system, settings.askTimeout());
       PekkoManagement.get(system).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
       PollRoutes routes = new PollRoutes(polls, settings.maxBodyBytes(), settings.maxJsonDepth());

@@ -1,8 +1,10 @@
 package server;
 
+import actors.Poll;
 import com.typesafe.config.Config;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -17,6 +19,8 @@ public record Settings(
     Duration askTimeout,
     int tagSlices,
     int snapshotEvery,
+    int maxBatch,
+    int maxQueued,
     String remoteHost,
     int remotePort,
     List<InetSocketAddress> seedNodes,
@@ -45,6 +49,8 @@ public record Settings(
         c.getDuration("http.ask-timeout"),
         c.getInt("poll.tag-slices"),
         c.getInt("poll.snapshot-every"),
+        c.getInt("poll.max-batch"),
+        c.getInt("poll.max-queued"),
         c.getString("remote.host"),
         c.getInt("remote.port"),
         hostPorts(c.getString("cluster.seed-nodes"), "livepoll.cluster.seed-nodes"),
@@ -59,6 +65,11 @@ public record Settings(
         c.getString("cassandra.local.commitlog-sync"),
         c.getString("cassandra.local.lib-dir"),
         c.getDuration("cassandra.local.start-timeout"));
+  }
+
+  /** What every poll entity on this node shares; a write that takes longer than the edge waits counts as lost. */
+  public Poll.Settings pollSettings(Clock clock) {
+    return new Poll.Settings(tagSlices, snapshotEvery, maxBatch, maxQueued, askTimeout.multipliedBy(2), clock);
   }
 
   /** Whether the server runs its own Cassandra node (no contact points configured). */

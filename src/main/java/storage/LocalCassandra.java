@@ -250,6 +250,9 @@ public final class LocalCassandra implements AutoCloseable {
         start_native_transport: true
         endpoint_snitch: SimpleSnitch
         concurrent_compactors: 1
+        # a poll writes up to livepoll.poll.max-batch events in one batch
+        batch_size_warn_threshold: 64KiB
+        batch_size_fail_threshold: 1024KiB
         """.formatted(config.cqlPort(), sync, dir, config.storagePort());
   }
 
