@@ -27,7 +27,7 @@ public final class Ballots {
     return EMPTY;
   }
 
-  @JsonCreator
+  @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
   public static Ballots fromMap(Map<String, List<Integer>> byVoter) {
     scala.collection.immutable.HashMap<String, List<Integer>> map = scala.collection.immutable.HashMap$.MODULE$.empty();
     for (Map.Entry<String, List<Integer>> entry : byVoter.entrySet()) {

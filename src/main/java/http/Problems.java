@@ -84,7 +84,7 @@ final class Problems extends AllDirectives {
     return ExceptionHandler.newBuilder()
         .match(Json.BadJson.class, bad -> complete((badJson(bad))))
         .match(EntityStreamSizeException.class, tooLarge -> complete((
-            response(StatusCodes.PAYLOAD_TOO_LARGE, "request-too-large", "Request too large",
+            response(StatusCodes.CONTENT_TOO_LARGE, "request-too-large", "Request too large",
                 "the request body exceeds " + tooLarge.limit() + " bytes"))))
         .match(TimeoutException.class, timeout -> complete(unavailable(
             "the poll did not answer in time; it may be moving to another node, please retry")))

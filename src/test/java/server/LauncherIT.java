@@ -1,0 +1,131 @@
+package server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import support.FreePorts;
+import support.Http;
+
+/**
+ * Runs {@code ./livepoll} exactly as a user does: the launcher script, the shaded jar, a local Cassandra child JVM.
+ * Ballots acknowledged before a SIGTERM are all there after the next start on the same data directory.
+ */
+class LauncherIT {
+  private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
+
+  @TempDir Path dataDir;
+  private final List<Process> started = new ArrayList<>();
+
+  @AfterEach
+  void stopEverything() {
+    for (Process process : started) {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+    }
+  }
+
+  @Test
+  void acknowledgedBallotsSurviveARestartOfTheWholeServer() throws Exception {
+    Map<String, String> env = Map.of(
+        "LIVEPOLL_DATA_DIR", dataDir.toString(),
+        "LIVEPOLL_HTTP_PORT", Integer.toString(FreePorts.next()),
+        "LIVEPOLL_REMOTE_PORT", Integer.toString(FreePorts.next()),
+        "LIVEPOLL_MANAGEMENT_PORT", Integer.toString(FreePorts.next()),
+        "LIVEPOLL_CASSANDRA_PORT", Integer.toString(FreePorts.next()),
+        "LIVEPOLL_CASSANDRA_STORAGE_PORT", Integer.toString(FreePorts.next()),
+        "LIVEPOLL_CASSANDRA_HEAP", "512m");
+    Http http = new Http(Integer.parseInt(env.get("LIVEPOLL_HTTP_PORT")));
+
+    Launched first = launch(env);
+    String pollId = Http.createdId(http.post("/api/polls",
+        "{\"question\":\"Lunch?\",\"options\":[\"pizza\",\"salad\",\"soup\"]}"));
+    long[] acknowledged = new long[3];
+    for (int voter = 0; voter < 60; voter++) {
+      int choice = voter % 3;
+      HttpResponse<String> ballot = http.post("/api/polls/" + pollId + "/ballots",
+          "{\"voterId\":\"voter-" + voter + "\",\"choices\":[" + choice + "]}");
+      assertEquals(200, ballot.statusCode(), ballot.body());
+      acknowledged[choice]++;
+    }
+    String before = http.get("/api/polls/" + pollId).body();
+    long cassandraPid = first.cassandraPid();
+
+    stop(first);
+    assertFalse(ProcessHandle.of(cassandraPid).map(ProcessHandle::isAlive).orElse(false),
+        "the server's Cassandra child must stop with it");
+
+    Launched second = launch(env);
+    HttpResponse<String> after = http.get("/api/polls/" + pollId);
+    assertEquals(200, after.statusCode());
+    assertEquals(before, after.body(), "the poll after the restart is exactly the poll before it");
+    for (int option = 0; option < 3; option++) {
+      assertTrue(after.body().contains("\"index\":" + option + ",\"label\":\"" + List.of("pizza", "salad", "soup")
+          .get(option) + "\",\"votes\":" + acknowledged[option]), after.body());
+    }
+    stop(second);
+  }
+
+  private record Launched(Process process, LinkedBlockingQueue<String> output) {
+    long cassandraPid() {
+      return process.descendants()
+          .filter(child -> child.info().commandLine().orElse("").contains("cassandranode.CassandraNode"))
+          .findFirst()
+          .orElseThrow(() -> new AssertionError("no Cassandra child process"))
+          .pid();
+    }
+  }
+
+  private Launched launch(Map<String, String> env) throws IOException, InterruptedException {
+    ProcessBuilder builder = new ProcessBuilder("./livepoll").redirectErrorStream(true);
+    builder.environment().putAll(env);
+    Process process = builder.start();
+    started.add(process);
+    LinkedBlockingQueue<String> output = new LinkedBlockingQueue<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader lines = new BufferedReader(
+          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+          System.out.println("[livepoll] " + line);
+          output.add(line);
+        }
+      } catch (IOException ignored) {
+        // the process ended
+      }
+    });
+    reader.setDaemon(true);
+    reader.start();
+    Instant deadline = Instant.now().plus(START_TIMEOUT);
+    while (Instant.now().isBefore(deadline)) {
+      String line = output.poll(1, TimeUnit.SECONDS);
+      if (line != null && line.startsWith("Livepoll is ready")) {
+        return new Launched(process, output);
+      }
+      if (line == null && !process.isAlive()) {
+        throw new AssertionError("./livepoll exited with " + process.exitValue() + " before it was ready");
+      }
+    }
+    throw new AssertionError("./livepoll was not ready within " + START_TIMEOUT);
+  }
+
+  private static void stop(Launched launched) throws InterruptedException {
+    launched.process().destroy(); // SIGTERM: coordinated shutdown, then the local Cassandra stops
+    assertTrue(launched.process().waitFor(2, TimeUnit.MINUTES), "./livepoll did not stop after SIGTERM");
+  }
+}

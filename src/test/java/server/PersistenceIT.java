@@ -1,0 +1,145 @@
+package server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import actors.Poll;
+import actors.PollView;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.persistence.cassandra.query.javadsl.CassandraReadJournal;
+import org.apache.pekko.persistence.query.EventEnvelope;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import storage.LocalCassandra;
+import support.FreePorts;
+import support.TestConfig;
+
+/**
+ * The write side on a real Cassandra 5 node (a child JVM this class starts and stops), across full restarts of the
+ * actor system: recovery from snapshots and events, and closes scheduled before a restart firing after it.
+ */
+class PersistenceIT {
+  @TempDir static Path cassandraDir;
+  private static LocalCassandra cassandra;
+  private LivepollServer server;
+
+  @BeforeAll
+  static void startCassandra() {
+    cassandra = LocalCassandra.start(new LocalCassandra.Config(cassandraDir, FreePorts.next(), FreePorts.next(),
+        Path.of("target", "cassandra-node", "lib"), "512m", "batch", Duration.ofMinutes(2)));
+  }
+
+  @AfterAll
+  static void stopCassandra() {
+    if (cassandra != null) {
+      cassandra.close();
+    }
+  }
+
+  @AfterEach
+  void stopServer() {
+    if (server != null) {
+      server.stop();
+    }
+  }
+
+  private LivepollServer startServer(String keyspace, String extra) {
+    server = LivepollServer.start(TestConfig.with("""
+        livepoll.cassandra.contact-points = "127.0.0.1:%d"
+        livepoll.cassandra.keyspace = %s
+        livepoll.management.port = %d
+        %s
+        """.formatted(cassandra.contactPoint().getPort(), keyspace, FreePorts.next(), extra)));
+    return server;
+  }
+
+  private void restartServer(String keyspace, String extra) {
+    server.stop();
+    server = null;
+    startServer(keyspace, extra);
+  }
+
+  @Test
+  void ballotsAndTheirSnapshotsSurviveARestartOfTheActorSystem() throws Exception {
+    String snapshotsOften = "livepoll.poll.snapshot-every = 10";
+    startServer("restart_it", snapshotsOften);
+    PollView created = accepted(server.polls().create(
+        "Which day?", List.of("mon", "tue", "wed"), null, null, true, null));
+    String pollId = created.id();
+    for (int voter = 0; voter < 35; voter++) {
+      accepted(server.polls().castBallot(pollId, "v" + voter, List.of(voter % 3)));
+    }
+    accepted(server.polls().castBallot(pollId, "v0", List.of(2))); // a change
+    PollView before = accepted(server.polls().retractBallot(pollId, "v1"));
+
+    restartServer("restart_it", snapshotsOften);
+
+    PollView after = accepted(server.polls().get(pollId));
+    assertEquals(before, after);
+    assertEquals(34, after.totalBallots());
+    assertEquals(List.of(11L, 11L, 12L), after.options().stream().map(PollView.OptionView::votes).toList());
+    // the recovered poll still knows who voted: a re-sent ballot is acknowledged and counted once
+    assertEquals(34, accepted(server.polls().castBallot(pollId, "v3", List.of(0))).totalBallots());
+  }
+
+  @Test
+  void aCloseScheduledBeforeARestartFiresAfterItWithoutAnyoneTouchingThePoll() throws Exception {
+    startServer("schedule_it", "");
+    Instant closesAt = Instant.now().plusSeconds(15).truncatedTo(ChronoUnit.MILLIS);
+    String pollId = accepted(server.polls().create("Close me later", List.of("yes", "no"), null, null, false,
+        closesAt)).id();
+    accepted(server.polls().castBallot(pollId, "early-voter", List.of(0)));
+
+    server.stop();
+    server = null;
+    assertTrue(Instant.now().isBefore(closesAt), "the first node must be gone before the poll is due to close");
+    startServer("schedule_it", "");
+
+    // Only the journal is read: no command reaches the poll, so the close must come from the schedule itself.
+    Poll.PollClosed closed = awaitEvent(pollId, Poll.PollClosed.class, closesAt.plusSeconds(30));
+    assertEquals(closesAt, closed.at());
+    System.out.printf("scheduled close persisted %d ms after closesAt%n",
+        Duration.between(closesAt, Instant.now()).toMillis());
+
+    PollView view = accepted(server.polls().get(pollId));
+    assertEquals(PollView.CLOSED, view.status());
+    assertEquals(closesAt, view.closedAt());
+    Poll.Reply late = server.polls().castBallot(pollId, "late-voter", List.of(1)).toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
+    assertEquals(Poll.Rejection.POLL_CLOSED, assertInstanceOf(Poll.Rejected.class, late).reason());
+  }
+
+  private <E> E awaitEvent(String pollId, Class<E> type, Instant deadline) throws Exception {
+    CassandraReadJournal journal = PersistenceQuery.get(server.system())
+        .getReadJournalFor(CassandraReadJournal.class, CassandraReadJournal.Identifier());
+    while (Instant.now().isBefore(deadline)) {
+      List<EventEnvelope> events = journal.currentEventsByPersistenceId("Poll|" + pollId, 0, Long.MAX_VALUE)
+          .runWith(Sink.seq(), server.system())
+          .toCompletableFuture()
+          .get(10, TimeUnit.SECONDS);
+      for (EventEnvelope envelope : events) {
+        if (type.isInstance(envelope.event())) {
+          return type.cast(envelope.event());
+        }
+      }
+      Thread.sleep(250);
+    }
+    throw new AssertionError("no " + type.getSimpleName() + " for poll " + pollId + " by " + deadline);
+  }
+
+  private static PollView accepted(java.util.concurrent.CompletionStage<Poll.Reply> reply) throws Exception {
+    Poll.Reply answer = reply.toCompletableFuture().get(15, TimeUnit.SECONDS);
+    return assertInstanceOf(Poll.Accepted.class, answer, () -> "expected Accepted, got " + answer).poll();
+  }
+}
