@@ -32,10 +32,10 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
   // ---------------------------------------------------------------------------------------------------- protocol
 
   /** What the poll's writer accepts: one request, or a batch of them. */
-  public sealed interface Command extends CborSerializable permits Request, Batch {}
+  public sealed interface Command permits Request, Batch {}
 
   /** What can be asked of a poll; every request is answered with exactly one {@link Reply}. */
-  public sealed interface Request extends Command permits Create, CastBallot, RetractBallot, Close, Get {
+  public sealed interface Request extends Command, CborSerializable permits Create, CastBallot, RetractBallot, Close, Get {
     ActorRef<Reply> replyTo();
   }
 
@@ -59,10 +59,13 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
 
   public record Get(ActorRef<Reply> replyTo) implements Request {}
 
-  /** Requests decided in order and persisted in one write; {@code writtenTo} hears when all are answered. */
+  /**
+   * Requests decided in order and persisted in one write; {@code writtenTo} hears when all are answered. Sent only
+   * by the poll's own inbox to its child writer, so it never crosses the network and is not serializable.
+   */
   public record Batch(long batchId, List<Request> requests, ActorRef<Written> writtenTo) implements Command {}
 
-  public record Written(long batchId) implements CborSerializable {}
+  public record Written(long batchId) {}
 
   /** The answer to every request: the poll as it now stands, or why the request was refused. */
   public sealed interface Reply extends CborSerializable permits Accepted, Rejected {}

@@ -53,8 +53,8 @@ public record PollDefinition(
     if (charCount(trimmedQuestion) > MAX_QUESTION_CHARS) {
       return Validated.invalid("question must be at most " + MAX_QUESTION_CHARS + " characters");
     }
-    if (hasControlCharacters(trimmedQuestion)) {
-      return Validated.invalid("question must not contain control characters");
+    if (!isPlainText(trimmedQuestion)) {
+      return Validated.invalid("question must be valid Unicode text without control characters");
     }
     if (options == null || options.size() < MIN_OPTIONS || options.size() > MAX_OPTIONS) {
       return Validated.invalid("options must hold " + MIN_OPTIONS + " to " + MAX_OPTIONS + " labels");
@@ -70,8 +70,8 @@ public record PollDefinition(
       if (charCount(trimmed) > MAX_OPTION_CHARS) {
         return Validated.invalid("options[" + i + "] must be at most " + MAX_OPTION_CHARS + " characters");
       }
-      if (hasControlCharacters(trimmed)) {
-        return Validated.invalid("options[" + i + "] must not contain control characters");
+      if (!isPlainText(trimmed)) {
+        return Validated.invalid("options[" + i + "] must be valid Unicode text without control characters");
       }
       if (!seen.add(trimmed.toLowerCase(Locale.ROOT))) {
         return Validated.invalid("options[" + i + "] repeats an earlier option: labels must be distinct");
@@ -133,8 +133,10 @@ public record PollDefinition(
     return text.codePointCount(0, text.length());
   }
 
-  private static boolean hasControlCharacters(String text) {
-    return text.chars().anyMatch(Character::isISOControl);
+  /** No control characters and no lone surrogates (which no encoder, Jackson's included, can write out). */
+  private static boolean isPlainText(String text) {
+    return text.codePoints().noneMatch(c -> Character.isISOControl(c) || (c >= Character.MIN_SURROGATE
+        && c <= Character.MAX_SURROGATE));
   }
 
   /** A value, or why there is none. */

@@ -19,6 +19,10 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.stream.Collectors;
 
 /**
@@ -71,7 +75,7 @@ public final class Json {
     if (body.length == 0) {
       throw new BadJson("the request body is empty; a JSON object is expected");
     }
-    try (JsonParser parser = mapper.createParser(body)) {
+    try (JsonParser parser = mapper.createParser(strictUtf8(body))) {
       T value = mapper.readValue(parser, type);
       if (value == null) {
         throw new BadJson("a JSON object is expected, not null");
@@ -81,6 +85,19 @@ public final class Json {
       throw new BadJson(describe(e));
     } catch (IOException e) {
       throw new BadJson("the request body could not be read as JSON");
+    }
+  }
+
+  /** Jackson's own decoder lets overlong forms and encoded surrogates through; the JDK's strict one does not. */
+  private static String strictUtf8(byte[] body) {
+    try {
+      return StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(body))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw new BadJson("the request body is not valid UTF-8");
     }
   }
 
@@ -124,8 +141,6 @@ public final class Json {
       return "true or false";
     } else if (type == String.class) {
       return "a string";
-    } else if (type == java.time.Instant.class) {
-      return "an ISO-8601 instant such as \"2030-01-01T12:00:00Z\"";
     } else if (java.util.Collection.class.isAssignableFrom(type)) {
       return "an array";
     } else if (type.isEnum()) {

@@ -6,7 +6,10 @@ import actors.Poll;
 import actors.Polls;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import org.apache.pekko.stream.StreamLimitReachedException;
+import org.apache.pekko.util.ByteString;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
@@ -64,7 +67,7 @@ public final class PollRoutes extends AllDirectives {
         request.kind(),
         request.maxChoices(),
         Boolean.TRUE.equals(request.allowVoteChange()),
-        request.closesAt());
+        request.closingTime());
     return onSuccess(created, reply -> {
       HttpResponse response = toResponse(reply, StatusCodes.CREATED);
       if (reply instanceof Poll.Accepted accepted) {
@@ -74,9 +77,12 @@ public final class PollRoutes extends AllDirectives {
     });
   }
 
-  /** Reads a JSON body of at most {@code maxBodyBytes}; other media types get 415, bad JSON 400. */
+  /**
+   * Reads a JSON body of at most {@code maxBodyBytes} within {@link #BODY_TIMEOUT}: other media types get 415, larger
+   * bodies 413 (declared or streamed), slower ones 408, bad JSON 400.
+   */
   private <T> Route body(Class<T> type, Function<T, Route> inner) {
-    return extractStrictEntity(BODY_TIMEOUT, maxBodyBytes, entity -> {
+    return extractRequestEntity(entity -> extractMaterializer(materializer -> {
       MediaType mediaType = entity.getContentType().mediaType();
       boolean isJson = mediaType.equals(ContentTypes.APPLICATION_JSON.mediaType())
           || mediaType.subType().endsWith("+json");
@@ -84,8 +90,27 @@ public final class PollRoutes extends AllDirectives {
         return complete(problems.response(StatusCodes.UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type",
             "Unsupported media type", "the request body must be application/json"));
       }
-      return inner.apply(json.read(entity.getData().toArray(), type));
-    });
+      if (entity.getContentLengthOption().orElse(0) > maxBodyBytes) {
+        return complete(problems.tooLarge(maxBodyBytes));
+      }
+      CompletionStage<ByteString> bytes = entity.withoutSizeLimit().getDataBytes()
+          .limitWeighted(maxBodyBytes, chunk -> (long) chunk.size())
+          .completionTimeout(BODY_TIMEOUT)
+          .runFold(ByteString.emptyByteString(), ByteString::concat, materializer);
+      return onComplete(bytes, read -> {
+        if (read.isSuccess()) {
+          return inner.apply(json.read(read.get().toArray(), type));
+        }
+        Throwable failure = read.failed().get();
+        if (failure instanceof StreamLimitReachedException) {
+          return complete(problems.tooLarge(maxBodyBytes));
+        } else if (failure instanceof TimeoutException) {
+          return complete(problems.response(StatusCodes.REQUEST_TIMEOUT, "request-timeout", "Request timeout",
+              "the request body did not arrive within " + BODY_TIMEOUT.toSeconds() + " seconds"));
+        }
+        return failWith(failure);
+      });
+    }));
   }
 
   private Route reply(CompletionStage<Poll.Reply> reply, StatusCode success) {

@@ -19,7 +19,7 @@ import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
-import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.apache.pekko.http.scaladsl.model.IllegalRequestException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,18 +82,22 @@ final class Problems extends AllDirectives {
 
   ExceptionHandler exceptionHandler() {
     return ExceptionHandler.newBuilder()
-        .match(Json.BadJson.class, bad -> complete((badJson(bad))))
-        .match(EntityStreamSizeException.class, tooLarge -> complete((
-            response(StatusCodes.CONTENT_TOO_LARGE, "request-too-large", "Request too large",
-                "the request body exceeds " + tooLarge.limit() + " bytes"))))
+        .match(Json.BadJson.class, bad -> complete(badJson(bad)))
+        // raised by Pekko HTTP for requests it finds broken once routing began
+        .match(IllegalRequestException.class, illegal -> complete(forStatus(illegal.status(), illegal.info().summary())))
         .match(TimeoutException.class, timeout -> complete(unavailable(
             "the poll did not answer in time; it may be moving to another node, please retry")))
         .match(Throwable.class, unexpected -> {
           log.error("Unexpected failure while serving a request", unexpected);
-          return complete((response(StatusCodes.INTERNAL_SERVER_ERROR, "internal-error",
-              "Internal server error", "the server failed unexpectedly; the failure is logged")));
+          return complete(response(StatusCodes.INTERNAL_SERVER_ERROR, "internal-error",
+              "Internal server error", "the server failed unexpectedly; the failure is logged"));
         })
         .build();
+  }
+
+  HttpResponse tooLarge(long limit) {
+    return response(StatusCodes.CONTENT_TOO_LARGE, "request-too-large", "Request too large",
+        "the request body exceeds " + limit + " bytes");
   }
 
   private HttpResponse asProblem(HttpResponse response) {
@@ -105,7 +109,12 @@ final class Problems extends AllDirectives {
         : response.status().reason();
     List<HttpHeader> headers = new java.util.ArrayList<>();
     response.getHeaders().forEach(headers::add);
-    String slug = response.status().reason().toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
-    return response(response.status(), slug, response.status().reason(), detail).withHeaders(headers);
+    return forStatus(response.status(), detail).withHeaders(headers);
+  }
+
+  /** A problem named after its status alone, for errors raised by Pekko HTTP rather than by a poll. */
+  HttpResponse forStatus(StatusCode status, String detail) {
+    String slug = status.reason().toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
+    return response(status, slug, status.reason(), detail);
   }
 }

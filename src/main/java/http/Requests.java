@@ -2,6 +2,8 @@ package http;
 
 import actors.Kind;
 import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 
 /** The JSON bodies the edge accepts. Only shape and types are checked here; the rules live in the poll entity. */
@@ -14,7 +16,20 @@ final class Requests {
       Kind kind,
       Integer maxChoices,
       Boolean allowVoteChange,
-      Instant closesAt) {}
+      String closesAt) {
+
+    /** {@code closesAt} must be an ISO-8601 string: a bare number would silently mean seconds since 1970. */
+    Instant closingTime() {
+      if (closesAt == null) {
+        return null;
+      }
+      try {
+        return DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(closesAt, Instant::from);
+      } catch (DateTimeParseException e) {
+        throw new Json.BadJson("closesAt must be an ISO-8601 instant such as \"2030-01-01T12:00:00Z\"");
+      }
+    }
+  }
 
   record Ballot(String voterId, List<Integer> choices) {}
 }

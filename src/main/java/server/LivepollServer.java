@@ -21,6 +21,7 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.JoinSeedNodes;
 import org.apache.pekko.http.javadsl.Http;
@@ -89,6 +90,7 @@ public final class LivepollServer {
     }
     try {
       joinCluster(system, settings.seedNodes());
+      awaitUp(system, settings.joinTimeout());
       ActorRef<ClosingSchedule.Command> closingSchedule = ClosingSchedule.init(system, Clock.systemUTC());
       PollInbox.init(system, closingSchedule, settings.pollSettings(Clock.systemUTC()));
       Polls polls = new Polls(system, settings.askTimeout());
@@ -118,6 +120,18 @@ public final class LivepollServer {
           .map(seed -> new Address("pekko", SYSTEM_NAME, seed.getHostString(), seed.getPort()))
           .toList();
       cluster.manager().tell(new JoinSeedNodes(seeds));
+    }
+  }
+
+  /** Sharding places no poll on a node that is not Up; serving before that would only time out. */
+  private static void awaitUp(ActorSystem<?> system, Duration timeout) throws InterruptedException {
+    Cluster cluster = Cluster.get(system);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (cluster.selfMember().status() != MemberStatus.up()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("this node did not join the cluster within " + timeout);
+      }
+      Thread.sleep(20);
     }
   }
 

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import support.FreePorts;
-import support.Http;
+import support.ApiClient;
 
 /**
  * Runs {@code ./livepoll} exactly as a user does: the launcher script, the shaded jar, a local Cassandra child JVM.
@@ -51,17 +50,17 @@ class LauncherIT {
         "LIVEPOLL_CASSANDRA_PORT", Integer.toString(FreePorts.next()),
         "LIVEPOLL_CASSANDRA_STORAGE_PORT", Integer.toString(FreePorts.next()),
         "LIVEPOLL_CASSANDRA_HEAP", "512m");
-    Http http = new Http(Integer.parseInt(env.get("LIVEPOLL_HTTP_PORT")));
+    ApiClient http = new ApiClient(Integer.parseInt(env.get("LIVEPOLL_HTTP_PORT")));
 
     Launched first = launch(env);
-    String pollId = Http.createdId(http.post("/api/polls",
+    String pollId = ApiClient.createdId(http.post("/api/polls",
         "{\"question\":\"Lunch?\",\"options\":[\"pizza\",\"salad\",\"soup\"]}"));
     long[] acknowledged = new long[3];
     for (int voter = 0; voter < 60; voter++) {
       int choice = voter % 3;
-      HttpResponse<String> ballot = http.post("/api/polls/" + pollId + "/ballots",
+      ApiClient.Reply ballot = http.post("/api/polls/" + pollId + "/ballots",
           "{\"voterId\":\"voter-" + voter + "\",\"choices\":[" + choice + "]}");
-      assertEquals(200, ballot.statusCode(), ballot.body());
+      assertEquals(200, ballot.status(), ballot.body());
       acknowledged[choice]++;
     }
     String before = http.get("/api/polls/" + pollId).body();
@@ -72,8 +71,8 @@ class LauncherIT {
         "the server's Cassandra child must stop with it");
 
     Launched second = launch(env);
-    HttpResponse<String> after = http.get("/api/polls/" + pollId);
-    assertEquals(200, after.statusCode());
+    ApiClient.Reply after = http.get("/api/polls/" + pollId);
+    assertEquals(200, after.status());
     assertEquals(before, after.body(), "the poll after the restart is exactly the poll before it");
     for (int option = 0; option < 3; option++) {
       assertTrue(after.body().contains("\"index\":" + option + ",\"label\":\"" + List.of("pizza", "salad", "soup")

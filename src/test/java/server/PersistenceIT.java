@@ -58,9 +58,8 @@ class PersistenceIT {
     server = LivepollServer.start(TestConfig.with("""
         livepoll.cassandra.contact-points = "127.0.0.1:%d"
         livepoll.cassandra.keyspace = %s
-        livepoll.management.port = %d
         %s
-        """.formatted(cassandra.contactPoint().getPort(), keyspace, FreePorts.next(), extra)));
+        """.formatted(cassandra.contactPoint().getPort(), keyspace, extra)));
     return server;
   }
 

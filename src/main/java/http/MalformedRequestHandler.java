@@ -1,0 +1,22 @@
+package http;
+
+import org.apache.pekko.event.LoggingAdapter;
+import org.apache.pekko.http.ParsingErrorHandler;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.scaladsl.model.ErrorInfo;
+import org.apache.pekko.http.scaladsl.model.StatusCode;
+import org.apache.pekko.http.scaladsl.settings.ServerSettings;
+
+/**
+ * Answers requests too malformed to reach the routes (bad request line, oversized headers or URI, broken encoding)
+ * with problem+json like every other error. Named in {@code pekko.http.server.parsing.error-handler}.
+ */
+public final class MalformedRequestHandler extends ParsingErrorHandler {
+  private final Problems problems = new Problems(new Json(1));
+
+  @Override
+  public HttpResponse handle(StatusCode status, ErrorInfo info, LoggingAdapter log, ServerSettings settings) {
+    log.debug("Malformed request: {}", info.formatPretty());
+    return problems.forStatus(status, info.summary());
+  }
+}

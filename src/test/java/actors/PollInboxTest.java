@@ -1,0 +1,239 @@
+package actors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import org.apache.pekko.persistence.testkit.ProcessingSuccess;
+import org.apache.pekko.persistence.testkit.WriteEvents;
+import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.SnapshotTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The inbox in front of a poll under load: group commit, bounded queue, one reply per request. */
+class PollInboxTest {
+
+  private static final Instant START = Instant.parse("2026-03-01T09:00:00Z");
+  private static final Duration GENEROUS = Duration.ofSeconds(20);
+
+  private static ActorTestKit testKit;
+  private static PersistenceTestKit journal;
+
+  private MutableClock clock;
+  private TestProbe<ClosingSchedule.Command> closingSchedule;
+  private String pollId;
+
+  @BeforeAll
+  static void startSystem() {
+    // In-memory journal and snapshot store win over the app's Cassandra plugins; the app config still supplies the
+    // Jackson bindings, so every event and snapshot really goes through CBOR. Snapshots must be redirected too, as
+    // recovery reads the snapshot store first.
+    testKit = ActorTestKit.create(ConfigFactory.parseString("""
+            pekko.actor.provider = local
+            pekko.coordinated-shutdown.exit-jvm = off
+            pekko.loglevel = WARNING
+            """)
+        .withFallback(PersistenceTestKitPlugin.getInstance().config())
+        .withFallback(PersistenceTestKitSnapshotPlugin.getInstance().config())
+        .withFallback(ConfigFactory.load()));
+    journal = PersistenceTestKit.create(testKit.system());
+  }
+
+  @AfterAll
+  static void stopSystem() {
+    testKit.shutdownTestKit();
+  }
+
+  @BeforeEach
+  void setUp() {
+    clock = new MutableClock(START);
+    closingSchedule = testKit.createTestProbe(ClosingSchedule.Command.class);
+    pollId = PollId.newId();
+  }
+
+  @AfterEach
+  void resetJournal() {
+    journal.resetPolicy();
+  }
+
+  private Poll.Settings settings(int maxQueued, Duration writeTimeout) {
+    return new Poll.Settings(4, 1000, 100, maxQueued, writeTimeout, clock);
+  }
+
+  private ActorRef<Poll.Request> spawnInbox(Poll.Settings settings) {
+    return testKit.spawn(PollInbox.create(pollId, closingSchedule.ref(), settings));
+  }
+
+  private static void createLunchPoll(ActorRef<Poll.Request> inbox) {
+    TestProbe<Poll.Reply> organizer = testKit.createTestProbe(Poll.Reply.class);
+    inbox.tell(new Poll.Create("Where do we eat?", List.of("Pizza", "Sushi", "Salad"), Kind.SINGLE, null, false,
+        null, organizer.ref()));
+    assertInstanceOf(Poll.Accepted.class, organizer.receiveMessage());
+  }
+
+  private static PollView get(ActorRef<Poll.Request> inbox) {
+    TestProbe<Poll.Reply> reader = testKit.createTestProbe(Poll.Reply.class);
+    inbox.tell(new Poll.Get(reader.ref()));
+    return assertInstanceOf(Poll.Accepted.class, reader.receiveMessage(GENEROUS)).poll();
+  }
+
+  private static List<Long> votes(PollView view) {
+    return view.options().stream().map(PollView.OptionView::votes).toList();
+  }
+
+  /** Sizes of the journal writes of this poll, as the journal sees them. */
+  private List<Integer> recordWrites() {
+    List<Integer> sizes = new CopyOnWriteArrayList<>();
+    String persistenceId = "Poll|" + pollId;
+    journal.withPolicy((id, operation) -> {
+      if (id.equals(persistenceId) && operation instanceof WriteEvents write) {
+        sizes.add(write.getBatch().size());
+      }
+      return ProcessingSuccess.getInstance();
+    });
+    return sizes;
+  }
+
+  private static int choiceOf(int voter) {
+    // Uneven on purpose, so a ballot counted for the wrong option shows.
+    return voter % 7 == 0 ? 2 : voter % 2;
+  }
+
+  @Test
+  void twoThousandConcurrentBallotsAreAllAcceptedAndCountedExactly() {
+    ActorRef<Poll.Request> inbox = spawnInbox(settings(5000, Duration.ofSeconds(10)));
+    createLunchPoll(inbox);
+    List<Integer> writes = recordWrites();
+    TestProbe<Poll.Reply> voters = testKit.createTestProbe(Poll.Reply.class);
+    long[] expected = new long[3];
+
+    for (int i = 0; i < 2000; i++) {
+      inbox.tell(new Poll.CastBallot("voter-" + i, List.of(choiceOf(i)), voters.ref()));
+      expected[choiceOf(i)]++;
+    }
+    List<Poll.Reply> replies = voters.receiveSeveralMessages(2000, GENEROUS);
+
+    for (Poll.Reply reply : replies) {
+      assertInstanceOf(Poll.Accepted.class, reply, () -> "every ballot fits the queue: " + reply);
+    }
+    PollView view = get(inbox);
+    assertEquals(2000, view.totalBallots());
+    assertEquals(Arrays.stream(expected).boxed().toList(), votes(view));
+    // The Get was answered after every earlier reply was sent, so a duplicate would already be here.
+    voters.expectNoMessage(Duration.ZERO);
+    assertEquals(2001, journal.persistedInStorage("Poll|" + pollId).size());
+
+    // Group commit: many ballots per journal write, never more than maxBatch.
+    assertEquals(2000, writes.stream().mapToInt(Integer::intValue).sum());
+    assertTrue(writes.size() < 2000, () -> "expected batched writes, got " + writes.size() + " writes");
+    assertTrue(writes.stream().allMatch(size -> size <= 100), () -> "a write exceeded maxBatch: " + writes);
+  }
+
+  @Test
+  void pollRecoversItsBallotsFromSnapshotAndEvents() {
+    ActorRef<Poll.Request> inbox = spawnInbox(settings(5000, Duration.ofSeconds(10)));
+    createLunchPoll(inbox);
+    TestProbe<Poll.Reply> voters = testKit.createTestProbe(Poll.Reply.class);
+    for (int i = 0; i < 1500; i++) {
+      inbox.tell(new Poll.CastBallot("voter-" + i, List.of(choiceOf(i)), voters.ref()));
+    }
+    voters.receiveSeveralMessages(1500, GENEROUS);
+    PollView before = get(inbox);
+
+    // snapshotEvery 1000 with 1501 events: recovery must combine a CBOR snapshot with the events after it.
+    Poll.Created snapshot = SnapshotTestKit.create(testKit.system())
+        .expectNextPersistedClass("Poll|" + pollId, Poll.Created.class, GENEROUS);
+    assertTrue(snapshot.ballots().size() > 0, "the snapshot holds ballots");
+    assertEquals(snapshot.tally().totalBallots(), snapshot.ballots().size());
+    testKit.stop(inbox, GENEROUS);
+    ActorRef<Poll.Request> recovered = spawnInbox(settings(5000, Duration.ofSeconds(10)));
+
+    PollView after = get(recovered);
+    assertEquals(before, after);
+    assertEquals(1500, after.totalBallots());
+    // Recovered ballots are still recognised: a retry is acknowledged without being counted again.
+    TestProbe<Poll.Reply> retry = testKit.createTestProbe(Poll.Reply.class);
+    recovered.tell(new Poll.CastBallot("voter-3", List.of(choiceOf(3)), retry.ref()));
+    assertEquals(1500, assertInstanceOf(Poll.Accepted.class, retry.receiveMessage()).poll().totalBallots());
+    recovered.tell(new Poll.CastBallot("voter-3", List.of(2), retry.ref()));
+    assertEquals(Poll.Rejection.ALREADY_VOTED,
+        assertInstanceOf(Poll.Rejected.class, retry.receiveMessage()).reason());
+  }
+
+  @Test
+  void fullQueueAnswersBusyAndEveryRequestGetsExactlyOneReply() {
+    ActorRef<Poll.Request> inbox = spawnInbox(settings(5, Duration.ofSeconds(10)));
+    createLunchPoll(inbox);
+    List<TestProbe<Poll.Reply>> probes = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      probes.add(testKit.createTestProbe(Poll.Reply.class));
+    }
+
+    for (int i = 0; i < 200; i++) {
+      inbox.tell(new Poll.CastBallot("voter-" + i, List.of(choiceOf(i)), probes.get(i).ref()));
+    }
+    long[] counted = new long[3];
+    int accepted = 0;
+    int busy = 0;
+    for (int i = 0; i < 200; i++) {
+      Poll.Reply reply = probes.get(i).receiveMessage(GENEROUS);
+      if (reply instanceof Poll.Accepted) {
+        accepted++;
+        counted[choiceOf(i)]++;
+      } else {
+        assertEquals(Poll.Rejection.BUSY, assertInstanceOf(Poll.Rejected.class, reply).reason());
+        busy++;
+      }
+    }
+
+    assertTrue(busy > 0, "200 requests at once must overflow a queue of 5");
+    assertTrue(accepted > 0, "the requests that fit must still be written");
+    // Every reply above came before this one, so the queue has room for it and nothing is still owed.
+    PollView view = get(inbox);
+    for (TestProbe<Poll.Reply> probe : probes) {
+      probe.expectNoMessage(Duration.ZERO);
+    }
+    assertEquals(accepted, view.totalBallots());
+    assertEquals(Arrays.stream(counted).boxed().toList(), votes(view));
+    assertEquals(1 + accepted, journal.persistedInStorage("Poll|" + pollId).size(), "BUSY writes nothing");
+  }
+
+  @Test
+  void writeThatNeverReportsBackDoesNotBlockTheQueue() {
+    // A failed journal write restarts the writer without answering: the inbox must give up on that batch after
+    // writeTimeout and carry on with the requests queued behind it.
+    ActorRef<Poll.Request> inbox = spawnInbox(settings(5000, Duration.ofMillis(500)));
+    createLunchPoll(inbox);
+    TestProbe<Poll.Reply> lost = testKit.createTestProbe(Poll.Reply.class);
+    TestProbe<Poll.Reply> next = testKit.createTestProbe(Poll.Reply.class);
+    journal.failNextPersisted("Poll|" + pollId);
+
+    inbox.tell(new Poll.CastBallot("alice", List.of(0), lost.ref()));
+    inbox.tell(new Poll.CastBallot("bob", List.of(1), next.ref()));
+
+    PollView view = assertInstanceOf(Poll.Accepted.class, next.receiveMessage(GENEROUS)).poll();
+    assertEquals(1, view.totalBallots());
+    assertEquals(List.of(0L, 1L, 0L), votes(view));
+    // The failed ballot was never acknowledged, so a client retry is safe and counts it once.
+    lost.expectNoMessage(Duration.ZERO);
+    inbox.tell(new Poll.CastBallot("alice", List.of(0), lost.ref()));
+    assertEquals(2, assertInstanceOf(Poll.Accepted.class, lost.receiveMessage(GENEROUS)).poll().totalBallots());
+    assertEquals(3, journal.persistedInStorage("Poll|" + pollId).size(), "created, bob, alice: the failed write left nothing");
+  }
+}
