@@ -39,16 +39,8 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     ActorRef<Reply> replyTo();
   }
 
-  /** Opens the poll. Fields are the organizer's raw request; the entity checks them. */
-  public record Create(
-      String question,
-      List<String> options,
-      Kind kind,
-      Integer maxChoices,
-      boolean allowVoteChange,
-      Instant closesAt,
-      ActorRef<Reply> replyTo)
-      implements Request {}
+  /** Opens the poll as drafted; the entity checks the draft. */
+  public record Create(PollDraft draft, ActorRef<Reply> replyTo) implements Request {}
 
   public record CastBallot(String voterId, List<Integer> choices, ActorRef<Reply> replyTo) implements Request {}
 
@@ -275,9 +267,7 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
       return decide(poll, request, now);
     }
     if (request instanceof Create create) {
-      PollDefinition.Validated<PollDefinition> definition = PollDefinition.of(
-          create.question(), create.options(), create.kind(), create.maxChoices(), create.allowVoteChange(),
-          create.closesAt(), now);
+      PollDefinition.Validated<PollDefinition> definition = PollDefinition.of(create.draft(), now);
       return definition.ok()
           ? Decision.persist(new PollCreated(pollId, definition.value()))
           : Decision.reject(Rejection.INVALID_POLL, definition.problem());

@@ -33,19 +33,12 @@ public record PollDefinition(
     options = List.copyOf(options);
   }
 
-  /**
-   * Checks an organizer's request and builds the definition, or says what is wrong with it.
-   *
-   * @param maxChoices may be null: 1 for single-choice polls, all options for multiple-choice ones
-   */
-  public static Validated<PollDefinition> of(
-      String question,
-      List<String> options,
-      Kind kind,
-      Integer maxChoices,
-      boolean allowVoteChange,
-      Instant closesAt,
-      Instant now) {
+  /** Checks an organizer's draft and builds the definition, or says what is wrong with it. */
+  public static Validated<PollDefinition> of(PollDraft draft, Instant now) {
+    String question = draft.question();
+    List<String> options = draft.options();
+    Integer maxChoices = draft.maxChoices();
+    Instant closesAt = draft.closesAt();
     if (question == null || question.isBlank()) {
       return Validated.invalid("question is required");
     }
@@ -78,7 +71,7 @@ public record PollDefinition(
       }
       labels.add(trimmed);
     }
-    Kind effectiveKind = kind == null ? Kind.SINGLE : kind;
+    Kind effectiveKind = draft.kind() == null ? Kind.SINGLE : draft.kind();
     int effectiveMax;
     if (effectiveKind == Kind.SINGLE) {
       if (maxChoices != null && maxChoices != 1) {
@@ -95,7 +88,7 @@ public record PollDefinition(
       return Validated.invalid("closesAt must be in the future");
     }
     return Validated.valid(
-        new PollDefinition(trimmedQuestion, labels, effectiveKind, effectiveMax, allowVoteChange, now, closesAt));
+        new PollDefinition(trimmedQuestion, labels, effectiveKind, effectiveMax, draft.allowVoteChange(), now, closesAt));
   }
 
   public static boolean isValidVoterId(String voterId) {

@@ -1,7 +1,6 @@
 package actors;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -26,15 +25,8 @@ public final class Polls {
   }
 
   /** Creates a poll under a new id; the accepted view carries the id. */
-  public CompletionStage<Poll.Reply> create(
-      String question,
-      List<String> options,
-      Kind kind,
-      Integer maxChoices,
-      boolean allowVoteChange,
-      Instant closesAt) {
-    return ask(PollId.newId(),
-        replyTo -> new Poll.Create(question, options, kind, maxChoices, allowVoteChange, closesAt, replyTo));
+  public CompletionStage<Poll.Reply> create(PollDraft draft) {
+    return ask(PollId.newId(), replyTo -> new Poll.Create(draft, replyTo));
   }
 
   public CompletionStage<Poll.Reply> get(String pollId) {

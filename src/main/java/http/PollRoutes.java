@@ -3,6 +3,7 @@ package http;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import actors.Poll;
+import actors.PollDraft;
 import actors.Polls;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
@@ -61,13 +62,13 @@ public final class PollRoutes extends AllDirectives {
   }
 
   private Route createPoll(Requests.CreatePoll request) {
-    CompletionStage<Poll.Reply> created = polls.create(
+    CompletionStage<Poll.Reply> created = polls.create(new PollDraft(
         request.question(),
         request.options(),
         request.kind(),
         request.maxChoices(),
         Boolean.TRUE.equals(request.allowVoteChange()),
-        request.closingTime());
+        request.closingTime()));
     return onSuccess(created, reply -> {
       HttpResponse response = toResponse(reply, StatusCodes.CREATED);
       if (reply instanceof Poll.Accepted accepted) {

@@ -82,8 +82,9 @@ class PollInboxTest {
 
   private static void createLunchPoll(ActorRef<Poll.Request> inbox) {
     TestProbe<Poll.Reply> organizer = testKit.createTestProbe(Poll.Reply.class);
-    inbox.tell(new Poll.Create("Where do we eat?", List.of("Pizza", "Sushi", "Salad"), Kind.SINGLE, null, false,
-        null, organizer.ref()));
+    inbox.tell(new Poll.Create(
+        new PollDraft("Where do we eat?", List.of("Pizza", "Sushi", "Salad"), Kind.SINGLE, null, false, null),
+        organizer.ref()));
     assertInstanceOf(Poll.Accepted.class, organizer.receiveMessage());
   }
 

@@ -141,7 +141,7 @@ class PollTest {
     }
 
     Poll.Create toCommand(ActorRef<Poll.Reply> replyTo) {
-      return new Poll.Create(question, options, kind, maxChoices, allowVoteChange, closesAt, replyTo);
+      return new Poll.Create(new PollDraft(question, options, kind, maxChoices, allowVoteChange, closesAt), replyTo);
     }
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import actors.Poll;
+import actors.PollDraft;
 import actors.PollView;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -74,7 +75,7 @@ class PersistenceIT {
     String snapshotsOften = "livepoll.poll.snapshot-every = 10";
     startServer("restart_it", snapshotsOften);
     PollView created = accepted(server.polls().create(
-        "Which day?", List.of("mon", "tue", "wed"), null, null, true, null));
+        new PollDraft("Which day?", List.of("mon", "tue", "wed"), null, null, true, null)));
     String pollId = created.id();
     for (int voter = 0; voter < 35; voter++) {
       accepted(server.polls().castBallot(pollId, "v" + voter, List.of(voter % 3)));
@@ -96,8 +97,8 @@ class PersistenceIT {
   void aCloseScheduledBeforeARestartFiresAfterItWithoutAnyoneTouchingThePoll() throws Exception {
     startServer("schedule_it", "");
     Instant closesAt = Instant.now().plusSeconds(15).truncatedTo(ChronoUnit.MILLIS);
-    String pollId = accepted(server.polls().create("Close me later", List.of("yes", "no"), null, null, false,
-        closesAt)).id();
+    String pollId = accepted(server.polls().create(
+        new PollDraft("Close me later", List.of("yes", "no"), null, null, false, closesAt))).id();
     accepted(server.polls().castBallot(pollId, "early-voter", List.of(0)));
 
     server.stop();
