@@ -22,7 +22,8 @@ import org.HdrHistogram.Histogram;
  * Load driver for a running server: C concurrent HTTP voters over P polls for T seconds. Prints ballots/s and
  * latency percentiles, then checks that every acknowledged ballot is in the final counts. Figures, not a test.
  *
- * <p>{@code ./livepoll bench --url http://127.0.0.1:8080 --concurrency 64 --polls 8 --seconds 30}
+ * <p>{@code ./livepoll bench --url http://127.0.0.1:8080 --concurrency 64 --polls 8 --seconds 30 [--server-pid N]}
+ * (with the server's pid on this machine it also prints the server's resident and peak memory).
  */
 public final class LoadDriver {
   private static final int OPTIONS = 4;
@@ -109,6 +110,9 @@ public final class LoadDriver {
         histogram.getValueAtPercentile(99.9) / 1000.0,
         histogram.getMaxValue() / 1000.0);
     System.out.println("failed requests by status (-1 = no answer): " + new TreeMap<>(failures));
+    if (options.containsKey("server-pid")) {
+      printMemory(options.get("server-pid"));
+    }
 
     long totalAcked = 0;
     long missing = 0;
@@ -130,6 +134,15 @@ public final class LoadDriver {
     if (missing > 0) {
       System.exit(1);
     }
+  }
+
+  /** Resident and peak resident memory of the server process, from Linux's /proc. */
+  private static void printMemory(String pid) throws java.io.IOException {
+    List<String> status = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc", pid, "status"));
+    String rss = status.stream().filter(line -> line.startsWith("VmRSS")).findFirst().orElse("VmRSS: ?");
+    String peak = status.stream().filter(line -> line.startsWith("VmHWM")).findFirst().orElse("VmHWM: ?");
+    System.out.println("server memory: resident " + rss.replaceAll("\\D+", " ").strip() + " kB, peak "
+        + peak.replaceAll("\\D+", " ").strip() + " kB");
   }
 
   private static String createPoll(HttpClient client, String url, int index) throws Exception {
