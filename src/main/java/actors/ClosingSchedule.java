@@ -164,7 +164,7 @@ public final class ClosingSchedule
         Poll.Reply.class,
         polls.apply(due.pollId()),
         Duration.ofSeconds(5),
-        Poll.Close::new,
+        replyTo -> new Poll.Close(Requester.SCHEDULE, replyTo),
         (reply, failure) -> failure == null ? new Confirmed(due.pollId()) : new Unconfirmed(due.pollId()));
     return Effect().none();
   }

@@ -35,19 +35,25 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
   public sealed interface Command permits Request, Batch {}
 
   /** What can be asked of a poll; every request is answered with exactly one {@link Reply}. */
-  public sealed interface Request extends Command, CborSerializable permits Create, CastBallot, RetractBallot, Close, Get {
+  public sealed interface Request extends Command, CborSerializable
+      permits Create, CastBallot, RetractBallot, Close, Invite, Get {
     ActorRef<Reply> replyTo();
   }
 
   /** Opens the poll as drafted; the entity checks the draft. */
   public record Create(PollDraft draft, ActorRef<Reply> replyTo) implements Request {}
 
-  public record CastBallot(String voterId, List<Integer> choices, ActorRef<Reply> replyTo) implements Request {}
+  /** {@code invitedTo} is the poll the voter's invite is for, or null for a voter of the general public. */
+  public record CastBallot(String voterId, List<Integer> choices, String invitedTo, ActorRef<Reply> replyTo)
+      implements Request {}
 
   public record RetractBallot(String voterId, ActorRef<Reply> replyTo) implements Request {}
 
-  /** Closes the poll now; closing a closed poll changes nothing. */
-  public record Close(ActorRef<Reply> replyTo) implements Request {}
+  /** Closes the poll now (its owner or an admin only); closing a closed poll changes nothing. */
+  public record Close(Requester requester, ActorRef<Reply> replyTo) implements Request {}
+
+  /** Asks whether {@code requester} may invite {@code count} voters; the caller mints their tokens when accepted. */
+  public record Invite(Requester requester, int count, ActorRef<Reply> replyTo) implements Request {}
 
   public record Get(ActorRef<Reply> replyTo) implements Request {}
 
@@ -76,6 +82,11 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     ALREADY_VOTED,
     VOTE_CHANGE_NOT_ALLOWED,
     NO_SUCH_BALLOT,
+    /** The requester is not the poll's owner nor an admin. */
+    FORBIDDEN,
+    /** The poll takes ballots from invited voters only. */
+    NOT_INVITED,
+    INVALID_INVITE,
     /** Too many requests are queued for this poll; retry shortly. */
     BUSY
   }
@@ -288,17 +299,42 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
       return decideBallot(poll, ballot, now);
     } else if (request instanceof RetractBallot retraction) {
       return decideRetraction(poll, retraction, now);
-    } else if (request instanceof Close) {
-      return Decision.persist(new PollClosed(pollId, now));
+    } else if (request instanceof Close close) {
+      return close.requester().mayManage(poll.definition())
+          ? Decision.persist(new PollClosed(pollId, now))
+          : Decision.answer(forbidden(close.requester()));
+    } else if (request instanceof Invite invite) {
+      return decideInvite(poll, invite);
     } else if (request instanceof Get) {
       return Decision.answer(new Accepted(poll.view()));
     }
     return Decision.reject(Rejection.POLL_EXISTS, "poll " + pollId + " already exists");
   }
 
+  private Rejected forbidden(Requester requester) {
+    return new Rejected(Rejection.FORBIDDEN, requester.name() + " is not the owner of poll " + pollId);
+  }
+
+  private Decision decideInvite(Created poll, Invite invite) {
+    if (!invite.requester().mayManage(poll.definition())) {
+      return Decision.answer(forbidden(invite.requester()));
+    }
+    if (poll.definition().audience() != Audience.INVITED) {
+      return Decision.reject(Rejection.INVALID_INVITE, "poll " + pollId + " is public: any voter may vote");
+    }
+    if (invite.count() < 1 || invite.count() > PollDefinition.MAX_INVITES_PER_REQUEST) {
+      return Decision.reject(Rejection.INVALID_INVITE,
+          "count must be between 1 and " + PollDefinition.MAX_INVITES_PER_REQUEST);
+    }
+    return Decision.answer(new Accepted(poll.view()));
+  }
+
   private Decision decideBallot(Created poll, CastBallot ballot, Instant now) {
     if (!PollDefinition.isValidVoterId(ballot.voterId())) {
       return Decision.reject(Rejection.INVALID_BALLOT, PollDefinition.voterIdRule());
+    }
+    if (poll.definition().audience() == Audience.INVITED && !pollId.equals(ballot.invitedTo())) {
+      return Decision.reject(Rejection.NOT_INVITED, "poll " + pollId + " takes ballots from invited voters only");
     }
     var problem = poll.definition().problemWithChoices(ballot.choices());
     if (problem.isPresent()) {
@@ -336,8 +372,11 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
 
   /** How a closed poll answers: reads and closes succeed, an identical re-sent ballot is still acknowledged. */
   private Reply answerClosed(Created poll, Request request) {
-    if (request instanceof Get || request instanceof Close) {
+    if (request instanceof Get) {
       return new Accepted(poll.view());
+    }
+    if (request instanceof Close close) {
+      return close.requester().mayManage(poll.definition()) ? new Accepted(poll.view()) : forbidden(close.requester());
     }
     if (request instanceof CastBallot ballot
         && poll.definition().problemWithChoices(ballot.choices()).isEmpty()

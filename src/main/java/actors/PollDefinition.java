@@ -19,7 +19,9 @@ public record PollDefinition(
     int maxChoices,
     boolean allowVoteChange,
     Instant createdAt,
-    Instant closesAt)
+    Instant closesAt,
+    Audience audience,
+    String owner)
     implements CborSerializable {
 
   public static final int MAX_QUESTION_CHARS = 500;
@@ -27,6 +29,8 @@ public record PollDefinition(
   public static final int MAX_OPTIONS = 32;
   public static final int MAX_OPTION_CHARS = 200;
   public static final int MAX_VOTER_ID_CHARS = 128;
+  /** Invite tokens one request may ask for. */
+  public static final int MAX_INVITES_PER_REQUEST = 1000;
   private static final Pattern VOTER_ID = Pattern.compile("[A-Za-z0-9._:-]{1," + MAX_VOTER_ID_CHARS + "}");
 
   public PollDefinition {
@@ -87,8 +91,12 @@ public record PollDefinition(
     if (closesAt != null && !closesAt.isAfter(now)) {
       return Validated.invalid("closesAt must be in the future");
     }
-    return Validated.valid(
-        new PollDefinition(trimmedQuestion, labels, effectiveKind, effectiveMax, draft.allowVoteChange(), now, closesAt));
+    if (draft.owner() == null || draft.owner().isBlank()) {
+      return Validated.invalid("a poll needs an owner");
+    }
+    Audience audience = draft.audience() == null ? Audience.PUBLIC : draft.audience();
+    return Validated.valid(new PollDefinition(trimmedQuestion, labels, effectiveKind, effectiveMax,
+        draft.allowVoteChange(), now, closesAt, audience, draft.owner()));
   }
 
   public static boolean isValidVoterId(String voterId) {

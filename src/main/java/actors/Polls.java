@@ -33,16 +33,22 @@ public final class Polls {
     return ask(pollId, Poll.Get::new);
   }
 
-  public CompletionStage<Poll.Reply> castBallot(String pollId, String voterId, List<Integer> choices) {
-    return ask(pollId, replyTo -> new Poll.CastBallot(voterId, choices, replyTo));
+  /** {@code invitedTo} is the poll the voter was invited to, or null for a public voter. */
+  public CompletionStage<Poll.Reply> castBallot(
+      String pollId, String voterId, List<Integer> choices, String invitedTo) {
+    return ask(pollId, replyTo -> new Poll.CastBallot(voterId, choices, invitedTo, replyTo));
   }
 
   public CompletionStage<Poll.Reply> retractBallot(String pollId, String voterId) {
     return ask(pollId, replyTo -> new Poll.RetractBallot(voterId, replyTo));
   }
 
-  public CompletionStage<Poll.Reply> close(String pollId) {
-    return ask(pollId, Poll.Close::new);
+  public CompletionStage<Poll.Reply> close(String pollId, Requester requester) {
+    return ask(pollId, replyTo -> new Poll.Close(requester, replyTo));
+  }
+
+  public CompletionStage<Poll.Reply> invite(String pollId, Requester requester, int count) {
+    return ask(pollId, replyTo -> new Poll.Invite(requester, count, replyTo));
   }
 
   private CompletionStage<Poll.Reply> ask(String pollId, Function<ActorRef<Poll.Reply>, Poll.Request> command) {

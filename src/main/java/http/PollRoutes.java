@@ -5,6 +5,12 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 import actors.Poll;
 import actors.PollDraft;
 import actors.Polls;
+import actors.Requester;
+import auth.Identity;
+import auth.Tokens;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
@@ -23,52 +29,105 @@ import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * The organizer and voter REST API under {@code /api/polls}. Routes only parse, ask the write side and map its
- * reply to a status code; the rules of a poll live in the poll entity.
+ * The organizer and voter REST API under {@code /api}. Routes only authenticate, parse, ask the write side and map
+ * its reply to a status code; the rules of a poll live in the poll entity.
  */
 public final class PollRoutes extends AllDirectives {
   /** How long the edge waits for a request body to arrive in full. */
   private static final Duration BODY_TIMEOUT = Duration.ofSeconds(10);
 
   private final Polls polls;
+  private final Tokens tokens;
   private final Json json;
   private final Problems problems;
+  private final Authentication auth;
+  private final Throttling throttle;
   private final long maxBodyBytes;
 
-  public PollRoutes(Polls polls, long maxBodyBytes, int maxJsonDepth) {
+  public PollRoutes(Polls polls, Tokens tokens, EdgeLimits limits) {
     this.polls = polls;
-    this.json = new Json(maxJsonDepth);
+    this.tokens = tokens;
+    this.json = new Json(limits.maxJsonDepth());
     this.problems = new Problems(json);
-    this.maxBodyBytes = maxBodyBytes;
+    this.auth = new Authentication(tokens, problems);
+    this.throttle = new Throttling(limits, problems);
+    this.maxBodyBytes = limits.maxBodyBytes();
   }
 
   /** All routes, sealed: every rejection and failure becomes a problem+json response. */
   public Route routes() {
     return handleExceptions(problems.exceptionHandler(), () ->
         handleRejections(problems.rejectionHandler(), () ->
-            pathPrefix("api", () -> pathPrefix("polls", () -> concat(
-                pathEndOrSingleSlash(() -> post(() -> body(Requests.CreatePoll.class, this::createPoll))),
-                pathPrefix(segment(), this::poll))))));
+            pathPrefix("api", () -> throttle.perAddress(() -> concat(
+                path("voters", () -> post(() -> throttle.voterSignUp(this::newVoter))),
+                pathPrefix("polls", () -> concat(
+                    pathEndOrSingleSlash(() -> post(() -> auth.organizer(organizer ->
+                        body(Requests.CreatePoll.class, request -> createPoll(organizer, request))))),
+                    pathPrefix(segment(), this::poll))))))));
   }
 
   private Route poll(String pollId) {
     return concat(
         pathEndOrSingleSlash(() -> get(() -> reply(polls.get(pollId), StatusCodes.OK))),
-        path("ballots", () -> post(() -> body(Requests.Ballot.class, ballot ->
-            reply(polls.castBallot(pollId, ballot.voterId(), ballot.choices()), StatusCodes.OK)))),
-        path(segment("ballots").slash(segment()), voterId -> delete(() ->
-            reply(polls.retractBallot(pollId, voterId), StatusCodes.OK))),
-        path("close", () -> post(() -> reply(polls.close(pollId), StatusCodes.OK))));
+        path("ballots", () -> post(() -> voter(pollId, voter ->
+            body(Requests.Ballot.class, ballot -> castBallot(pollId, voter, ballot))))),
+        path(segment("ballots").slash("me"), () -> delete(() -> voter(pollId, voter ->
+            reply(polls.retractBallot(pollId, voter.voterId()), StatusCodes.OK)))),
+        path("close", () -> post(() -> auth.organizer(organizer ->
+            reply(polls.close(pollId, organizer), StatusCodes.OK)))),
+        path("invites", () -> post(() -> auth.organizer(organizer ->
+            body(Requests.Invites.class, request -> invite(pollId, organizer, request))))));
   }
 
-  private Route createPoll(Requests.CreatePoll request) {
+  private Route newVoter() {
+    Tokens.VoterToken voter = tokens.newVoter();
+    return complete(json(StatusCodes.CREATED, Map.of("voterId", voter.voterId(), "token", voter.token())));
+  }
+
+  /** The voter of this request, within their ballot rate; an invite token opens one poll only. */
+  private Route voter(String pollId, Function<Identity.Voter, Route> inner) {
+    return auth.voter(voter -> {
+      if (voter.invitedTo() != null && !voter.invitedTo().equals(pollId)) {
+        return complete(problems.response(StatusCodes.FORBIDDEN, "invite-for-another-poll", "Forbidden",
+            "this invite token is for another poll"));
+      }
+      return throttle.ballots(voter.voterId(), () -> inner.apply(voter));
+    });
+  }
+
+  private Route castBallot(String pollId, Identity.Voter voter, Requests.Ballot ballot) {
+    if (ballot.voterId() != null && !ballot.voterId().equals(voter.voterId())) {
+      return complete(problems.response(StatusCodes.FORBIDDEN, "voter-mismatch", "Forbidden",
+          "voterId differs from the voter in the token; leave it out or send your own"));
+    }
+    return reply(polls.castBallot(pollId, voter.voterId(), ballot.choices(), voter.invitedTo()), StatusCodes.OK);
+  }
+
+  private Route invite(String pollId, Requester organizer, Requests.Invites request) {
+    int count = request.count() == null ? 0 : request.count();
+    return onSuccess(polls.invite(pollId, organizer, count), reply -> {
+      if (!(reply instanceof Poll.Accepted)) {
+        return complete(toResponse(reply, StatusCodes.OK));
+      }
+      List<Map<String, String>> invites = new ArrayList<>(count);
+      for (int i = 0; i < count; i++) {
+        Tokens.VoterToken invitee = tokens.newInvitee(pollId);
+        invites.add(Map.of("voterId", invitee.voterId(), "token", invitee.token()));
+      }
+      return complete(json(StatusCodes.CREATED, Map.of("pollId", pollId, "invites", invites)));
+    });
+  }
+
+  private Route createPoll(Requester organizer, Requests.CreatePoll request) {
     CompletionStage<Poll.Reply> created = polls.create(new PollDraft(
         request.question(),
         request.options(),
         request.kind(),
         request.maxChoices(),
         Boolean.TRUE.equals(request.allowVoteChange()),
-        request.closingTime()));
+        request.closingTime(),
+        request.audience(),
+        organizer.name()));
     return onSuccess(created, reply -> {
       HttpResponse response = toResponse(reply, StatusCodes.CREATED);
       if (reply instanceof Poll.Accepted accepted) {
@@ -120,10 +179,14 @@ public final class PollRoutes extends AllDirectives {
 
   private HttpResponse toResponse(Poll.Reply reply, StatusCode success) {
     if (reply instanceof Poll.Accepted accepted) {
-      return HttpResponse.create()
-          .withStatus(success)
-          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, json.write(accepted.poll())));
+      return json(success, accepted.poll());
     }
     return problems.of((Poll.Rejected) reply);
+  }
+
+  private HttpResponse json(StatusCode status, Object body) {
+    return HttpResponse.create()
+        .withStatus(status)
+        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, json.write(body)));
   }
 }

@@ -54,6 +54,9 @@ final class Problems extends AllDirectives {
       case VOTE_CHANGE_NOT_ALLOWED -> response(
           StatusCodes.CONFLICT, "vote-change-not-allowed", "Vote change not allowed", rejected.detail());
       case BUSY -> unavailable(rejected.detail());
+      case FORBIDDEN -> response(StatusCodes.FORBIDDEN, "not-owner", "Forbidden", rejected.detail());
+      case NOT_INVITED -> response(StatusCodes.FORBIDDEN, "not-invited", "Not invited", rejected.detail());
+      case INVALID_INVITE -> response(StatusCodes.BAD_REQUEST, "invalid-invite", "Invalid invite", rejected.detail());
     };
   }
 

@@ -1,5 +1,6 @@
 package http;
 
+import actors.Audience;
 import actors.Kind;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -16,7 +17,8 @@ final class Requests {
       Kind kind,
       Integer maxChoices,
       Boolean allowVoteChange,
-      String closesAt) {
+      String closesAt,
+      Audience audience) {
 
     /** {@code closesAt} must be an ISO-8601 string: a bare number would silently mean seconds since 1970. */
     Instant closingTime() {
@@ -31,5 +33,8 @@ final class Requests {
     }
   }
 
+  /** {@code voterId} is optional: the voter is the one in the token, and a different id here is refused. */
   record Ballot(String voterId, List<Integer> choices) {}
+
+  record Invites(Integer count) {}
 }

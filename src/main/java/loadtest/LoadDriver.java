@@ -15,8 +15,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.HdrHistogram.Recorder;
+import auth.Tokens;
+import com.typesafe.config.ConfigFactory;
 import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import server.Settings;
 
 /**
  * Load driver for a running server: C concurrent HTTP voters over P polls for T seconds. Prints ballots/s and
@@ -39,13 +42,17 @@ public final class LoadDriver {
     int seconds = Integer.parseInt(options.getOrDefault("seconds", "30"));
     int warmupSeconds = Integer.parseInt(options.getOrDefault("warmup", "5"));
 
+    // Same environment as the server, same signing key: the driver mints its own organizer and voter tokens, so
+    // the measured requests are ballots alone, each with a token the server must check.
+    Tokens tokens = Settings.from(ConfigFactory.load()).tokens(java.time.Clock.systemUTC());
+    String organizerToken = tokens.organizer("bench", false);
     HttpClient client = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(5))
         .build();
     List<String> polls = new ArrayList<>();
     for (int i = 0; i < pollCount; i++) {
-      polls.add(createPoll(client, url, i));
+      polls.add(createPoll(client, url, organizerToken, i));
     }
     System.out.printf("bench: %d voters over %d polls for %d s (+%d s warm-up) against %s%n",
         concurrency, pollCount, seconds, warmupSeconds, url);
@@ -54,7 +61,6 @@ public final class LoadDriver {
     Map<Integer, AtomicLong> failures = new ConcurrentHashMap<>();
     AtomicLong measuredBallots = new AtomicLong();
     Recorder latencies = new Recorder(3);
-    String run = Long.toString(System.currentTimeMillis(), 36);
     long start = System.nanoTime();
     long measureFrom = start + Duration.ofSeconds(warmupSeconds).toNanos();
     long end = measureFrom + Duration.ofSeconds(seconds).toNanos();
@@ -67,10 +73,11 @@ public final class LoadDriver {
         for (long n = 0; System.nanoTime() < end; n++) {
           int poll = (int) ((worker + n) % pollCount);
           int choice = random.nextInt(OPTIONS);
-          String body = "{\"voterId\":\"bench-" + run + "-" + worker + "-" + n + "\",\"choices\":[" + choice + "]}";
+          String body = "{\"choices\":[" + choice + "]}";
           HttpRequest request = HttpRequest.newBuilder(URI.create(url + "/api/polls/" + polls.get(poll) + "/ballots"))
               .timeout(Duration.ofSeconds(30))
               .header("Content-Type", "application/json")
+              .header("Authorization", "Bearer " + tokens.newVoter().token())
               .POST(HttpRequest.BodyPublishers.ofString(body))
               .build();
           long sent = System.nanoTime();
@@ -145,10 +152,11 @@ public final class LoadDriver {
         + peak.replaceAll("\\D+", " ").strip() + " kB");
   }
 
-  private static String createPoll(HttpClient client, String url, int index) throws Exception {
+  private static String createPoll(HttpClient client, String url, String token, int index) throws Exception {
     String body = "{\"question\":\"Bench poll " + index + "\",\"options\":[\"a\",\"b\",\"c\",\"d\"]}";
     HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(url + "/api/polls"))
         .header("Content-Type", "application/json")
+        .header("Authorization", "Bearer " + token)
         .POST(HttpRequest.BodyPublishers.ofString(body))
         .build(), HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 201) {

@@ -95,7 +95,7 @@ public final class LivepollServer {
       PollInbox.init(system, closingSchedule, settings.pollSettings(Clock.systemUTC()));
       Polls polls = new Polls(system, settings.askTimeout());
       PekkoManagement.get(system).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      PollRoutes routes = new PollRoutes(polls, settings.maxBodyBytes(), settings.maxJsonDepth());
+      PollRoutes routes = new PollRoutes(polls, settings.tokens(Clock.systemUTC()), settings.edgeLimits());
       ServerBinding binding = Http.get(system)
           .newServerAt(settings.httpHost(), settings.httpPort())
           .bind(routes.routes())

@@ -2,6 +2,7 @@ package server;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import auth.Tokens;
 import storage.LocalCassandra;
 
 /** Command-line entry point: {@code run} (default) a server node, or {@code cassandra} alone, or {@code bench}. */
@@ -14,11 +15,27 @@ public final class Main {
       case "run" -> run();
       case "cassandra" -> runCassandra();
       case "bench" -> loadtest.LoadDriver.main(java.util.Arrays.copyOfRange(args, 1, args.length));
-      default -> {
-        System.err.println("usage: livepoll [run | cassandra | bench [options]]");
-        System.exit(2);
-      }
+      case "token" -> printToken(args);
+      default -> usage();
     }
+  }
+
+  private static void usage() {
+    System.err.println("usage: livepoll [run | cassandra | token organizer|admin <name> | bench [options]]");
+    System.exit(2);
+  }
+
+  /** Signs with the same secret as a server started with the same environment; the token is the last line. */
+  private static void printToken(String[] args) {
+    if (args.length != 3 || !(args[1].equals("organizer") || args[1].equals("admin"))) {
+      usage();
+    }
+    if (!Tokens.isValidOrganizerName(args[2])) {
+      System.err.println("an organizer name is 1 to 64 characters of [A-Za-z0-9._@-]");
+      System.exit(2);
+    }
+    Settings settings = Settings.from(ConfigFactory.load());
+    System.out.println(settings.tokens(java.time.Clock.systemUTC()).organizer(args[2], args[1].equals("admin")));
   }
 
   private static void run() {

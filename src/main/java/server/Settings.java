@@ -1,6 +1,10 @@
 package server;
 
 import actors.Poll;
+import auth.AuthSecret;
+import auth.Tokens;
+import http.EdgeLimits;
+import http.RateLimiter;
 import com.typesafe.config.Config;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -14,9 +18,10 @@ public record Settings(
     Path dataDir,
     String httpHost,
     int httpPort,
-    long maxBodyBytes,
-    int maxJsonDepth,
+    EdgeLimits edgeLimits,
     Duration askTimeout,
+    String authSecret,
+    Tokens.Lifetimes tokenLifetimes,
     int tagSlices,
     int snapshotEvery,
     int maxBatch,
@@ -45,9 +50,17 @@ public record Settings(
         Path.of(c.getString("data-dir")),
         c.getString("http.host"),
         c.getInt("http.port"),
-        c.getBytes("http.max-body-bytes"),
-        c.getInt("http.max-json-depth"),
+        new EdgeLimits(
+            c.getBytes("http.max-body-bytes"),
+            c.getInt("http.max-json-depth"),
+            limit(c.getConfig("limits.requests-per-address")),
+            limit(c.getConfig("limits.voters-per-address")),
+            limit(c.getConfig("limits.ballots-per-voter")),
+            c.getInt("limits.max-tracked-keys")),
         c.getDuration("http.ask-timeout"),
+        c.getString("auth.secret"),
+        new Tokens.Lifetimes(c.getDuration("auth.organizer-token-ttl"), c.getDuration("auth.voter-token-ttl"),
+            c.getDuration("auth.invite-token-ttl")),
         c.getInt("poll.tag-slices"),
         c.getInt("poll.snapshot-every"),
         c.getInt("poll.max-batch"),
@@ -74,9 +87,18 @@ public record Settings(
     return new Poll.Settings(tagSlices, snapshotEvery, maxBatch, maxQueued, askTimeout.multipliedBy(2), clock);
   }
 
+  /** The token authority of this node: the configured secret, or the one kept in the data directory. */
+  public Tokens tokens(Clock clock) {
+    return new Tokens(AuthSecret.load(authSecret, dataDir), tokenLifetimes, clock);
+  }
+
   /** Whether the server runs its own Cassandra node (no contact points configured). */
   public boolean embeddedCassandra() {
     return cassandraContactPoints.isEmpty();
+  }
+
+  private static RateLimiter.Limit limit(Config config) {
+    return new RateLimiter.Limit(config.getDouble("per-second"), config.getInt("burst"));
   }
 
   /** Parses {@code host:port,host:port}; an empty string is an empty list. */

@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -31,6 +33,9 @@ class PollInboxTest {
 
   private static final Instant START = Instant.parse("2026-03-01T09:00:00Z");
   private static final Duration GENEROUS = Duration.ofSeconds(20);
+  private static final String OWNER = "olivia";
+  private static final Requester BY_OWNER = new Requester(OWNER, false);
+  private static final Requester STRANGER = new Requester("mallory", false);
 
   private static ActorTestKit testKit;
   private static PersistenceTestKit journal;
@@ -81,11 +86,29 @@ class PollInboxTest {
   }
 
   private static void createLunchPoll(ActorRef<Poll.Request> inbox) {
+    createLunchPoll(inbox, Audience.PUBLIC, OWNER, null);
+  }
+
+  private static void createLunchPoll(
+      ActorRef<Poll.Request> inbox, Audience audience, String owner, Instant closesAt) {
     TestProbe<Poll.Reply> organizer = testKit.createTestProbe(Poll.Reply.class);
     inbox.tell(new Poll.Create(
-        new PollDraft("Where do we eat?", List.of("Pizza", "Sushi", "Salad"), Kind.SINGLE, null, false, null),
+        new PollDraft("Where do we eat?", List.of("Pizza", "Sushi", "Salad"), Kind.SINGLE, null, false, closesAt,
+            audience, owner),
         organizer.ref()));
-    assertInstanceOf(Poll.Accepted.class, organizer.receiveMessage());
+    PollView created = assertInstanceOf(Poll.Accepted.class, organizer.receiveMessage()).poll();
+    assertEquals(audience, created.audience());
+    assertEquals(owner, created.owner());
+  }
+
+  private static Poll.Reply ask(ActorRef<Poll.Request> inbox, Function<ActorRef<Poll.Reply>, Poll.Request> request) {
+    TestProbe<Poll.Reply> probe = testKit.createTestProbe(Poll.Reply.class);
+    inbox.tell(request.apply(probe.ref()));
+    return probe.receiveMessage(GENEROUS);
+  }
+
+  private static Poll.Rejection rejection(Poll.Reply reply) {
+    return assertInstanceOf(Poll.Rejected.class, reply).reason();
   }
 
   private static PollView get(ActorRef<Poll.Request> inbox) {
@@ -125,7 +148,7 @@ class PollInboxTest {
     long[] expected = new long[3];
 
     for (int i = 0; i < 2000; i++) {
-      inbox.tell(new Poll.CastBallot("voter-" + i, List.of(choiceOf(i)), voters.ref()));
+      inbox.tell(new Poll.CastBallot("voter-" + i, List.of(choiceOf(i)), null, voters.ref()));
       expected[choiceOf(i)]++;
     }
     List<Poll.Reply> replies = voters.receiveSeveralMessages(2000, GENEROUS);
@@ -152,7 +175,7 @@ class PollInboxTest {
     createLunchPoll(inbox);
     TestProbe<Poll.Reply> voters = testKit.createTestProbe(Poll.Reply.class);
     for (int i = 0; i < 1500; i++) {
-      inbox.tell(new Poll.CastBallot("voter-" + i, List.of(choiceOf(i)), voters.ref()));
+      inbox.tell(new Poll.CastBallot("voter-" + i, List.of(choiceOf(i)), null, voters.ref()));
     }
     voters.receiveSeveralMessages(1500, GENEROUS);
     PollView before = get(inbox);
@@ -170,9 +193,9 @@ class PollInboxTest {
     assertEquals(1500, after.totalBallots());
     // Recovered ballots are still recognised: a retry is acknowledged without being counted again.
     TestProbe<Poll.Reply> retry = testKit.createTestProbe(Poll.Reply.class);
-    recovered.tell(new Poll.CastBallot("voter-3", List.of(choiceOf(3)), retry.ref()));
+    recovered.tell(new Poll.CastBallot("voter-3", List.of(choiceOf(3)), null, retry.ref()));
     assertEquals(1500, assertInstanceOf(Poll.Accepted.class, retry.receiveMessage()).poll().totalBallots());
-    recovered.tell(new Poll.CastBallot("voter-3", List.of(2), retry.ref()));
+    recovered.tell(new Poll.CastBallot("voter-3", List.of(2), null, retry.ref()));
     assertEquals(Poll.Rejection.ALREADY_VOTED,
         assertInstanceOf(Poll.Rejected.class, retry.receiveMessage()).reason());
   }
@@ -187,7 +210,7 @@ class PollInboxTest {
     }
 
     for (int i = 0; i < 200; i++) {
-      inbox.tell(new Poll.CastBallot("voter-" + i, List.of(choiceOf(i)), probes.get(i).ref()));
+      inbox.tell(new Poll.CastBallot("voter-" + i, List.of(choiceOf(i)), null, probes.get(i).ref()));
     }
     long[] counted = new long[3];
     int accepted = 0;
@@ -225,16 +248,108 @@ class PollInboxTest {
     TestProbe<Poll.Reply> next = testKit.createTestProbe(Poll.Reply.class);
     journal.failNextPersisted("Poll|" + pollId);
 
-    inbox.tell(new Poll.CastBallot("alice", List.of(0), lost.ref()));
-    inbox.tell(new Poll.CastBallot("bob", List.of(1), next.ref()));
+    inbox.tell(new Poll.CastBallot("alice", List.of(0), null, lost.ref()));
+    inbox.tell(new Poll.CastBallot("bob", List.of(1), null, next.ref()));
 
     PollView view = assertInstanceOf(Poll.Accepted.class, next.receiveMessage(GENEROUS)).poll();
     assertEquals(1, view.totalBallots());
     assertEquals(List.of(0L, 1L, 0L), votes(view));
     // The failed ballot was never acknowledged, so a client retry is safe and counts it once.
     lost.expectNoMessage(Duration.ZERO);
-    inbox.tell(new Poll.CastBallot("alice", List.of(0), lost.ref()));
+    inbox.tell(new Poll.CastBallot("alice", List.of(0), null, lost.ref()));
     assertEquals(2, assertInstanceOf(Poll.Accepted.class, lost.receiveMessage(GENEROUS)).poll().totalBallots());
     assertEquals(3, journal.persistedInStorage("Poll|" + pollId).size(), "created, bob, alice: the failed write left nothing");
+  }
+
+  @Test
+  void invitedPollUnderLoadCountsOnlyBallotsInvitedToIt() {
+    ActorRef<Poll.Request> inbox = spawnInbox(settings(5000, Duration.ofSeconds(10)));
+    createLunchPoll(inbox, Audience.INVITED, OWNER, null);
+    List<Integer> writes = recordWrites();
+    TestProbe<Poll.Reply> invited = testKit.createTestProbe(Poll.Reply.class);
+    TestProbe<Poll.Reply> uninvited = testKit.createTestProbe(Poll.Reply.class);
+    String otherPoll = PollId.newId();
+    long[] expected = new long[3];
+
+    for (int i = 0; i < 900; i++) {
+      // Interleaved, so the group commit mixes accepted and refused ballots in the same batches.
+      switch (i % 3) {
+        case 0 -> {
+          inbox.tell(new Poll.CastBallot("voter-" + i, List.of(choiceOf(i)), pollId, invited.ref()));
+          expected[choiceOf(i)]++;
+        }
+        case 1 -> inbox.tell(new Poll.CastBallot("voter-" + i, List.of(choiceOf(i)), null, uninvited.ref()));
+        default -> inbox.tell(new Poll.CastBallot("voter-" + i, List.of(choiceOf(i)), otherPoll, uninvited.ref()));
+      }
+    }
+
+    for (Poll.Reply reply : invited.receiveSeveralMessages(300, GENEROUS)) {
+      assertInstanceOf(Poll.Accepted.class, reply, () -> "an invited ballot is counted: " + reply);
+    }
+    for (Poll.Reply reply : uninvited.receiveSeveralMessages(600, GENEROUS)) {
+      assertEquals(Poll.Rejection.NOT_INVITED, rejection(reply));
+    }
+    PollView view = get(inbox);
+    invited.expectNoMessage(Duration.ZERO);
+    uninvited.expectNoMessage(Duration.ZERO);
+    assertEquals(300, view.totalBallots());
+    assertEquals(Arrays.stream(expected).boxed().toList(), votes(view));
+    assertEquals(301, journal.persistedInStorage("Poll|" + pollId).size(), "NOT_INVITED writes nothing");
+    assertEquals(300, writes.stream().mapToInt(Integer::intValue).sum());
+  }
+
+  @Test
+  void organizerRequestsThroughTheInboxAreDecidedByTheOwnerRuleAndForbiddenOnesWriteNothing() {
+    ActorRef<Poll.Request> inbox = spawnInbox(settings(5000, Duration.ofSeconds(10)));
+    createLunchPoll(inbox, Audience.INVITED, OWNER, null);
+    int max = PollDefinition.MAX_INVITES_PER_REQUEST;
+
+    assertEquals(Poll.Rejection.FORBIDDEN, rejection(ask(inbox, replyTo -> new Poll.Invite(STRANGER, 1, replyTo))));
+    assertInstanceOf(Poll.Accepted.class, ask(inbox, replyTo -> new Poll.Invite(BY_OWNER, max, replyTo)));
+    assertEquals(Poll.Rejection.INVALID_INVITE,
+        rejection(ask(inbox, replyTo -> new Poll.Invite(BY_OWNER, max + 1, replyTo))));
+    assertEquals(Poll.Rejection.FORBIDDEN, rejection(ask(inbox, replyTo -> new Poll.Close(STRANGER, replyTo))));
+    assertEquals(PollView.OPEN, get(inbox).status());
+    assertInstanceOf(Poll.Accepted.class,
+        ask(inbox, replyTo -> new Poll.CastBallot("alice", List.of(1), pollId, replyTo)));
+
+    PollView closed = assertInstanceOf(Poll.Accepted.class,
+        ask(inbox, replyTo -> new Poll.Close(BY_OWNER, replyTo))).poll();
+
+    assertEquals(PollView.CLOSED, closed.status());
+    assertEquals(1, closed.totalBallots());
+    assertEquals(Poll.Rejection.FORBIDDEN, rejection(ask(inbox, replyTo -> new Poll.Close(STRANGER, replyTo))));
+    assertEquals(Poll.Rejection.POLL_CLOSED, rejection(ask(inbox, replyTo -> new Poll.Invite(BY_OWNER, 1, replyTo))));
+    assertEquals(List.of(Poll.PollCreated.class, Poll.BallotCast.class, Poll.PollClosed.class),
+        journal.persistedInStorage("Poll|" + pollId).stream().map(Object::getClass).toList(),
+        "only the create, the ballot and the owner's close are stored");
+  }
+
+  @Test
+  void closingScheduleClosesAnInvitedPollOwnedBySomeoneElse() {
+    // The real schedule, on a clock a minute ahead of the poll's: it finds the close due while the poll does not,
+    // so the poll closes only because the schedule's Close is allowed to close a poll it does not own.
+    Instant closesAt = START.plus(Duration.ofMinutes(1));
+    AtomicReference<ActorRef<Poll.Request>> inboxRef = new AtomicReference<>();
+    ActorRef<ClosingSchedule.Command> schedule = testKit.spawn(
+        ClosingSchedule.create(id -> inboxRef.get(), new MutableClock(START.plus(Duration.ofMinutes(2)))));
+    ActorRef<Poll.Request> inbox =
+        testKit.spawn(PollInbox.create(pollId, schedule, settings(5000, Duration.ofSeconds(10))));
+    inboxRef.set(inbox);
+    createLunchPoll(inbox, Audience.INVITED, "oscar", closesAt);
+    TestProbe<Poll.Reply> voter = testKit.createTestProbe(Poll.Reply.class);
+
+    voter.awaitAssert(GENEROUS, () -> {
+      assertEquals(PollView.CLOSED, get(inbox).status());
+      return null;
+    });
+
+    PollView view = get(inbox);
+    assertEquals(START, view.closedAt(), "closed by the schedule's request, at the poll's own now");
+    assertEquals("oscar", view.owner());
+    assertEquals(new Poll.PollClosed(pollId, START), journal.persistedInStorage("Poll|" + pollId).get(1));
+    inbox.tell(new Poll.CastBallot("alice", List.of(0), pollId, voter.ref()));
+    assertEquals(Poll.Rejection.POLL_CLOSED, rejection(voter.receiveMessage(GENEROUS)));
+    testKit.stop(schedule, GENEROUS);
   }
 }

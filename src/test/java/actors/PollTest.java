@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
@@ -43,6 +44,13 @@ class PollTest {
   private static final String QUESTION = "Where do we eat?";
   private static final List<String> LUNCH = List.of("Pizza", "Sushi", "Salad");
   private static final List<String> FOUR = List.of("Red", "Green", "Blue", "Yellow");
+  /** The organizer who creates the poll unless a test says otherwise. */
+  private static final String OWNER = "olivia";
+  private static final Requester BY_OWNER = new Requester(OWNER, false);
+  /** An organizer who does not own the poll. */
+  private static final Requester STRANGER = new Requester("mallory", false);
+  private static final Requester ADMIN = new Requester("ada", true);
+  private static final int MAX_INVITES = PollDefinition.MAX_INVITES_PER_REQUEST;
 
   private static ActorTestKit testKit;
 
@@ -114,40 +122,61 @@ class PollTest {
   /** An organizer's create request; every test starts from the lunch poll and changes what it is about. */
   private record Spec(
       String question, List<String> options, Kind kind, Integer maxChoices, boolean allowVoteChange,
-      Instant closesAt) {
+      Instant closesAt, Audience audience, String owner) {
 
     static Spec lunch() {
-      return new Spec(QUESTION, LUNCH, null, null, false, null);
+      return new Spec(QUESTION, LUNCH, null, null, false, null, null, OWNER);
     }
 
     Spec withQuestion(String question) {
-      return new Spec(question, options, kind, maxChoices, allowVoteChange, closesAt);
+      return new Spec(question, options, kind, maxChoices, allowVoteChange, closesAt, audience, owner);
     }
 
     Spec withOptions(List<String> options) {
-      return new Spec(question, options, kind, maxChoices, allowVoteChange, closesAt);
+      return new Spec(question, options, kind, maxChoices, allowVoteChange, closesAt, audience, owner);
     }
 
     Spec withKind(Kind kind, Integer maxChoices) {
-      return new Spec(question, options, kind, maxChoices, allowVoteChange, closesAt);
+      return new Spec(question, options, kind, maxChoices, allowVoteChange, closesAt, audience, owner);
     }
 
     Spec allowingVoteChange() {
-      return new Spec(question, options, kind, maxChoices, true, closesAt);
+      return new Spec(question, options, kind, maxChoices, true, closesAt, audience, owner);
     }
 
     Spec closingAt(Instant closesAt) {
-      return new Spec(question, options, kind, maxChoices, allowVoteChange, closesAt);
+      return new Spec(question, options, kind, maxChoices, allowVoteChange, closesAt, audience, owner);
+    }
+
+    Spec withAudience(Audience audience) {
+      return new Spec(question, options, kind, maxChoices, allowVoteChange, closesAt, audience, owner);
+    }
+
+    Spec invitedOnly() {
+      return withAudience(Audience.INVITED);
+    }
+
+    Spec ownedBy(String owner) {
+      return new Spec(question, options, kind, maxChoices, allowVoteChange, closesAt, audience, owner);
     }
 
     Poll.Create toCommand(ActorRef<Poll.Reply> replyTo) {
-      return new Poll.Create(new PollDraft(question, options, kind, maxChoices, allowVoteChange, closesAt), replyTo);
+      return new Poll.Create(
+          new PollDraft(question, options, kind, maxChoices, allowVoteChange, closesAt, audience, owner), replyTo);
     }
   }
 
+  /** The definition of a public poll owned by {@link #OWNER} and created at {@link #START}. */
   private static PollDefinition definition(
       String question, List<String> options, Kind kind, int maxChoices, boolean allowVoteChange, Instant closesAt) {
-    return new PollDefinition(question, options, kind, maxChoices, allowVoteChange, START, closesAt);
+    return definition(question, options, kind, maxChoices, allowVoteChange, closesAt, Audience.PUBLIC, OWNER);
+  }
+
+  private static PollDefinition definition(
+      String question, List<String> options, Kind kind, int maxChoices, boolean allowVoteChange, Instant closesAt,
+      Audience audience, String owner) {
+    return new PollDefinition(
+        question, options, kind, maxChoices, allowVoteChange, START, closesAt, audience, owner);
   }
 
   private CommandResultWithReply<Poll.Command, Poll.Event, Poll.State, Poll.Reply> run(
@@ -173,15 +202,31 @@ class PollTest {
 
   private CommandResultWithReply<Poll.Command, Poll.Event, Poll.State, Poll.Reply> castList(
       String voterId, List<Integer> choices) {
-    return run(replyTo -> new Poll.CastBallot(voterId, choices, replyTo));
+    return castInvited(null, voterId, choices);
+  }
+
+  /** A ballot of a voter whose invite is for {@code invitedTo} (null: a voter of the general public). */
+  private CommandResultWithReply<Poll.Command, Poll.Event, Poll.State, Poll.Reply> castInvited(
+      String invitedTo, String voterId, List<Integer> choices) {
+    return run(replyTo -> new Poll.CastBallot(voterId, choices, invitedTo, replyTo));
   }
 
   private CommandResultWithReply<Poll.Command, Poll.Event, Poll.State, Poll.Reply> retract(String voterId) {
     return run(replyTo -> new Poll.RetractBallot(voterId, replyTo));
   }
 
+  /** Closed by the poll's owner, as an organizer closes their own poll. */
   private CommandResultWithReply<Poll.Command, Poll.Event, Poll.State, Poll.Reply> close() {
-    return run(Poll.Close::new);
+    return close(BY_OWNER);
+  }
+
+  private CommandResultWithReply<Poll.Command, Poll.Event, Poll.State, Poll.Reply> close(Requester requester) {
+    return run(replyTo -> new Poll.Close(requester, replyTo));
+  }
+
+  private CommandResultWithReply<Poll.Command, Poll.Event, Poll.State, Poll.Reply> invite(
+      Requester requester, int count) {
+    return run(replyTo -> new Poll.Invite(requester, count, replyTo));
   }
 
   private CommandResultWithReply<Poll.Command, Poll.Event, Poll.State, Poll.Reply> get() {
@@ -234,6 +279,8 @@ class PollTest {
     assertEquals(Kind.SINGLE, view.kind());
     assertEquals(1, view.maxChoices());
     assertFalse(view.allowVoteChange());
+    assertEquals(Audience.PUBLIC, view.audience(), "a poll is public unless drafted otherwise");
+    assertEquals(OWNER, view.owner());
     assertEquals(PollView.OPEN, view.status());
     assertEquals(START, view.createdAt());
     assertNull(view.closesAt());
@@ -246,6 +293,35 @@ class PollTest {
     assertEquals(0, result.stateOfType(Poll.Created.class).ballots().size());
     // Without a closing time there is nothing to schedule; a tell would have preceded the reply.
     closingSchedule.expectNoMessage(Duration.ZERO);
+  }
+
+  @Test
+  void invitedPollRecordsItsAudienceAndOwnerInDefinitionAndView() {
+    var result = create(Spec.lunch().invitedOnly().ownedBy("oscar"));
+
+    PollDefinition expected = definition(QUESTION, LUNCH, Kind.SINGLE, 1, false, null, Audience.INVITED, "oscar");
+    assertEquals(List.of(new Poll.PollCreated(pollId, expected)), result.events());
+    assertEquals(expected, result.stateOfType(Poll.Created.class).definition());
+    PollView view = accepted(result);
+    assertEquals(Audience.INVITED, view.audience());
+    assertEquals("oscar", view.owner());
+    // Every later reply shows them too, also after recovery.
+    PollView read = accepted(get());
+    assertEquals(Audience.INVITED, read.audience());
+    assertEquals("oscar", read.owner());
+    Poll.Created recovered = assertInstanceOf(Poll.Created.class, kit.restart().state());
+    assertEquals(expected, recovered.definition());
+  }
+
+  @Test
+  void pollWithoutAnOwnerIsInvalidAndTheIdStaysFree() {
+    var missing = create(Spec.lunch().ownedBy(null));
+    assertRejected(Poll.Rejection.INVALID_POLL, missing);
+    assertTrue(assertInstanceOf(Poll.Rejected.class, missing.reply()).detail().contains("owner"),
+        () -> "the rejection names the owner: " + missing.reply());
+    assertRejected(Poll.Rejection.INVALID_POLL, create(Spec.lunch().ownedBy("   ")));
+    assertInstanceOf(Poll.Blank.class, kit.getState());
+    created(Spec.lunch());
   }
 
   static Stream<Arguments> invalidPolls() {
@@ -276,7 +352,11 @@ class PollTest {
         named("multiple with maxChoices -1", Spec.lunch().withKind(Kind.MULTIPLE, -1)),
         named("multiple with maxChoices options+1", Spec.lunch().withKind(Kind.MULTIPLE, 4)),
         named("closesAt now", Spec.lunch().closingAt(START)),
-        named("closesAt in the past", Spec.lunch().closingAt(START.minusSeconds(1))))
+        named("closesAt in the past", Spec.lunch().closingAt(START.minusSeconds(1))),
+        named("null owner", Spec.lunch().ownedBy(null)),
+        named("empty owner", Spec.lunch().ownedBy("")),
+        named("blank owner", Spec.lunch().ownedBy(" \t ")),
+        named("invited poll without an owner", Spec.lunch().invitedOnly().ownedBy(null)))
         .map(Arguments::of);
   }
 
@@ -318,7 +398,13 @@ class PollTest {
         Arguments.of(named("allowVoteChange", Spec.lunch().allowingVoteChange()),
             definition(QUESTION, LUNCH, Kind.SINGLE, 1, true, null)),
         Arguments.of(named("closesAt just after now", Spec.lunch().closingAt(START.plusMillis(1))),
-            definition(QUESTION, LUNCH, Kind.SINGLE, 1, false, START.plusMillis(1))));
+            definition(QUESTION, LUNCH, Kind.SINGLE, 1, false, START.plusMillis(1))),
+        Arguments.of(named("explicitly public", Spec.lunch().withAudience(Audience.PUBLIC)),
+            definition(QUESTION, LUNCH, Kind.SINGLE, 1, false, null, Audience.PUBLIC, OWNER)),
+        Arguments.of(named("invited only", Spec.lunch().invitedOnly()),
+            definition(QUESTION, LUNCH, Kind.SINGLE, 1, false, null, Audience.INVITED, OWNER)),
+        Arguments.of(named("1-char owner", Spec.lunch().ownedBy("o")),
+            definition(QUESTION, LUNCH, Kind.SINGLE, 1, false, null, Audience.PUBLIC, "o")));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -333,6 +419,8 @@ class PollTest {
     assertEquals(expected.maxChoices(), view.maxChoices());
     assertEquals(expected.allowVoteChange(), view.allowVoteChange());
     assertEquals(expected.closesAt(), view.closesAt());
+    assertEquals(expected.audience(), view.audience());
+    assertEquals(expected.owner(), view.owner());
     assertEquals(expected.options().size(), view.options().size());
     assertEquals(expected, result.stateOfType(Poll.Created.class).definition());
   }
@@ -350,9 +438,10 @@ class PollTest {
   static Stream<Arguments> requestsOtherThanCreate() {
     return Stream.<Function<ActorRef<Poll.Reply>, Poll.Command>>of(
             replyTo -> new Poll.Get(replyTo),
-            replyTo -> new Poll.CastBallot("alice", List.of(0), replyTo),
+            replyTo -> new Poll.CastBallot("alice", List.of(0), null, replyTo),
             replyTo -> new Poll.RetractBallot("alice", replyTo),
-            replyTo -> new Poll.Close(replyTo))
+            replyTo -> new Poll.Close(BY_OWNER, replyTo),
+            replyTo -> new Poll.Invite(BY_OWNER, 1, replyTo))
         .map(request -> Arguments.of(named(request.apply(null).getClass().getSimpleName(), request)));
   }
 
@@ -652,6 +741,233 @@ class PollTest {
   }
 
   @Test
+  void closeByTheOwnerClosesThePoll() {
+    created(Spec.lunch().ownedBy("oscar"));
+    clock.advance(Duration.ofSeconds(7));
+
+    var closed = close(new Requester("oscar", false));
+
+    assertEquals(List.of(new Poll.PollClosed(pollId, START.plusSeconds(7))), closed.events());
+    assertEquals(PollView.CLOSED, accepted(closed).status());
+  }
+
+  @Test
+  void closeByAnAdminClosesAPollOwnedBySomeoneElse() {
+    created(Spec.lunch().invitedOnly());
+    clock.advance(Duration.ofSeconds(7));
+
+    var closed = close(ADMIN);
+
+    assertEquals(List.of(new Poll.PollClosed(pollId, START.plusSeconds(7))), closed.events());
+    PollView view = accepted(closed);
+    assertEquals(PollView.CLOSED, view.status());
+    assertEquals(OWNER, view.owner(), "an admin's close does not change who owns the poll");
+  }
+
+  static Stream<Arguments> otherOrganizers() {
+    return Stream.of(
+        named("another organizer", STRANGER),
+        named("an organizer whose name starts with the owner's", new Requester(OWNER + "-2", false)),
+        named("no name", new Requester(null, false)))
+        .map(Arguments::of);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("otherOrganizers")
+  void closeByAnotherOrganizerIsForbiddenAndStoresNothing(Requester other) {
+    created(Spec.lunch());
+    cast("alice", 1);
+
+    var result = close(other);
+
+    assertRejected(Poll.Rejection.FORBIDDEN, result);
+    assertNull(result.stateOfType(Poll.Created.class).closedAt());
+    assertEquals(PollView.OPEN, accepted(get()).status());
+    // The poll still takes ballots.
+    assertEquals(List.of(new Poll.BallotCast(pollId, "bob", List.of(0), START)), cast("bob", 0).events());
+  }
+
+  @Test
+  void closingAClosedPollIsForbiddenToOthersAndAcceptedForTheOwnerAndAnAdmin() {
+    created(Spec.lunch());
+    clock.advance(Duration.ofSeconds(5));
+    Instant closedAt = START.plusSeconds(5);
+    close();
+    clock.advance(Duration.ofSeconds(5));
+
+    assertRejected(Poll.Rejection.FORBIDDEN, close(STRANGER));
+
+    var byOwner = close(BY_OWNER);
+    assertTrue(byOwner.hasNoEvents(), () -> "closing twice stores nothing: " + byOwner.events());
+    assertEquals(closedAt, accepted(byOwner).closedAt());
+    var byAdmin = close(ADMIN);
+    assertTrue(byAdmin.hasNoEvents(), () -> "closing twice stores nothing: " + byAdmin.events());
+    assertEquals(closedAt, accepted(byAdmin).closedAt());
+    assertEquals(closedAt, state().closedAt());
+  }
+
+  // ------------------------------------------------------------------------------------------------ invites
+
+  @Test
+  void inviteByTheOwnerOfAnInvitedPollIsAcceptedAndStoresNothing() {
+    created(Spec.lunch().invitedOnly());
+    castInvited(pollId, "alice", List.of(2));
+    Poll.State before = kit.getState();
+
+    var result = invite(BY_OWNER, 25);
+
+    assertTrue(result.hasNoEvents(), () -> "an invite persists nothing: " + result.events());
+    assertEquals(before, result.state());
+    PollView view = accepted(result);
+    assertEquals(pollId, view.id());
+    assertEquals(Audience.INVITED, view.audience());
+    assertEquals(PollView.OPEN, view.status());
+    assertEquals(counts(0, 0, 1), votes(view));
+    assertEquals(accepted(get()), view);
+  }
+
+  @Test
+  void inviteByAnAdminIsAccepted() {
+    created(Spec.lunch().invitedOnly());
+
+    var result = invite(ADMIN, 3);
+
+    assertTrue(result.hasNoEvents(), () -> "an invite persists nothing: " + result.events());
+    assertEquals(OWNER, accepted(result).owner());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("otherOrganizers")
+  void inviteByAnotherOrganizerIsForbidden(Requester other) {
+    created(Spec.lunch().invitedOnly());
+
+    assertRejected(Poll.Rejection.FORBIDDEN, invite(other, 1));
+  }
+
+  @ParameterizedTest(name = "count {0}")
+  @MethodSource("inviteCountsAtTheLimits")
+  void inviteCountAtTheLimitsIsAccepted(int count) {
+    created(Spec.lunch().invitedOnly());
+
+    var result = invite(BY_OWNER, count);
+
+    assertTrue(result.hasNoEvents(), () -> "an invite persists nothing: " + result.events());
+    assertEquals(pollId, accepted(result).id());
+  }
+
+  static Stream<Integer> inviteCountsAtTheLimits() {
+    return Stream.of(1, MAX_INVITES);
+  }
+
+  @ParameterizedTest(name = "count {0}")
+  @MethodSource("inviteCountsOutOfRange")
+  void inviteCountOutOfRangeIsInvalidInvite(int count) {
+    created(Spec.lunch().invitedOnly());
+
+    assertRejected(Poll.Rejection.INVALID_INVITE, invite(BY_OWNER, count));
+    assertRejected(Poll.Rejection.INVALID_INVITE, invite(ADMIN, count));
+  }
+
+  static Stream<Integer> inviteCountsOutOfRange() {
+    return Stream.of(0, -1, MAX_INVITES + 1, Integer.MAX_VALUE, Integer.MIN_VALUE);
+  }
+
+  @Test
+  void inviteToAPublicPollIsInvalidInvite() {
+    created(Spec.lunch());
+
+    assertRejected(Poll.Rejection.INVALID_INVITE, invite(BY_OWNER, 1));
+    assertRejected(Poll.Rejection.INVALID_INVITE, invite(ADMIN, 1));
+  }
+
+  @Test
+  void inviteToAClosedPollIsPollClosed() {
+    created(Spec.lunch().invitedOnly());
+    close();
+
+    assertRejected(Poll.Rejection.POLL_CLOSED, invite(BY_OWNER, 1));
+    assertRejected(Poll.Rejection.POLL_CLOSED, invite(ADMIN, 1));
+  }
+
+  @Test
+  void inviteAfterTheClosingTimeRecordsTheDueCloseAndIsPollClosed() {
+    // Like any request past closesAt, the invite first persists the due close; the invite itself adds nothing.
+    Instant closesAt = START.plus(Duration.ofMinutes(1));
+    created(Spec.lunch().invitedOnly().closingAt(closesAt));
+    clock.advance(Duration.ofMinutes(2));
+
+    var result = invite(BY_OWNER, 1);
+
+    assertEquals(List.of(new Poll.PollClosed(pollId, closesAt)), result.events());
+    assertEquals(Poll.Rejection.POLL_CLOSED, assertInstanceOf(Poll.Rejected.class, result.reply()).reason());
+  }
+
+  // -------------------------------------------------------------------------------------------- invited poll
+
+  @Test
+  void ballotInvitedToThisPollIsCounted() {
+    created(Spec.lunch().invitedOnly());
+    clock.advance(Duration.ofSeconds(2));
+
+    var result = castInvited(pollId, "alice", List.of(1));
+
+    assertEquals(List.of(new Poll.BallotCast(pollId, "alice", List.of(1), START.plusSeconds(2))), result.events());
+    assertEquals(counts(0, 1, 0), votes(accepted(result)));
+    // An identical retry with the same invite is acknowledged and counted once, as on a public poll.
+    var resend = castInvited(pollId, "alice", List.of(1));
+    assertTrue(resend.hasNoEvents(), () -> "a retry must not be stored again: " + resend.events());
+    assertEquals(1, accepted(resend).totalBallots());
+  }
+
+  static Stream<Arguments> invitesForOtherPolls() {
+    return Stream.of(
+        named("no invite", (Function<String, String>) id -> null),
+        named("invite to another poll", (Function<String, String>) id -> PollId.newId()),
+        named("empty invite", (Function<String, String>) id -> ""),
+        named("this poll's id in upper case", (Function<String, String>) id -> id.toUpperCase(Locale.ROOT)),
+        named("this poll's id with a suffix", (Function<String, String>) id -> id + "x"))
+        .map(Arguments::of);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("invitesForOtherPolls")
+  void ballotWithoutAnInviteToThisPollIsNotInvited(Function<String, String> inviteFor) {
+    created(Spec.lunch().invitedOnly().allowingVoteChange());
+    castInvited(pollId, "alice", List.of(0));
+    String invitedTo = inviteFor.apply(pollId);
+
+    var stranger = castInvited(invitedTo, "bob", List.of(2));
+    assertRejected(Poll.Rejection.NOT_INVITED, stranger);
+
+    // Nor can an invited voter's ballot be changed by a request without the invite.
+    assertRejected(Poll.Rejection.NOT_INVITED, castInvited(invitedTo, "alice", List.of(1)));
+    Poll.Created state = state();
+    assertEquals(new Tally(counts(1, 0, 0), 1), state.tally());
+    assertEquals(Optional.empty(), state.ballots().ballotOf("bob"));
+    assertEquals(Optional.of(List.of(0)), state.ballots().ballotOf("alice"));
+  }
+
+  static Stream<Arguments> anyInvite() {
+    return Stream.of(
+        named("no invite", (Function<String, String>) id -> null),
+        named("invite to this poll", (Function<String, String>) id -> id),
+        named("invite to another poll", (Function<String, String>) id -> PollId.newId()),
+        named("empty invite", (Function<String, String>) id -> ""))
+        .map(Arguments::of);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("anyInvite")
+  void publicPollCountsBallotsWhateverTheirInvite(Function<String, String> inviteFor) {
+    created(Spec.lunch());
+
+    var result = castInvited(inviteFor.apply(pollId), "alice", List.of(2));
+
+    assertEquals(List.of(new Poll.BallotCast(pollId, "alice", List.of(2), START)), result.events());
+    assertEquals(counts(0, 0, 1), votes(accepted(result)));
+  }
+
+  @Test
   void identicalResendOfACountedBallotIsStillAcknowledgedAfterClose() {
     // Documented: a client that retries a ballot the poll already counted gets its acknowledgement even if the
     // poll closed in between, so a lost reply never looks like a lost vote.
@@ -749,7 +1065,7 @@ class PollTest {
     cast("alice", 0);
     clock.advance(Duration.ofMinutes(10));
 
-    var result = close();
+    var result = close(Requester.SCHEDULE);
 
     assertEquals(List.of(new Poll.PollClosed(pollId, closesAt)), result.events());
     assertEquals(closesAt, accepted(result).closedAt());
@@ -757,6 +1073,35 @@ class PollTest {
     var resend = cast("alice", 0);
     assertTrue(resend.hasNoEvents());
     assertEquals(1, accepted(resend).totalBallots());
+  }
+
+  @Test
+  void scheduleClosesAnInvitedPollOwnedBySomeoneElse() {
+    // The schedule's clock may run a little ahead of the poll's: its close must not depend on the poll being due.
+    Instant closesAt = START.plus(Duration.ofMinutes(1));
+    created(Spec.lunch().invitedOnly().ownedBy("oscar").closingAt(closesAt));
+    castInvited(pollId, "alice", List.of(0));
+    clock.advance(Duration.ofSeconds(59));
+
+    var result = close(Requester.SCHEDULE);
+
+    assertEquals(List.of(new Poll.PollClosed(pollId, START.plusSeconds(59))), result.events());
+    PollView view = accepted(result);
+    assertEquals(PollView.CLOSED, view.status());
+    assertEquals("oscar", view.owner());
+    assertEquals(1, view.totalBallots());
+  }
+
+  @Test
+  void lateScheduledCloseOfAnInvitedPollOwnedBySomeoneElseRecordsTheClosingTime() {
+    Instant closesAt = START.plus(Duration.ofMinutes(1));
+    created(Spec.lunch().invitedOnly().ownedBy("oscar").closingAt(closesAt));
+    clock.advance(Duration.ofMinutes(10));
+
+    var result = close(Requester.SCHEDULE);
+
+    assertEquals(List.of(new Poll.PollClosed(pollId, closesAt)), result.events());
+    assertEquals(closesAt, accepted(result).closedAt());
   }
 
   // ------------------------------------------------------------------------------------------------ restart
@@ -841,12 +1186,12 @@ class PollTest {
       probes.add(testKit.createTestProbe(Poll.Reply.class));
     }
     List<Poll.Request> requests = List.of(
-        new Poll.CastBallot("alice", List.of(0), probes.get(0).ref()),
-        new Poll.CastBallot("bob", List.of(1), probes.get(1).ref()),
-        new Poll.CastBallot("alice", List.of(0), probes.get(2).ref()),  // retry of an earlier one in the batch
-        new Poll.CastBallot("alice", List.of(2), probes.get(3).ref()),  // changes a vote the batch just cast
-        new Poll.CastBallot("bad voter", List.of(0), probes.get(4).ref()),
-        new Poll.CastBallot("carol", List.of(7), probes.get(5).ref()),
+        new Poll.CastBallot("alice", List.of(0), null, probes.get(0).ref()),
+        new Poll.CastBallot("bob", List.of(1), null, probes.get(1).ref()),
+        new Poll.CastBallot("alice", List.of(0), null, probes.get(2).ref()),  // retry of an earlier one in the batch
+        new Poll.CastBallot("alice", List.of(2), null, probes.get(3).ref()),  // changes a vote the batch just cast
+        new Poll.CastBallot("bad voter", List.of(0), null, probes.get(4).ref()),
+        new Poll.CastBallot("carol", List.of(7), null, probes.get(5).ref()),
         new Poll.Get(probes.get(6).ref()));
 
     List<List<Object>> writes = new CopyOnWriteArrayList<>();
@@ -890,9 +1235,9 @@ class PollTest {
     TestProbe<Poll.Reply> early = testKit.createTestProbe(Poll.Reply.class);
     TestProbe<Poll.Reply> voter = testKit.createTestProbe(Poll.Reply.class);
     List<Poll.Request> requests = List.of(
-        new Poll.CastBallot("early", List.of(0), early.ref()),  // before the create in the same batch
+        new Poll.CastBallot("early", List.of(0), null, early.ref()),  // before the create in the same batch
         Spec.lunch().closingAt(closesAt).toCommand(creator.ref()),
-        new Poll.CastBallot("alice", List.of(1), voter.ref()));
+        new Poll.CastBallot("alice", List.of(1), null, voter.ref()));
 
     var result = kit.runCommand(new Poll.Batch(1, requests, written.ref()));
 
@@ -916,7 +1261,7 @@ class PollTest {
     TestProbe<Poll.Reply> invalid = testKit.createTestProbe(Poll.Reply.class);
 
     var result = kit.runCommand(new Poll.Batch(7, List.of(
-        new Poll.Get(reader.ref()), new Poll.CastBallot("alice", List.of(), invalid.ref())), written.ref()));
+        new Poll.Get(reader.ref()), new Poll.CastBallot("alice", List.of(), null, invalid.ref())), written.ref()));
 
     assertTrue(result.hasNoEvents());
     assertEquals(PollView.OPEN, accepted(reader.receiveMessage()).status());
@@ -936,13 +1281,55 @@ class PollTest {
     TestProbe<Poll.Reply> late = testKit.createTestProbe(Poll.Reply.class);
 
     var result = kit.runCommand(new Poll.Batch(3, List.of(
-        new Poll.CastBallot("alice", List.of(0), retry.ref()),
-        new Poll.CastBallot("bob", List.of(1), late.ref())), written.ref()));
+        new Poll.CastBallot("alice", List.of(0), null, retry.ref()),
+        new Poll.CastBallot("bob", List.of(1), null, late.ref())), written.ref()));
 
     assertEquals(List.of(new Poll.PollClosed(pollId, closesAt)), result.events());
     assertEquals(PollView.CLOSED, accepted(retry.receiveMessage()).status());
     assertEquals(Poll.Rejection.POLL_CLOSED, rejection(late.receiveMessage()));
     written.expectMessage(new Poll.Written(3));
+  }
+
+  @Test
+  void batchAppliesOrganizerAndInviteRulesRequestByRequest() {
+    useBatchKit();
+    created(Spec.lunch().invitedOnly());
+    TestProbe<Poll.Written> written = testKit.createTestProbe(Poll.Written.class);
+    List<TestProbe<Poll.Reply>> probes = new ArrayList<>();
+    for (int i = 0; i < 9; i++) {
+      probes.add(testKit.createTestProbe(Poll.Reply.class));
+    }
+    List<Poll.Request> requests = List.of(
+        new Poll.CastBallot("alice", List.of(0), pollId, probes.get(0).ref()),
+        new Poll.CastBallot("bob", List.of(1), null, probes.get(1).ref()),
+        new Poll.Close(STRANGER, probes.get(2).ref()),                      // must not close it for those after
+        new Poll.Invite(STRANGER, 5, probes.get(3).ref()),
+        new Poll.Invite(BY_OWNER, 5, probes.get(4).ref()),
+        new Poll.Invite(BY_OWNER, 0, probes.get(5).ref()),
+        new Poll.CastBallot("carol", List.of(2), pollId, probes.get(6).ref()),
+        new Poll.Close(BY_OWNER, probes.get(7).ref()),
+        new Poll.CastBallot("dave", List.of(1), pollId, probes.get(8).ref()));
+
+    var result = kit.runCommand(new Poll.Batch(9, requests, written.ref()));
+
+    assertEquals(List.of(
+            new Poll.BallotCast(pollId, "alice", List.of(0), START),
+            new Poll.BallotCast(pollId, "carol", List.of(2), START),
+            new Poll.PollClosed(pollId, START)),
+        result.events());
+    assertEquals(1, accepted(probes.get(0).receiveMessage()).totalBallots());
+    assertEquals(Poll.Rejection.NOT_INVITED, rejection(probes.get(1).receiveMessage()));
+    assertEquals(Poll.Rejection.FORBIDDEN, rejection(probes.get(2).receiveMessage()));
+    assertEquals(Poll.Rejection.FORBIDDEN, rejection(probes.get(3).receiveMessage()));
+    PollView invited = accepted(probes.get(4).receiveMessage());
+    assertEquals(PollView.OPEN, invited.status());
+    assertEquals(1, invited.totalBallots());
+    assertEquals(Poll.Rejection.INVALID_INVITE, rejection(probes.get(5).receiveMessage()));
+    assertEquals(2, accepted(probes.get(6).receiveMessage()).totalBallots());
+    assertEquals(PollView.CLOSED, accepted(probes.get(7).receiveMessage()).status());
+    assertEquals(Poll.Rejection.POLL_CLOSED, rejection(probes.get(8).receiveMessage()));
+    written.expectMessage(new Poll.Written(9));
+    assertEquals(new Tally(counts(1, 0, 1), 2), result.stateOfType(Poll.Created.class).tally());
   }
 
   private static PollView accepted(Poll.Reply reply) {
@@ -971,5 +1358,25 @@ class PollTest {
     serialization.verifySerialization(closed.reply(), true);
     serialization.verifySerialization(new Poll.Rejected(Poll.Rejection.BUSY, "retry shortly"), true);
     serialization.verifySerialization(new Poll.Blank(), true);
+  }
+
+  @Test
+  void invitedPollAndOrganizerRequestsSurviveTheWire() {
+    // Audience is written by its @JsonValue label ("invited") and must read back as the same constant.
+    var result = create(Spec.lunch().invitedOnly().ownedBy("oscar"));
+    var serialization = testKit.serializationTestKit();
+
+    Poll.Event created = result.event();
+    assertEquals(created, serialization.verifySerialization(created, true));
+    Poll.Reply reply = result.reply();
+    PollView view = assertInstanceOf(Poll.Accepted.class, serialization.verifySerialization(reply, true)).poll();
+    assertEquals(Audience.INVITED, view.audience());
+    assertEquals("oscar", view.owner());
+    assertEquals(Requester.SCHEDULE, serialization.verifySerialization(Requester.SCHEDULE, true));
+    assertEquals(STRANGER, serialization.verifySerialization(STRANGER, true));
+    for (Poll.Rejection reason : List.of(
+        Poll.Rejection.FORBIDDEN, Poll.Rejection.NOT_INVITED, Poll.Rejection.INVALID_INVITE)) {
+      serialization.verifySerialization(new Poll.Rejected(reason, "why"), true);
+    }
   }
 }

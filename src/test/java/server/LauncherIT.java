@@ -49,17 +49,21 @@ class LauncherIT {
         "LIVEPOLL_MANAGEMENT_PORT", Integer.toString(FreePorts.next()),
         "LIVEPOLL_CASSANDRA_PORT", Integer.toString(FreePorts.next()),
         "LIVEPOLL_CASSANDRA_STORAGE_PORT", Integer.toString(FreePorts.next()),
-        "LIVEPOLL_CASSANDRA_HEAP", "512m");
+        "LIVEPOLL_CASSANDRA_HEAP", "512m",
+        // sixty voters sign up from one address within a second
+        "LIVEPOLL_LIMIT_VOTERS_BURST", "100");
     ApiClient http = new ApiClient(Integer.parseInt(env.get("LIVEPOLL_HTTP_PORT")));
 
     Launched first = launch(env);
-    String pollId = ApiClient.createdId(http.post("/api/polls",
+    String organizerToken = tokenFromTheCommandLine(env);
+    String pollId = ApiClient.createdId(http.as(organizerToken).post("/api/polls",
         "{\"question\":\"Lunch?\",\"options\":[\"pizza\",\"salad\",\"soup\"]}"));
     long[] acknowledged = new long[3];
     for (int voter = 0; voter < 60; voter++) {
       int choice = voter % 3;
-      ApiClient.Reply ballot = http.post("/api/polls/" + pollId + "/ballots",
-          "{\"voterId\":\"voter-" + voter + "\",\"choices\":[" + choice + "]}");
+      String voterToken = http.post("/api/voters", "").json().get("token").asText();
+      ApiClient.Reply ballot = http.as(voterToken).post("/api/polls/" + pollId + "/ballots",
+          "{\"choices\":[" + choice + "]}");
       assertEquals(200, ballot.status(), ballot.body());
       acknowledged[choice]++;
     }
@@ -79,6 +83,18 @@ class LauncherIT {
           .get(option) + "\",\"votes\":" + acknowledged[option]), after.body());
     }
     stop(second);
+  }
+
+  /** {@code ./livepoll token organizer}, run with the server's environment, prints the token on its last line. */
+  private static String tokenFromTheCommandLine(Map<String, String> env) throws IOException, InterruptedException {
+    ProcessBuilder builder = new ProcessBuilder("./livepoll", "token", "organizer", "launcher-it");
+    builder.environment().putAll(env);
+    builder.redirectError(ProcessBuilder.Redirect.INHERIT);
+    Process process = builder.start();
+    List<String> lines = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+    assertTrue(process.waitFor(60, TimeUnit.SECONDS), "./livepoll token did not finish");
+    assertEquals(0, process.exitValue(), "./livepoll token failed: " + lines);
+    return lines.get(lines.size() - 1);
   }
 
   private record Launched(Process process, LinkedBlockingQueue<String> output) {

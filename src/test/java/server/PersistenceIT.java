@@ -75,12 +75,12 @@ class PersistenceIT {
     String snapshotsOften = "livepoll.poll.snapshot-every = 10";
     startServer("restart_it", snapshotsOften);
     PollView created = accepted(server.polls().create(
-        new PollDraft("Which day?", List.of("mon", "tue", "wed"), null, null, true, null)));
+        new PollDraft("Which day?", List.of("mon", "tue", "wed"), null, null, true, null, null, "it")));
     String pollId = created.id();
     for (int voter = 0; voter < 35; voter++) {
-      accepted(server.polls().castBallot(pollId, "v" + voter, List.of(voter % 3)));
+      accepted(server.polls().castBallot(pollId, "v" + voter, List.of(voter % 3), null));
     }
-    accepted(server.polls().castBallot(pollId, "v0", List.of(2))); // a change
+    accepted(server.polls().castBallot(pollId, "v0", List.of(2), null)); // a change
     PollView before = accepted(server.polls().retractBallot(pollId, "v1"));
 
     restartServer("restart_it", snapshotsOften);
@@ -90,7 +90,7 @@ class PersistenceIT {
     assertEquals(34, after.totalBallots());
     assertEquals(List.of(11L, 11L, 12L), after.options().stream().map(PollView.OptionView::votes).toList());
     // the recovered poll still knows who voted: a re-sent ballot is acknowledged and counted once
-    assertEquals(34, accepted(server.polls().castBallot(pollId, "v3", List.of(0))).totalBallots());
+    assertEquals(34, accepted(server.polls().castBallot(pollId, "v3", List.of(0), null)).totalBallots());
   }
 
   @Test
@@ -98,8 +98,8 @@ class PersistenceIT {
     startServer("schedule_it", "");
     Instant closesAt = Instant.now().plusSeconds(15).truncatedTo(ChronoUnit.MILLIS);
     String pollId = accepted(server.polls().create(
-        new PollDraft("Close me later", List.of("yes", "no"), null, null, false, closesAt))).id();
-    accepted(server.polls().castBallot(pollId, "early-voter", List.of(0)));
+        new PollDraft("Close me later", List.of("yes", "no"), null, null, false, closesAt, null, "it"))).id();
+    accepted(server.polls().castBallot(pollId, "early-voter", List.of(0), null));
 
     server.stop();
     server = null;
@@ -115,7 +115,7 @@ class PersistenceIT {
     PollView view = accepted(server.polls().get(pollId));
     assertEquals(PollView.CLOSED, view.status());
     assertEquals(closesAt, view.closedAt());
-    Poll.Reply late = server.polls().castBallot(pollId, "late-voter", List.of(1)).toCompletableFuture()
+    Poll.Reply late = server.polls().castBallot(pollId, "late-voter", List.of(1), null).toCompletableFuture()
         .get(10, TimeUnit.SECONDS);
     assertEquals(Poll.Rejection.POLL_CLOSED, assertInstanceOf(Poll.Rejected.class, late).reason());
   }

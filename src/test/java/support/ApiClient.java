@@ -31,15 +31,27 @@ public final class ApiClient {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final Duration TIMEOUT = Duration.ofSeconds(20);
 
-  private final int port;
-  private final HttpClient client = HttpClient.newBuilder()
+  private static final HttpClient CLIENT = HttpClient.newBuilder()
       // HTTP/1.1 only: the JDK's default h2c upgrade attempt is not what these tests are about.
       .version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5))
       .build();
 
+  private final int port;
+  private final String token;
+
   public ApiClient(int port) {
+    this(port, null);
+  }
+
+  private ApiClient(int port, String token) {
     this.port = port;
+    this.token = token;
+  }
+
+  /** The same server, every request with {@code Authorization: Bearer token}. */
+  public ApiClient as(String token) {
+    return new ApiClient(port, token);
   }
 
   /** One response; header names are lower-cased so lookups do not depend on how either side spells them. */
@@ -106,8 +118,11 @@ public final class ApiClient {
     if (contentType != null) {
       request.header("Content-Type", contentType);
     }
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
     try {
-      var response = client.send(request.build(), BodyHandlers.ofByteArray());
+      var response = CLIENT.send(request.build(), BodyHandlers.ofByteArray());
       Map<String, List<String>> headers = new LinkedHashMap<>();
       response.headers().map().forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), values));
       return new Reply(response.statusCode(), headers, response.body());

@@ -1,13 +1,25 @@
 package support;
 
+import auth.Tokens;
 import com.typesafe.config.Config;
+import java.time.Clock;
+import java.time.Duration;
 import com.typesafe.config.ConfigFactory;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
 import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 
 /** The application's configuration with test overrides applied before substitutions are resolved. */
 public final class TestConfig {
+  /** The signing key of every test server, so tests can mint tokens with {@link #tokens()}. */
+  public static final String AUTH_SECRET = "test-secret-for-livepoll-tests-only-0123456789";
+
   private TestConfig() {}
+
+  /** Mints tokens the way a test server checks them. */
+  public static Tokens tokens() {
+    return new Tokens(AUTH_SECRET.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        new Tokens.Lifetimes(Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1)), Clock.systemUTC());
+  }
 
   /**
    * {@code overrides} win over application.conf, and settings derived from them by substitution (the journal's
@@ -30,10 +42,15 @@ public final class TestConfig {
             livepoll.http.port = 0
             livepoll.remote.port = 0
             livepoll.management.port = 0
+            livepoll.auth.secret = "%s"
             pekko.coordinated-shutdown.exit-jvm = off
             pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
             pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-            """))
+            # rate limits have tests of their own; elsewhere they would only make runs depend on speed
+            livepoll.limits.requests-per-address { per-second = 1000000, burst = 1000000 }
+            livepoll.limits.voters-per-address { per-second = 1000000, burst = 1000000 }
+            livepoll.limits.ballots-per-voter { per-second = 1000000, burst = 1000000 }
+            """.formatted(AUTH_SECRET)))
         .withFallback(ConfigFactory.defaultApplication()));
   }
 }

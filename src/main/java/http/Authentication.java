@@ -1,0 +1,68 @@
+package http;
+
+import actors.Requester;
+import auth.Identity;
+import auth.Tokens;
+import java.util.Optional;
+import java.util.function.Function;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
+import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * Bearer-token directives: who is calling, and whether their token is of the kind the route needs. No token or a
+ * token that does not hold is 401; a valid token of the wrong kind is 403.
+ */
+final class Authentication extends AllDirectives {
+  private static final String BEARER = "Bearer ";
+
+  private final Tokens tokens;
+  private final Problems problems;
+
+  Authentication(Tokens tokens, Problems problems) {
+    this.tokens = tokens;
+    this.problems = problems;
+  }
+
+  /** The organizer (or admin) behind an organizer token. */
+  Route organizer(Function<Requester, Route> inner) {
+    return identity(identity -> identity instanceof Identity.Organizer organizer
+        ? inner.apply(new Requester(organizer.name(), organizer.admin()))
+        : complete(problems.response(StatusCodes.FORBIDDEN, "organizer-token-required", "Forbidden",
+            "this needs an organizer token, not a voter token")));
+  }
+
+  /** The voter behind a voter or invite token. */
+  Route voter(Function<Identity.Voter, Route> inner) {
+    return identity(identity -> identity instanceof Identity.Voter voter
+        ? inner.apply(voter)
+        : complete(problems.response(StatusCodes.FORBIDDEN, "voter-token-required", "Forbidden",
+            "this needs a voter token (POST /api/voters), not an organizer token")));
+  }
+
+  private Route identity(Function<Identity, Route> inner) {
+    return optionalHeaderValueByName("Authorization", header -> {
+      Optional<String> token = header.filter(value -> value.regionMatches(true, 0, BEARER, 0, BEARER.length()))
+          .map(value -> value.substring(BEARER.length()).strip());
+      if (token.isEmpty() || token.get().isEmpty()) {
+        return complete(unauthorized("missing-token", "this needs an Authorization: Bearer token", null));
+      }
+      try {
+        return inner.apply(tokens.verify(token.get()));
+      } catch (Tokens.InvalidToken invalid) {
+        return complete(unauthorized("invalid-token", invalid.getMessage(), "invalid_token"));
+      }
+    });
+  }
+
+  private HttpResponse unauthorized(String type, String detail, String error) {
+    HttpChallenge challenge = error == null
+        ? HttpChallenge.create("Bearer", "livepoll")
+        : HttpChallenge.create("Bearer", "livepoll", java.util.Map.of("error", error));
+    return problems.response(StatusCodes.UNAUTHORIZED, type, "Unauthorized", detail)
+        .addHeader(WWWAuthenticate.create(challenge));
+  }
+}

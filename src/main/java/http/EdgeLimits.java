@@ -1,0 +1,10 @@
+package http;
+
+/** Every limit the HTTP edge enforces; defaults and meanings are in application.conf and the README. */
+public record EdgeLimits(
+    long maxBodyBytes,
+    int maxJsonDepth,
+    RateLimiter.Limit requestsPerAddress,
+    RateLimiter.Limit votersPerAddress,
+    RateLimiter.Limit ballotsPerVoter,
+    int maxTrackedKeys) {}

@@ -1,0 +1,60 @@
+package http;
+
+import java.time.Duration;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.model.AttributeKeys;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * Rate limits of the edge: requests per client address, voter sign-ups per client address, ballots per voter. A
+ * request over a limit gets 429 with {@code Retry-After} and reaches nothing behind it.
+ *
+ * <p>The client address is the TCP peer's, never a header a client could forge.
+ */
+final class Throttling extends AllDirectives {
+  private final RateLimiter requests;
+  private final RateLimiter voterSignUps;
+  private final RateLimiter ballots;
+  private final Problems problems;
+
+  Throttling(EdgeLimits limits, Problems problems) {
+    this.requests = new RateLimiter(limits.requestsPerAddress(), limits.maxTrackedKeys());
+    this.voterSignUps = new RateLimiter(limits.votersPerAddress(), limits.maxTrackedKeys());
+    this.ballots = new RateLimiter(limits.ballotsPerVoter(), limits.maxTrackedKeys());
+    this.problems = problems;
+  }
+
+  Route perAddress(Supplier<Route> inner) {
+    return clientAddress(address -> limited(requests, address, "requests from your address", inner));
+  }
+
+  Route voterSignUp(Supplier<Route> inner) {
+    return clientAddress(address -> limited(voterSignUps, address, "new voters from your address", inner));
+  }
+
+  Route ballots(String voterId, Supplier<Route> inner) {
+    return limited(ballots, voterId, "ballots from this voter", inner);
+  }
+
+  private Route clientAddress(Function<String, Route> inner) {
+    return extractRequest(request -> inner.apply(request.getAttribute(AttributeKeys.remoteAddress)
+        .flatMap(remote -> remote.getAddress())
+        .map(address -> address.getHostAddress())
+        .orElse("unknown")));
+  }
+
+  private Route limited(RateLimiter limiter, String key, String what, Supplier<Route> inner) {
+    Duration wait = limiter.acquire(key);
+    if (wait.isZero()) {
+      return inner.get();
+    }
+    long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
+    return complete(problems.response(StatusCodes.TOO_MANY_REQUESTS, "rate-limited", "Too many requests",
+            "too many " + what + "; retry in " + seconds + " s")
+        .addHeader(RetryAfter.create(seconds)));
+  }
+}
