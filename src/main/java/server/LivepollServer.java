@@ -6,6 +6,7 @@ import actors.Polls;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import http.Https;
 import http.PollRoutes;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -26,6 +27,10 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.JoinSeedNodes;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.ServerBuilder;
+import org.apache.pekko.http.javadsl.model.Uri;
+import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
+import java.util.function.Function;
 import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,12 +47,30 @@ public final class LivepollServer {
 
   private final ActorSystem<Void> system;
   private final ServerBinding binding;
+  private final int managementPort;
   private final Polls polls;
 
-  private LivepollServer(ActorSystem<Void> system, ServerBinding binding, Polls polls) {
+  private LivepollServer(ActorSystem<Void> system, ServerBinding binding, int managementPort, Polls polls) {
     this.system = system;
     this.binding = binding;
+    this.managementPort = managementPort;
     this.polls = polls;
+  }
+
+  /**
+   * Without an operator password the operator endpoints stay read-only (Pekko Management's default); with one, all
+   * of them need basic credentials and the cluster-changing ones are enabled.
+   */
+  private static Function<ManagementRouteProviderSettings, ManagementRouteProviderSettings> operatorAccess(
+      Settings settings) {
+    if (settings.operatorPassword().isEmpty()) {
+      return access -> access.withReadOnly(true);
+    }
+    return access -> access.withReadOnly(false).withAuth(credentials -> CompletableFuture.completedFuture(
+        credentials
+            .filter(provided -> provided.identifier().equals(settings.operatorUser()))
+            .filter(provided -> provided.verify(settings.operatorPassword()))
+            .map(provided -> provided.identifier())));
   }
 
   /** Starts a node from {@code config} (usually {@code ConfigFactory.load()}). */
@@ -94,16 +117,22 @@ public final class LivepollServer {
       ActorRef<ClosingSchedule.Command> closingSchedule = ClosingSchedule.init(system, Clock.systemUTC());
       PollInbox.init(system, closingSchedule, settings.pollSettings(Clock.systemUTC()));
       Polls polls = new Polls(system, settings.askTimeout());
-      PekkoManagement.get(system).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      Uri management = PekkoManagement.get(system).start(operatorAccess(settings))
+          .toCompletableFuture().get(30, TimeUnit.SECONDS);
       PollRoutes routes = new PollRoutes(polls, settings.tokens(Clock.systemUTC()), settings.edgeLimits());
-      ServerBinding binding = Http.get(system)
-          .newServerAt(settings.httpHost(), settings.httpPort())
+      ServerBuilder serverAt = Http.get(system).newServerAt(settings.httpHost(), settings.httpPort());
+      if (!settings.httpsKeystore().isEmpty()) {
+        serverAt = serverAt.enableHttps(Https.serverContext(Path.of(settings.httpsKeystore()),
+            settings.httpsKeystorePassword()));
+      }
+      ServerBinding binding = serverAt
           .bind(routes.routes())
           .toCompletableFuture()
           .get(30, TimeUnit.SECONDS)
           .addToCoordinatedShutdown(Duration.ofSeconds(10), system);
-      log.info("Livepoll serves on http://{}:{}/api/polls", settings.httpHost(), binding.localAddress().getPort());
-      return new LivepollServer(system, binding, polls);
+      log.info("Livepoll serves on {}://{}:{}/api/polls", settings.httpsKeystore().isEmpty() ? "http" : "https",
+          settings.httpHost(), binding.localAddress().getPort());
+      return new LivepollServer(system, binding, management.port(), polls);
     } catch (Exception e) {
       system.terminate();
       awaitTermination(system);
@@ -177,6 +206,10 @@ public final class LivepollServer {
 
   public int httpPort() {
     return binding.localAddress().getPort();
+  }
+
+  public int managementPort() {
+    return managementPort;
   }
 
   /** Runs coordinated shutdown (which also stops a local Cassandra) and waits for it. */
