@@ -10,7 +10,6 @@ import auth.Identity;
 import auth.Tokens;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
@@ -80,8 +79,7 @@ public final class PollRoutes extends AllDirectives {
   }
 
   private Route newVoter() {
-    Tokens.VoterToken voter = tokens.newVoter();
-    return complete(json(StatusCodes.CREATED, Map.of("voterId", voter.voterId(), "token", voter.token())));
+    return complete(json(StatusCodes.CREATED, tokens.newVoter()));
   }
 
   /** The voter of this request, within their ballot rate; an invite token opens one poll only. */
@@ -109,14 +107,16 @@ public final class PollRoutes extends AllDirectives {
       if (!(reply instanceof Poll.Accepted)) {
         return complete(toResponse(reply, StatusCodes.OK));
       }
-      List<Map<String, String>> invites = new ArrayList<>(count);
+      List<Tokens.VoterToken> invites = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
-        Tokens.VoterToken invitee = tokens.newInvitee(pollId);
-        invites.add(Map.of("voterId", invitee.voterId(), "token", invitee.token()));
+        invites.add(tokens.newInvitee(pollId));
       }
-      return complete(json(StatusCodes.CREATED, Map.of("pollId", pollId, "invites", invites)));
+      return complete(json(StatusCodes.CREATED, new Invited(pollId, invites)));
     });
   }
+
+  /** The answer to an invite request: one voter id and token per invited voter. */
+  private record Invited(String pollId, List<Tokens.VoterToken> invites) {}
 
   private Route createPoll(Requester organizer, Requests.CreatePoll request) {
     CompletionStage<Poll.Reply> created = polls.create(new PollDraft(
