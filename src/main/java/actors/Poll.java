@@ -10,7 +10,9 @@ import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
@@ -167,22 +169,35 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
   public record Settings(
       int tagSlices, int snapshotEvery, int maxBatch, int maxQueued, Duration writeTimeout, Clock clock) {}
 
+  private final ActorContext<Command> context;
   private final String pollId;
   private final ActorRef<ClosingSchedule.Command> closingSchedule;
+  private final ActorRef<Topic.Command<TallyUpdate>> tallies;
   private final Settings settings;
 
-  private Poll(String pollId, ActorRef<ClosingSchedule.Command> closingSchedule, Settings settings) {
+  private Poll(
+      ActorContext<Command> context,
+      String pollId,
+      ActorRef<ClosingSchedule.Command> closingSchedule,
+      ActorRef<Topic.Command<TallyUpdate>> tallies,
+      Settings settings) {
     super(
         PersistenceId.of(PollInbox.ENTITY_KEY.name(), pollId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
+    this.context = context;
     this.pollId = pollId;
     this.closingSchedule = closingSchedule;
+    this.tallies = tallies;
     this.settings = settings;
   }
 
+  /** {@code tallies} is the poll's topic: the writer publishes there once per write, and never talks to sockets. */
   public static Behavior<Command> create(
-      String pollId, ActorRef<ClosingSchedule.Command> closingSchedule, Settings settings) {
-    return Behaviors.setup(context -> new Poll(pollId, closingSchedule, settings));
+      String pollId,
+      ActorRef<ClosingSchedule.Command> closingSchedule,
+      ActorRef<Topic.Command<TallyUpdate>> tallies,
+      Settings settings) {
+    return Behaviors.setup(context -> new Poll(context, pollId, closingSchedule, tallies, settings));
   }
 
   /** Each event carries one tag out of a fixed set of slices, so read-side projections can split the work. */
@@ -251,6 +266,9 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
       }
       if (created) {
         scheduleCloseIfPending(persisted);
+      }
+      if (!events.isEmpty()) {
+        tallies.tell(Topic.publish(TallyUpdate.of(((Created) persisted).view(), lastSequenceNumber(context))));
       }
       if (writtenTo != null) {
         writtenTo.tell(new Written(batchId));

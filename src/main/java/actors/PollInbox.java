@@ -12,6 +12,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -47,7 +48,9 @@ public final class PollInbox extends AbstractBehavior<Object> {
     super(context);
     this.timers = timers;
     this.settings = settings;
-    this.writer = context.spawn(Poll.create(pollId, closingSchedule, settings), "writer");
+    ActorRef<Topic.Command<TallyUpdate>> tallies =
+        context.spawn(Topic.create(TallyUpdate.class, TallyUpdate.topicName(pollId)), "tallies");
+    this.writer = context.spawn(Poll.create(pollId, closingSchedule, tallies, settings), "writer");
     this.written = context.getSelf().narrow();
     context.watch(writer);
   }

@@ -24,6 +24,7 @@ import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.persistence.testkit.ProcessingSuccess;
 import org.apache.pekko.persistence.testkit.WriteEvents;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
@@ -56,6 +57,7 @@ class PollTest {
 
   private MutableClock clock;
   private TestProbe<ClosingSchedule.Command> closingSchedule;
+  private TestProbe<Topic.Command<TallyUpdate>> tallies;
   private String pollId;
   private EventSourcedBehaviorTestKit<Poll.Command, Poll.Event, Poll.State> kit;
 
@@ -82,6 +84,7 @@ class PollTest {
   void newPoll() {
     clock = new MutableClock(START);
     closingSchedule = testKit.createTestProbe(ClosingSchedule.Command.class);
+    tallies = testKit.createTestProbe();
     kit = kitWith(settings(1000));
     kit.persistenceTestKit().resetPolicy();
   }
@@ -101,7 +104,7 @@ class PollTest {
     // A fresh poll id, so a kit replacing the one from newPoll() never shares its persistence id.
     pollId = PollId.newId();
     EventSourcedBehaviorTestKit<Poll.Command, Poll.Event, Poll.State> created = EventSourcedBehaviorTestKit.create(
-        testKit.system(), Poll.create(pollId, closingSchedule.ref(), settings), serialization);
+        testKit.system(), Poll.create(pollId, closingSchedule.ref(), tallies.ref(), settings), serialization);
     created.clear();
     return created;
   }
@@ -1175,6 +1178,34 @@ class PollTest {
   }
 
   // -------------------------------------------------------------------------------------------------- batch
+
+  @Test
+  void everyWriteIsPublishedOnceWithItsSequenceNumberAndNothingElseIs() {
+    created(Spec.lunch());
+    tallies.expectMessage(Topic.publish(new TallyUpdate(pollId, counts(0, 0, 0), 0, PollView.OPEN, 1)));
+    cast("alice", 1);
+    tallies.expectMessage(Topic.publish(new TallyUpdate(pollId, counts(0, 1, 0), 1, PollView.OPEN, 2)));
+    cast("alice", 1); // a retry writes nothing, so there is nothing to tell
+    cast("bob", 7); // nor does a rejected ballot
+    tallies.expectNoMessage(Duration.ofMillis(200));
+    close();
+    tallies.expectMessage(Topic.publish(new TallyUpdate(pollId, counts(0, 1, 0), 1, PollView.CLOSED, 3)));
+  }
+
+  @Test
+  void aBatchIsPublishedOnceAfterItsWrite() {
+    useBatchKit();
+    created(Spec.lunch());
+    tallies.receiveMessage();
+    TestProbe<Poll.Written> written = testKit.createTestProbe(Poll.Written.class);
+    TestProbe<Poll.Reply> voters = testKit.createTestProbe(Poll.Reply.class);
+    kit.runCommand(new Poll.Batch(5, List.of(
+        new Poll.CastBallot("alice", List.of(0), null, voters.ref()),
+        new Poll.CastBallot("bob", List.of(1), null, voters.ref()),
+        new Poll.CastBallot("carol", List.of(1), null, voters.ref())), written.ref()));
+    tallies.expectMessage(Topic.publish(new TallyUpdate(pollId, counts(1, 2, 0), 3, PollView.OPEN, 4)));
+    tallies.expectNoMessage(Duration.ofMillis(200));
+  }
 
   @Test
   void batchDecidesEachRequestInOrderAndPersistsTogether() {

@@ -1,0 +1,25 @@
+package actors;
+
+import java.util.List;
+
+/**
+ * A poll's tally after a write, published once per write to the poll's cluster-wide topic for live subscribers.
+ * {@code seq} is the poll's journal sequence number, so it strictly increases and a newer update always wins.
+ */
+public record TallyUpdate(String pollId, List<Long> counts, long totalBallots, String status, long seq)
+    implements CborSerializable {
+
+  public TallyUpdate {
+    counts = List.copyOf(counts);
+  }
+
+  /** The name of a poll's topic, the same on every node. */
+  public static String topicName(String pollId) {
+    return "poll-tallies-" + pollId;
+  }
+
+  static TallyUpdate of(PollView view, long seq) {
+    return new TallyUpdate(view.id(), view.options().stream().map(PollView.OptionView::votes).toList(),
+        view.totalBallots(), view.status(), seq);
+  }
+}
