@@ -10,8 +10,6 @@ import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
@@ -117,7 +115,9 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
 
   public record Blank() implements State {}
 
-  public record Created(String pollId, PollDefinition definition, Ballots ballots, Tally tally, Instant closedAt)
+  /** {@code version} counts the poll's events, so it equals the journal's sequence number of the latest one. */
+  public record Created(
+      String pollId, PollDefinition definition, Ballots ballots, Tally tally, Instant closedAt, long version)
       implements State {
 
     boolean closed() {
@@ -135,7 +135,7 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     }
 
     PollView view() {
-      return PollView.of(pollId, definition, tally, closedAt);
+      return PollView.of(pollId, definition, tally, closedAt, version);
     }
   }
 
@@ -143,21 +143,22 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
   static State evolve(State state, Event event) {
     if (state instanceof Blank && event instanceof PollCreated created) {
       return new Created(created.pollId(), created.definition(), Ballots.empty(),
-          Tally.empty(created.definition().options().size()), null);
+          Tally.empty(created.definition().options().size()), null, 1);
     }
     if (state instanceof Created poll) {
+      long version = poll.version() + 1;
       if (event instanceof BallotCast cast) {
         return new Created(poll.pollId(), poll.definition(), poll.ballots().with(cast.voterId(), cast.choices()),
-            poll.tally().withBallot(cast.choices()), poll.closedAt());
+            poll.tally().withBallot(cast.choices()), poll.closedAt(), version);
       } else if (event instanceof BallotChanged changed) {
         return new Created(poll.pollId(), poll.definition(),
             poll.ballots().with(changed.voterId(), changed.choices()),
-            poll.tally().withChangedBallot(changed.previousChoices(), changed.choices()), poll.closedAt());
+            poll.tally().withChangedBallot(changed.previousChoices(), changed.choices()), poll.closedAt(), version);
       } else if (event instanceof BallotRetracted retracted) {
         return new Created(poll.pollId(), poll.definition(), poll.ballots().without(retracted.voterId()),
-            poll.tally().withoutBallot(retracted.choices()), poll.closedAt());
+            poll.tally().withoutBallot(retracted.choices()), poll.closedAt(), version);
       } else if (event instanceof PollClosed closing) {
-        return new Created(poll.pollId(), poll.definition(), poll.ballots(), poll.tally(), closing.at());
+        return new Created(poll.pollId(), poll.definition(), poll.ballots(), poll.tally(), closing.at(), version);
       }
     }
     throw new IllegalStateException("event " + event + " does not apply to " + state);
@@ -169,14 +170,12 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
   public record Settings(
       int tagSlices, int snapshotEvery, int maxBatch, int maxQueued, Duration writeTimeout, Clock clock) {}
 
-  private final ActorContext<Command> context;
   private final String pollId;
   private final ActorRef<ClosingSchedule.Command> closingSchedule;
   private final ActorRef<Topic.Command<TallyUpdate>> tallies;
   private final Settings settings;
 
   private Poll(
-      ActorContext<Command> context,
       String pollId,
       ActorRef<ClosingSchedule.Command> closingSchedule,
       ActorRef<Topic.Command<TallyUpdate>> tallies,
@@ -184,7 +183,6 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     super(
         PersistenceId.of(PollInbox.ENTITY_KEY.name(), pollId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
-    this.context = context;
     this.pollId = pollId;
     this.closingSchedule = closingSchedule;
     this.tallies = tallies;
@@ -197,7 +195,7 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
       ActorRef<ClosingSchedule.Command> closingSchedule,
       ActorRef<Topic.Command<TallyUpdate>> tallies,
       Settings settings) {
-    return Behaviors.setup(context -> new Poll(context, pollId, closingSchedule, tallies, settings));
+    return new Poll(pollId, closingSchedule, tallies, settings);
   }
 
   /** Each event carries one tag out of a fixed set of slices, so read-side projections can split the work. */
@@ -268,7 +266,7 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
         scheduleCloseIfPending(persisted);
       }
       if (!events.isEmpty()) {
-        tallies.tell(Topic.publish(TallyUpdate.of(((Created) persisted).view(), lastSequenceNumber(context))));
+        tallies.tell(Topic.publish(TallyUpdate.of(((Created) persisted).view())));
       }
       if (writtenTo != null) {
         writtenTo.tell(new Written(batchId));

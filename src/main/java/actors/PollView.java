@@ -18,7 +18,8 @@ public record PollView(
     Instant closesAt,
     Instant closedAt,
     List<OptionView> options,
-    long totalBallots)
+    long totalBallots,
+    long version)
     implements CborSerializable {
 
   public static final String OPEN = "open";
@@ -31,7 +32,8 @@ public record PollView(
   /** One option with its current number of votes. */
   public record OptionView(int index, String label, long votes) implements CborSerializable {}
 
-  static PollView of(String id, PollDefinition definition, Tally tally, Instant closedAt) {
+  /** {@code version} is the poll's number of events so far: a later view of a poll has a higher one. */
+  static PollView of(String id, PollDefinition definition, Tally tally, Instant closedAt, long version) {
     List<OptionView> options = new ArrayList<>(definition.options().size());
     for (int i = 0; i < definition.options().size(); i++) {
       options.add(new OptionView(i, definition.options().get(i), tally.counts().get(i)));
@@ -49,6 +51,7 @@ public record PollView(
         definition.closesAt(),
         closedAt,
         options,
-        tally.totalBallots());
+        tally.totalBallots(),
+        version);
   }
 }

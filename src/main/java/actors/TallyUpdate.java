@@ -18,8 +18,8 @@ public record TallyUpdate(String pollId, List<Long> counts, long totalBallots, S
     return "poll-tallies-" + pollId;
   }
 
-  static TallyUpdate of(PollView view, long seq) {
+  static TallyUpdate of(PollView view) {
     return new TallyUpdate(view.id(), view.options().stream().map(PollView.OptionView::votes).toList(),
-        view.totalBallots(), view.status(), seq);
+        view.totalBallots(), view.status(), view.version());
   }
 }
