@@ -43,6 +43,22 @@ final class Authentication extends AllDirectives {
             "this needs a voter token (POST /api/voters), not an organizer token")));
   }
 
+  /**
+   * Who opens a live socket: the token travels as a query parameter because browsers cannot set headers on a
+   * WebSocket. No token watches; a voter token may also vote; a token that does not hold is 401.
+   */
+  Route watcher(Optional<String> token, Function<Identity.Voter, Route> inner) {
+    if (token.isEmpty()) {
+      return inner.apply(null);
+    }
+    try {
+      Identity identity = tokens.verify(token.get());
+      return inner.apply(identity instanceof Identity.Voter voter ? voter : null);
+    } catch (Tokens.InvalidToken invalid) {
+      return complete(unauthorized("invalid-token", invalid.getMessage(), "invalid_token"));
+    }
+  }
+
   private Route identity(Function<Identity, Route> inner) {
     return optionalHeaderValueByName("Authorization", header -> {
       Optional<String> token = header.filter(value -> value.regionMatches(true, 0, BEARER, 0, BEARER.length()))

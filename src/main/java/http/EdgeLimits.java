@@ -7,4 +7,7 @@ public record EdgeLimits(
     RateLimiter.Limit requestsPerAddress,
     RateLimiter.Limit votersPerAddress,
     RateLimiter.Limit ballotsPerVoter,
-    int maxTrackedKeys) {}
+    int maxTrackedKeys,
+    java.time.Duration tallyInterval,
+    java.time.Duration slowReaderTimeout,
+    int maxFrameChars) {}

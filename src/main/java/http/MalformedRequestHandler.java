@@ -5,6 +5,7 @@ import org.apache.pekko.http.ParsingErrorHandler;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.scaladsl.model.ErrorInfo;
 import org.apache.pekko.http.scaladsl.model.StatusCode;
+import org.apache.pekko.http.scaladsl.model.StatusCodes;
 import org.apache.pekko.http.scaladsl.settings.ServerSettings;
 
 /**
@@ -17,6 +18,9 @@ public final class MalformedRequestHandler extends ParsingErrorHandler {
   @Override
   public HttpResponse handle(StatusCode status, ErrorInfo info, LoggingAdapter log, ServerSettings settings) {
     log.debug("Malformed request: {}", info.formatPretty());
-    return problems.forStatus(status, info.summary());
+    // Pekko answers an unknown method with 501 and an unknown protocol version with 505; from a request this broken
+    // they are garbage from the client, and a client error is what the client gets.
+    StatusCode answer = status.isFailure() && status.intValue() >= 500 ? StatusCodes.BadRequest() : status;
+    return problems.forStatus(answer, info.summary());
   }
 }

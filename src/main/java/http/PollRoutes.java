@@ -5,6 +5,8 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 import actors.Poll;
 import actors.PollDraft;
 import actors.Polls;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.stream.Materializer;
 import actors.Requester;
 import auth.Identity;
 import auth.Tokens;
@@ -14,7 +16,9 @@ import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import org.apache.pekko.Done;
 import org.apache.pekko.stream.StreamLimitReachedException;
+import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.util.ByteString;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -43,7 +47,9 @@ public final class PollRoutes extends AllDirectives {
   private final Throttling throttle;
   private final long maxBodyBytes;
 
-  public PollRoutes(Polls polls, Tokens tokens, EdgeLimits limits) {
+  private final LiveSocket live;
+
+  public PollRoutes(ActorSystem<?> system, Polls polls, Tokens tokens, EdgeLimits limits) {
     this.polls = polls;
     this.tokens = tokens;
     this.json = new Json(limits.maxJsonDepth());
@@ -51,6 +57,8 @@ public final class PollRoutes extends AllDirectives {
     this.auth = new Authentication(tokens, problems);
     this.throttle = new Throttling(limits, problems);
     this.maxBodyBytes = limits.maxBodyBytes();
+    this.live = new LiveSocket(polls, new LiveFeeds(system), json, throttle, limits,
+        Materializer.matFromSystem(system));
   }
 
   /** All routes, sealed: every rejection and failure becomes a problem+json response. */
@@ -75,7 +83,11 @@ public final class PollRoutes extends AllDirectives {
         path("close", () -> post(() -> auth.organizer(organizer ->
             reply(polls.close(pollId, organizer), StatusCodes.OK)))),
         path("invites", () -> post(() -> auth.organizer(organizer ->
-            body(Requests.Invites.class, request -> invite(pollId, organizer, request))))));
+            body(Requests.Invites.class, request -> invite(pollId, organizer, request))))),
+        path("live", () -> get(() -> parameterOptional("token", token -> auth.watcher(token, voter ->
+            onSuccess(polls.get(pollId), reply -> reply instanceof Poll.Accepted accepted
+                ? handleWebSocketMessages(live.flow(accepted.poll(), voter))
+                : complete(toResponse(reply, StatusCodes.OK))))))));
   }
 
   private Route newVoter() {
@@ -151,7 +163,12 @@ public final class PollRoutes extends AllDirectives {
             "Unsupported media type", "the request body must be application/json"));
       }
       if (entity.getContentLengthOption().orElse(0) > maxBodyBytes) {
-        return complete(problems.tooLarge(maxBodyBytes));
+        // Drop the body before answering: a connection closed on unread data is reset, and the reset can destroy
+        // the 413 before the client reads it. The transport's limit bounds what is drained, a stall ends it.
+        CompletionStage<Done> drained = entity.getDataBytes()
+            .idleTimeout(Duration.ofSeconds(1))
+            .runWith(Sink.ignore(), materializer);
+        return onComplete(drained, ignored -> complete(problems.tooLarge(maxBodyBytes)));
       }
       CompletionStage<ByteString> bytes = entity.withoutSizeLimit().getDataBytes()
           .limitWeighted(maxBodyBytes, chunk -> (long) chunk.size())
@@ -168,7 +185,9 @@ public final class PollRoutes extends AllDirectives {
           return complete(problems.response(StatusCodes.REQUEST_TIMEOUT, "request-timeout", "Request timeout",
               "the request body did not arrive within " + BODY_TIMEOUT.toSeconds() + " seconds"));
         }
-        return failWith(failure);
+        // the body broke off or its chunked framing is invalid: the client's fault, never a server error
+        return complete(problems.response(StatusCodes.BAD_REQUEST, "malformed-request", "Malformed request",
+            "the request body could not be read: it ended early or its framing is invalid"));
       });
     }));
   }

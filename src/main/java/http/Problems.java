@@ -42,21 +42,33 @@ final class Problems extends AllDirectives {
     this.json = json;
   }
 
+  /** One error as both an HTTP response and a WebSocket error frame tell it. */
+  record Problem(StatusCode status, String type, String title, String detail) {}
+
   HttpResponse of(Poll.Rejected rejected) {
+    Problem problem = problemOf(rejected);
+    HttpResponse response = response(problem);
+    return problem.status().equals(StatusCodes.SERVICE_UNAVAILABLE)
+        ? response.addHeader(RetryAfter.create((long) RETRY_AFTER_SECONDS))
+        : response;
+  }
+
+  static Problem problemOf(Poll.Rejected rejected) {
+    String detail = rejected.detail();
     return switch (rejected.reason()) {
-      case INVALID_POLL -> response(StatusCodes.BAD_REQUEST, "invalid-poll", "Invalid poll", rejected.detail());
-      case INVALID_BALLOT -> response(StatusCodes.BAD_REQUEST, "invalid-ballot", "Invalid ballot", rejected.detail());
-      case UNKNOWN_POLL -> response(StatusCodes.NOT_FOUND, "unknown-poll", "Unknown poll", rejected.detail());
-      case NO_SUCH_BALLOT -> response(StatusCodes.NOT_FOUND, "no-such-ballot", "No such ballot", rejected.detail());
-      case POLL_EXISTS -> response(StatusCodes.CONFLICT, "poll-exists", "Poll exists", rejected.detail());
-      case POLL_CLOSED -> response(StatusCodes.CONFLICT, "poll-closed", "Poll closed", rejected.detail());
-      case ALREADY_VOTED -> response(StatusCodes.CONFLICT, "already-voted", "Already voted", rejected.detail());
-      case VOTE_CHANGE_NOT_ALLOWED -> response(
-          StatusCodes.CONFLICT, "vote-change-not-allowed", "Vote change not allowed", rejected.detail());
-      case BUSY -> unavailable(rejected.detail());
-      case FORBIDDEN -> response(StatusCodes.FORBIDDEN, "not-owner", "Forbidden", rejected.detail());
-      case NOT_INVITED -> response(StatusCodes.FORBIDDEN, "not-invited", "Not invited", rejected.detail());
-      case INVALID_INVITE -> response(StatusCodes.BAD_REQUEST, "invalid-invite", "Invalid invite", rejected.detail());
+      case INVALID_POLL -> new Problem(StatusCodes.BAD_REQUEST, "invalid-poll", "Invalid poll", detail);
+      case INVALID_BALLOT -> new Problem(StatusCodes.BAD_REQUEST, "invalid-ballot", "Invalid ballot", detail);
+      case UNKNOWN_POLL -> new Problem(StatusCodes.NOT_FOUND, "unknown-poll", "Unknown poll", detail);
+      case NO_SUCH_BALLOT -> new Problem(StatusCodes.NOT_FOUND, "no-such-ballot", "No such ballot", detail);
+      case POLL_EXISTS -> new Problem(StatusCodes.CONFLICT, "poll-exists", "Poll exists", detail);
+      case POLL_CLOSED -> new Problem(StatusCodes.CONFLICT, "poll-closed", "Poll closed", detail);
+      case ALREADY_VOTED -> new Problem(StatusCodes.CONFLICT, "already-voted", "Already voted", detail);
+      case VOTE_CHANGE_NOT_ALLOWED -> new Problem(
+          StatusCodes.CONFLICT, "vote-change-not-allowed", "Vote change not allowed", detail);
+      case BUSY -> new Problem(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", detail);
+      case FORBIDDEN -> new Problem(StatusCodes.FORBIDDEN, "not-owner", "Forbidden", detail);
+      case NOT_INVITED -> new Problem(StatusCodes.FORBIDDEN, "not-invited", "Not invited", detail);
+      case INVALID_INVITE -> new Problem(StatusCodes.BAD_REQUEST, "invalid-invite", "Invalid invite", detail);
     };
   }
 
@@ -70,12 +82,18 @@ final class Problems extends AllDirectives {
   }
 
   HttpResponse response(StatusCode status, String type, String title, String detail) {
+    return response(new Problem(status, type, title, detail));
+  }
+
+  HttpResponse response(Problem problem) {
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("type", "/problems/" + type);
-    body.put("title", title);
-    body.put("status", status.intValue());
-    body.put("detail", detail);
-    return HttpResponse.create().withStatus(status).withEntity(HttpEntities.create(PROBLEM_JSON, json.write(body)));
+    body.put("type", "/problems/" + problem.type());
+    body.put("title", problem.title());
+    body.put("status", problem.status().intValue());
+    body.put("detail", problem.detail());
+    return HttpResponse.create()
+        .withStatus(problem.status())
+        .withEntity(HttpEntities.create(PROBLEM_JSON, json.write(body)));
   }
 
   /** Pekko's own rejections (no route, wrong method, too large...) keep their status but speak problem+json. */

@@ -37,4 +37,7 @@ final class Requests {
   record Ballot(String voterId, List<Integer> choices) {}
 
   record Invites(Integer count) {}
+
+  /** A frame a client sends on a live socket: {@code {"type":"ballot","choices":[0],"ref":"abc"}}. */
+  record SocketBallot(String type, List<Integer> choices, String ref) {}
 }

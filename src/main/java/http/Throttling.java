@@ -1,6 +1,7 @@
 package http;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.AttributeKeys;
@@ -40,6 +41,12 @@ final class Throttling extends AllDirectives {
     return limited(ballots, voterId, "ballots from this voter", inner);
   }
 
+  /** The same per-voter limit for ballots that arrive on a WebSocket: the problem to answer, if over it. */
+  Optional<Problems.Problem> ballotOverLimit(String voterId) {
+    Duration wait = ballots.acquire(voterId);
+    return wait.isZero() ? Optional.empty() : Optional.of(tooMany(retrySeconds(wait), "ballots from this voter"));
+  }
+
   private Route clientAddress(Function<String, Route> inner) {
     return extractRequest(request -> inner.apply(request.getAttribute(AttributeKeys.remoteAddress)
         .flatMap(remote -> remote.getAddress())
@@ -52,9 +59,16 @@ final class Throttling extends AllDirectives {
     if (wait.isZero()) {
       return inner.get();
     }
-    long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
-    return complete(problems.response(StatusCodes.TOO_MANY_REQUESTS, "rate-limited", "Too many requests",
-            "too many " + what + "; retry in " + seconds + " s")
-        .addHeader(RetryAfter.create(seconds)));
+    long seconds = retrySeconds(wait);
+    return complete(problems.response(tooMany(seconds, what)).addHeader(RetryAfter.create(seconds)));
+  }
+
+  private static long retrySeconds(Duration wait) {
+    return Math.max(1, (wait.toMillis() + 999) / 1000);
+  }
+
+  private static Problems.Problem tooMany(long seconds, String what) {
+    return new Problems.Problem(StatusCodes.TOO_MANY_REQUESTS, "rate-limited", "Too many requests",
+        "too many " + what + "; retry in " + seconds + " s");
   }
 }

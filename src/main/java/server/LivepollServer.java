@@ -119,7 +119,7 @@ public final class LivepollServer {
       Polls polls = new Polls(system, settings.askTimeout());
       Uri management = PekkoManagement.get(system).start(operatorAccess(settings))
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
-      PollRoutes routes = new PollRoutes(polls, settings.tokens(Clock.systemUTC()), settings.edgeLimits());
+      PollRoutes routes = new PollRoutes(system, polls, settings.tokens(Clock.systemUTC()), settings.edgeLimits());
       ServerBuilder serverAt = Http.get(system).newServerAt(settings.httpHost(), settings.httpPort());
       if (!settings.httpsKeystore().isEmpty()) {
         serverAt = serverAt.enableHttps(Https.serverContext(Path.of(settings.httpsKeystore()),

@@ -1,0 +1,96 @@
+package http;
+
+import actors.TallyUpdate;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.OverflowStrategy;
+import org.apache.pekko.stream.javadsl.BroadcastHub;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.typed.javadsl.ActorSource;
+
+/**
+ * This node's live tally feeds: one subscription to a poll's cluster-wide topic per node, however many sockets
+ * watch the poll here, fanned out through one broadcast hub. A change costs one message per node, not per socket.
+ * The feed of a poll lives while at least one socket on this node watches it.
+ */
+final class LiveFeeds {
+  /** Ends a feed's input: no real update has this sequence. */
+  private static final TallyUpdate END = new TallyUpdate("", java.util.List.of(), 0, "", Long.MIN_VALUE);
+  private static final int HUB_BUFFER = 16;
+
+  private final ActorSystem<?> system;
+  private final Map<String, Feed> feeds = new HashMap<>();
+  private long nextFeedId = 0;
+
+  private record Feed(ActorRef<Object> subscription, ActorRef<TallyUpdate> input, Source<TallyUpdate, NotUsed> hub,
+      int watchers) {
+    Feed withWatchers(int count) {
+      return new Feed(subscription, input, hub, count);
+    }
+  }
+
+  LiveFeeds(ActorSystem<?> system) {
+    this.system = system;
+  }
+
+  /** The poll's tally updates from now on; joining and leaving the feed follow the stream's life. */
+  Source<TallyUpdate, NotUsed> updates(String pollId) {
+    return Source.fromMaterializer((materializer, attributes) -> acquire(pollId)
+            .watchTermination((notUsed, done) -> {
+              done.whenComplete((ok, failure) -> release(pollId));
+              return notUsed;
+            }))
+        .mapMaterializedValue(ignored -> NotUsed.getInstance());
+  }
+
+  private synchronized Source<TallyUpdate, NotUsed> acquire(String pollId) {
+    Feed feed = feeds.get(pollId);
+    if (feed == null) {
+      Pair<ActorRef<TallyUpdate>, Source<TallyUpdate, NotUsed>> input = ActorSource.<TallyUpdate>actorRef(
+              update -> update == END, update -> Optional.empty(), HUB_BUFFER, OverflowStrategy.dropHead())
+          .toMat(BroadcastHub.of(TallyUpdate.class, HUB_BUFFER), Keep.both())
+          .run(system);
+      ActorRef<Object> subscription = system.systemActorOf(
+          subscription(pollId, input.first()), "live-" + pollId + "-" + nextFeedId++, Props.empty());
+      feed = new Feed(subscription, input.first(), input.second(), 0);
+    }
+    feeds.put(pollId, feed.withWatchers(feed.watchers() + 1));
+    return feed.hub();
+  }
+
+  private synchronized void release(String pollId) {
+    Feed feed = feeds.get(pollId);
+    if (feed == null) {
+      return;
+    }
+    if (feed.watchers() > 1) {
+      feeds.put(pollId, feed.withWatchers(feed.watchers() - 1));
+    } else {
+      feeds.remove(pollId);
+      feed.subscription().tell(Stop.INSTANCE);
+      feed.input().tell(END);
+    }
+  }
+
+  private enum Stop { INSTANCE }
+
+  /** Holds this node's instance of the poll's topic, subscribed for the feed, until told to stop. */
+  private static Behavior<Object> subscription(String pollId, ActorRef<TallyUpdate> input) {
+    return Behaviors.setup(context -> {
+      ActorRef<Topic.Command<TallyUpdate>> topic =
+          context.spawn(Topic.create(TallyUpdate.class, TallyUpdate.topicName(pollId)), "topic");
+      topic.tell(Topic.subscribe(input));
+      return Behaviors.receiveMessage(message -> Behaviors.stopped());
+    });
+  }
+}
