@@ -1,13 +1,15 @@
 package actors;
 
 import java.util.List;
+import org.apache.pekko.actor.DeadLetterSuppression;
 
 /**
  * A poll's tally after a write, published once per write to the poll's cluster-wide topic for live subscribers.
  * {@code seq} is the poll's journal sequence number, so it strictly increases and a newer update always wins.
+ * Updates of a poll nobody watches are dropped by design, so they are not logged as dead letters.
  */
 public record TallyUpdate(String pollId, List<Long> counts, long totalBallots, String status, long seq)
-    implements CborSerializable {
+    implements CborSerializable, DeadLetterSuppression {
 
   public TallyUpdate {
     counts = List.copyOf(counts);
@@ -18,7 +20,7 @@ public record TallyUpdate(String pollId, List<Long> counts, long totalBallots, S
     return "poll-tallies-" + pollId;
   }
 
-  static TallyUpdate of(PollView view) {
+  public static TallyUpdate of(PollView view) {
     return new TallyUpdate(view.id(), view.options().stream().map(PollView.OptionView::votes).toList(),
         view.totalBallots(), view.status(), view.version());
   }

@@ -45,15 +45,14 @@ final class Authentication extends AllDirectives {
 
   /**
    * Who opens a live socket: the token travels as a query parameter because browsers cannot set headers on a
-   * WebSocket. No token watches; a voter token may also vote; a token that does not hold is 401.
+   * WebSocket. No token (null) watches; a voter token may also vote; a token that does not hold is 401.
    */
-  Route watcher(Optional<String> token, Function<Identity.Voter, Route> inner) {
+  Route watcher(Optional<String> token, Function<Identity, Route> inner) {
     if (token.isEmpty()) {
       return inner.apply(null);
     }
     try {
-      Identity identity = tokens.verify(token.get());
-      return inner.apply(identity instanceof Identity.Voter voter ? voter : null);
+      return inner.apply(tokens.verify(token.get()));
     } catch (Tokens.InvalidToken invalid) {
       return complete(unauthorized("invalid-token", invalid.getMessage(), "invalid_token"));
     }

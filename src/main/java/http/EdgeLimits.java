@@ -10,4 +10,5 @@ public record EdgeLimits(
     int maxTrackedKeys,
     java.time.Duration tallyInterval,
     java.time.Duration slowReaderTimeout,
+    java.time.Duration resyncInterval,
     int maxFrameChars) {}

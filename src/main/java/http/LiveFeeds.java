@@ -1,6 +1,9 @@
 package http;
 
+import actors.Poll;
+import actors.Polls;
 import actors.TallyUpdate;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -22,13 +25,21 @@ import org.apache.pekko.stream.typed.javadsl.ActorSource;
  * This node's live tally feeds: one subscription to a poll's cluster-wide topic per node, however many sockets
  * watch the poll here, fanned out through one broadcast hub. A change costs one message per node, not per socket.
  * The feed of a poll lives while at least one socket on this node watches it.
+ *
+ * <p>A topic reaches a new subscriber only once the cluster has spread the news of it, a few hundred milliseconds;
+ * and membership changes can delay it again. So each feed also re-reads its poll now and then and feeds that state
+ * in too: the latest state always arrives, and sockets drop what they have already sent.
  */
 final class LiveFeeds {
   /** Ends a feed's input: no real update has this sequence. */
   private static final TallyUpdate END = new TallyUpdate("", java.util.List.of(), 0, "", Long.MIN_VALUE);
   private static final int HUB_BUFFER = 16;
 
+  private static final Duration FIRST_RESYNC = Duration.ofMillis(300);
+
   private final ActorSystem<?> system;
+  private final Polls polls;
+  private final Duration resyncInterval;
   private final Map<String, Feed> feeds = new HashMap<>();
   private long nextFeedId = 0;
 
@@ -39,8 +50,10 @@ final class LiveFeeds {
     }
   }
 
-  LiveFeeds(ActorSystem<?> system) {
+  LiveFeeds(ActorSystem<?> system, Polls polls, Duration resyncInterval) {
     this.system = system;
+    this.polls = polls;
+    this.resyncInterval = resyncInterval;
   }
 
   /** The poll's tally updates from now on; joining and leaving the feed follow the stream's life. */
@@ -84,13 +97,30 @@ final class LiveFeeds {
 
   private enum Stop { INSTANCE }
 
-  /** Holds this node's instance of the poll's topic, subscribed for the feed, until told to stop. */
-  private static Behavior<Object> subscription(String pollId, ActorRef<TallyUpdate> input) {
-    return Behaviors.setup(context -> {
+  private enum Resync { INSTANCE }
+
+  private enum Unchanged { INSTANCE }
+
+  /** Holds this node's instance of the poll's topic, subscribed for the feed, and re-reads the poll until stopped. */
+  private Behavior<Object> subscription(String pollId, ActorRef<TallyUpdate> input) {
+    return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       ActorRef<Topic.Command<TallyUpdate>> topic =
           context.spawn(Topic.create(TallyUpdate.class, TallyUpdate.topicName(pollId)), "topic");
       topic.tell(Topic.subscribe(input));
-      return Behaviors.receiveMessage(message -> Behaviors.stopped());
-    });
+      timers.startTimerWithFixedDelay(Resync.INSTANCE, Resync.INSTANCE, FIRST_RESYNC, resyncInterval);
+      return Behaviors.receive(Object.class)
+          .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
+          .onMessageEquals(Resync.INSTANCE, () -> {
+            context.pipeToSelf(polls.get(pollId), (reply, failure) ->
+                reply instanceof Poll.Accepted accepted ? TallyUpdate.of(accepted.poll()) : Unchanged.INSTANCE);
+            return Behaviors.same();
+          })
+          .onMessage(TallyUpdate.class, update -> {
+            input.tell(update);
+            return Behaviors.same();
+          })
+          .onAnyMessage(unchanged -> Behaviors.same())
+          .build();
+    }));
   }
 }

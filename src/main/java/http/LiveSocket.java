@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.ws.Message;
@@ -53,56 +54,95 @@ final class LiveSocket {
     this.materializer = materializer;
   }
 
-  /** The socket's flow; {@code voter} is null for a socket that may watch but not vote. */
-  Flow<Message, Message, NotUsed> flow(PollView snapshot, Identity.Voter voter) {
+  /** The socket's flow; {@code caller} is null for a socket opened without a token, which may watch only. */
+  Flow<Message, Message, NotUsed> flow(PollView snapshot, Identity caller) {
     String pollId = snapshot.id();
+    // the feed may repeat a state (it re-reads the poll now and then): a socket sends each seq once, in order
+    AtomicLong sent = new AtomicLong(snapshot.version());
     Source<Message, NotUsed> tallies = feeds.updates(pollId)
-        .filter(update -> update.seq() > snapshot.version())
+        .filter(update -> update.seq() > sent.get())
         // a slow socket holds one pending tally, the newest, however many changes it misses
         .conflate((older, newer) -> newer.seq() > older.seq() ? newer : older)
         .throttle(1, interval)
-        .map(update -> text(new TallyFrame("tally", update.counts(), update.totalBallots(), update.status(),
-            update.seq())));
+        .filter(update -> update.seq() > sent.get())
+        .map(update -> {
+          sent.set(update.seq());
+          return text(new TallyFrame("tally", update.counts(), update.totalBallots(), update.status(), update.seq()));
+        });
     Source<Message, NotUsed> out = Source.single(text(new SnapshotFrame("snapshot", snapshot, snapshot.version())))
         .concat(tallies);
     return Flow.<Message>create()
-        .mapAsync(1, message -> answer(pollId, voter, message))
+        .mapAsync(1, message -> answer(pollId, caller, message))
         .merge(out, true)
         // a client that stops reading for this long is disconnected instead of being written to forever
         .backpressureTimeout(slowReaderTimeout);
   }
 
-  private CompletionStage<Message> answer(String pollId, Identity.Voter voter, Message message) {
+  private CompletionStage<Message> answer(String pollId, Identity caller, Message message) {
     if (!message.isText()) {
-      message.asBinaryMessage().getStreamedData().runWith(Sink.ignore(), materializer);
-      return done(error(null, new Problems.Problem(StatusCodes.BAD_REQUEST, "malformed-frame", "Malformed frame",
-          "frames are JSON text, not binary")));
+      return message.asBinaryMessage().getStreamedData().runWith(Sink.ignore(), materializer)
+          .thenApply(drained -> malformed(null, "frames are JSON text, not binary"));
     }
+    // read the whole message, fragments included, keeping no more than the limit: failing the message's stream
+    // would fail the socket, and one bad frame must not cost a client its connection
     return message.asTextMessage().getStreamedText()
-        .limitWeighted(maxFrameChars, part -> (long) part.length())
-        .completionTimeout(Duration.ofSeconds(10))
-        .runFold(new StringBuilder(), StringBuilder::append, materializer)
-        .thenCompose(frame -> ballot(pollId, voter, frame.toString()))
-        .exceptionally(failure -> error(null, new Problems.Problem(StatusCodes.BAD_REQUEST, "malformed-frame",
-            "Malformed frame", "a frame must be JSON text of at most " + maxFrameChars + " characters")));
+        .runFold(new BoundedText(maxFrameChars), BoundedText::append, materializer)
+        .thenCompose(frame -> frame.overLimit()
+            ? done(malformed(null, "a frame must be JSON text of at most " + maxFrameChars + " characters"))
+            : ballot(pollId, caller, frame.text()));
   }
 
-  private CompletionStage<Message> ballot(String pollId, Identity.Voter voter, String frame) {
+  /** Text of one message up to a limit, and whether more arrived. */
+  private static final class BoundedText {
+    private final StringBuilder text = new StringBuilder();
+    private final int limit;
+    private boolean overLimit;
+
+    BoundedText(int limit) {
+      this.limit = limit;
+    }
+
+    BoundedText append(String part) {
+      if (!overLimit && text.length() + part.length() <= limit) {
+        text.append(part);
+      } else {
+        overLimit = true;
+      }
+      return this;
+    }
+
+    boolean overLimit() {
+      return overLimit;
+    }
+
+    String text() {
+      return text.toString();
+    }
+  }
+
+  private Message malformed(String ref, String detail) {
+    return error(ref, new Problems.Problem(StatusCodes.BAD_REQUEST, "malformed-frame", "Malformed frame", detail));
+  }
+
+  private CompletionStage<Message> ballot(String pollId, Identity caller, String frame) {
     Requests.SocketBallot ballot;
     try {
       ballot = json.read(frame.getBytes(java.nio.charset.StandardCharsets.UTF_8), Requests.SocketBallot.class);
     } catch (Json.BadJson bad) {
-      return done(error(null, new Problems.Problem(StatusCodes.BAD_REQUEST, "malformed-frame", "Malformed frame",
-          bad.getMessage())));
+      return done(malformed(null, bad.getMessage()));
     }
     String ref = ballot.ref();
     if (!"ballot".equals(ballot.type())) {
-      return done(error(ref, new Problems.Problem(StatusCodes.BAD_REQUEST, "malformed-frame", "Malformed frame",
-          "the only frame a client sends is {\"type\":\"ballot\",\"choices\":[...],\"ref\":\"...\"}")));
+      return done(malformed(ref,
+          "the only frame a client sends is {\"type\":\"ballot\",\"choices\":[...],\"ref\":\"...\"}"));
     }
-    if (voter == null) {
+    if (caller == null) {
       return done(error(ref, new Problems.Problem(StatusCodes.UNAUTHORIZED, "missing-token", "Unauthorized",
           "open the socket with ?token=<voter token> to vote on it")));
+    }
+    if (!(caller instanceof Identity.Voter voter)) {
+      return done(error(ref, new Problems.Problem(StatusCodes.FORBIDDEN, "voter-token-required", "Forbidden",
+          "this needs a voter token (POST /api/voters), not an organizer token")));
     }
     if (voter.invitedTo() != null && !voter.invitedTo().equals(pollId)) {
       return done(error(ref, new Problems.Problem(StatusCodes.FORBIDDEN, "invite-for-another-poll", "Forbidden",

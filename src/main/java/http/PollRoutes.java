@@ -57,7 +57,7 @@ public final class PollRoutes extends AllDirectives {
     this.auth = new Authentication(tokens, problems);
     this.throttle = new Throttling(limits, problems);
     this.maxBodyBytes = limits.maxBodyBytes();
-    this.live = new LiveSocket(polls, new LiveFeeds(system), json, throttle, limits,
+    this.live = new LiveSocket(polls, new LiveFeeds(system, polls, limits.resyncInterval()), json, throttle, limits,
         Materializer.matFromSystem(system));
   }
 

@@ -63,6 +63,7 @@ public record Settings(
             c.getInt("limits.max-tracked-keys"),
             c.getDuration("live.tally-interval"),
             c.getDuration("live.slow-reader-timeout"),
+            c.getDuration("live.resync-interval"),
             c.getInt("live.max-frame-chars")),
         c.getString("http.https.keystore"),
         c.getString("http.https.keystore-password"),

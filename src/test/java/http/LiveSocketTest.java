@@ -1,0 +1,848 @@
+package http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import auth.Tokens;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import server.LivepollServer;
+import support.ApiClient;
+import support.TestConfig;
+
+/**
+ * The live socket ({@code GET /api/polls/{id}/live}) against a real single-node server on the in-memory journal, with
+ * the JDK's own WebSocket client: snapshot, conflated tallies, voting on the socket, every error frame, malformed
+ * frames, slow readers and refused handshakes.
+ */
+class LiveSocketTest {
+  private static final Tokens TOKENS = TestConfig.tokens();
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final HttpClient WS_CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  /** livepoll.live.tally-interval as the server under test runs it (the default). */
+  private static final long INTERVAL_MS = 100;
+  private static final int MAX_FRAME_CHARS = 4096;
+  /** How long any expected frame may take. */
+  private static final Duration FRAME_TIMEOUT = Duration.ofSeconds(5);
+  /** How long the latest state may take to arrive once the last ballot is acknowledged. */
+  private static final Duration LATEST_STATE_TIMEOUT = Duration.ofSeconds(3);
+  private static final String UNKNOWN_ID = "abcdefabcdef";
+  private static final String POLL = "{\"question\":\"Q?\",\"options\":[\"a\",\"b\"],\"allowVoteChange\":true}";
+  private static final String THREE_OPTIONS = "{\"question\":\"Q?\",\"options\":[\"a\",\"b\",\"c\"]}";
+  private static final String NO_CHANGE_POLL = "{\"question\":\"Q?\",\"options\":[\"a\",\"b\"]}";
+  private static final String INVITED_POLL =
+      "{\"question\":\"Q?\",\"options\":[\"a\",\"b\"],\"allowVoteChange\":true,\"audience\":\"invited\"}";
+
+  private static LivepollServer server;
+  private static ApiClient api;
+  private static ApiClient alice;
+  private static ExecutorService voters;
+
+  private final List<Live> opened = new ArrayList<>();
+
+  @BeforeAll
+  static void startServer() {
+    server = LivepollServer.startNode(TestConfig.inMemory(""));
+    api = new ApiClient(server.httpPort());
+    alice = api.as(TOKENS.organizer("alice", false));
+    voters = Executors.newFixedThreadPool(48);
+  }
+
+  @AfterAll
+  static void stopServer() {
+    if (voters != null) {
+      voters.shutdownNow();
+    }
+    if (server != null) {
+      server.stop();
+    }
+  }
+
+  @AfterEach
+  void closeSockets() {
+    for (Live live : opened) {
+      live.abort();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------- snapshot & tallies
+
+  @Test
+  void firstFrameIsASnapshotOfThePollWithItsVersionAsSeq() {
+    String id = newPoll(POLL);
+    vote(TOKENS.newVoter().token(), id, 1);
+    vote(TOKENS.newVoter().token(), id, 1);
+    JsonNode view = json(api.get("/api/polls/" + id), 200);
+
+    for (String token : new String[] {null, TOKENS.newVoter().token()}) {
+      JsonNode snapshot = open(server, id, token).next();
+      assertEquals("snapshot", snapshot.path("type").asText(), snapshot::toString);
+      assertEquals(view, snapshot.get("poll"), "the snapshot's poll is the poll view REST shows");
+      assertEquals(view.get("version").asLong(), snapshot.path("seq").asLong(), snapshot::toString);
+      assertEquals(List.of(0L, 2L), votes(snapshot.get("poll")));
+    }
+  }
+
+  @Test
+  void restBallotRightAfterTheSnapshotProducesATallyWithExactCountsAndAHigherSeq() {
+    String id = newPoll(POLL);
+    Live live = open(server, id, null);
+    long snapshotSeq = live.snapshot().path("seq").asLong();
+
+    JsonNode first = vote(TOKENS.newVoter().token(), id, 1);
+    JsonNode tally = live.awaitTally(frame -> frame.path("totalBallots").asLong() == 1, LATEST_STATE_TIMEOUT);
+    assertEquals(List.of(0L, 1L), counts(tally));
+    assertEquals("open", tally.path("status").asText());
+    assertTrue(tally.path("seq").asLong() > snapshotSeq, tally + " after snapshot seq " + snapshotSeq);
+    assertEquals(first.get("version").asLong(), tally.path("seq").asLong(), "seq is the poll's version");
+    assertTallyShape(tally);
+
+    JsonNode second = vote(TOKENS.newVoter().token(), id, 0);
+    JsonNode next = live.awaitTally(frame -> frame.path("totalBallots").asLong() == 2, FRAME_TIMEOUT);
+    assertEquals(List.of(1L, 1L), counts(next));
+    assertEquals(second.get("version").asLong(), next.path("seq").asLong());
+    assertTrue(next.path("seq").asLong() > tally.path("seq").asLong());
+  }
+
+  /** A single write at any moment after the snapshot must reach the socket: nothing later would repair a loss. */
+  @Test
+  void aLoneBallotAtAnyMomentAfterTheSnapshotReachesTheSocket() throws Exception {
+    long[] delaysMs = {0, 50, 100, 200, 300, 400};
+    List<String> ids = new ArrayList<>();
+    List<Live> sockets = new ArrayList<>();
+    for (long ignored : delaysMs) {
+      String id = newPoll(POLL);
+      Live live = open(server, id, null);
+      live.snapshot();
+      ids.add(id);
+      sockets.add(live);
+    }
+    long opened = System.nanoTime();
+    for (int i = 0; i < delaysMs.length; i++) {
+      long due = opened + TimeUnit.MILLISECONDS.toNanos(delaysMs[i]);
+      long wait = due - System.nanoTime();
+      if (wait > 0) {
+        TimeUnit.NANOSECONDS.sleep(wait); // sets the moment of the ballot, asserts nothing
+      }
+      vote(TOKENS.newVoter().token(), ids.get(i), 1);
+    }
+    long lastVote = System.nanoTime();
+    List<String> lost = new ArrayList<>();
+    for (int i = 0; i < delaysMs.length; i++) {
+      Live.Frame tally = sockets.get(i).poll(lastVote + LATEST_STATE_TIMEOUT.toNanos() - System.nanoTime());
+      if (tally == null || tally.json().path("totalBallots").asLong() != 1) {
+        lost.add("poll " + i + ", ballot ~" + delaysMs[i] + " ms after the last snapshot: got " + tally);
+      }
+    }
+    assertTrue(lost.isEmpty(), "tallies never sent to a socket that had its snapshot: " + lost);
+  }
+
+  @Test
+  void burstOfBallotsIsConflatedAndTheLastFrameIsTheLatestState() throws Exception {
+    int ballots = 300;
+    String id = newPoll(THREE_OPTIONS);
+    List<Tokens.VoterToken> crowd = mintVoters(ballots);
+    Live live = open(server, id, null);
+    long snapshotSeq = live.snapshot().path("seq").asLong();
+
+    long start = System.nanoTime();
+    long lastAck = castConcurrently(id, crowd);
+
+    List<Live.Frame> tallies = live.tallyFramesUntil(frame -> frame.json().path("totalBallots").asLong() == ballots,
+        lastAck, LATEST_STATE_TIMEOUT);
+    Live.Frame last = tallies.get(tallies.size() - 1);
+    assertEquals(List.of(100L, 100L, 100L), counts(last.json()), last.json()::toString);
+    assertEquals("open", last.json().path("status").asText());
+    assertSeqStrictlyIncreasing(snapshotSeq, tallies);
+    assertEquals(json(api.get("/api/polls/" + id), 200).get("version").asLong(), last.json().path("seq").asLong(),
+        "the last tally carries the poll's current version");
+
+    long elapsedMs = TimeUnit.NANOSECONDS.toMillis(last.receivedAt() - start);
+    long allowed = elapsedMs / INTERVAL_MS + 3;
+    assertTrue(tallies.size() <= allowed && tallies.size() < ballots,
+        tallies.size() + " tally frames for " + ballots + " ballots in " + elapsedMs + " ms; at most " + allowed
+            + " allowed at one per " + INTERVAL_MS + " ms");
+    live.assertNoTallyWithin(Duration.ofMillis(4 * INTERVAL_MS), "the 300-ballot tally must be the last one");
+  }
+
+  @Test
+  void twoSocketsOnOnePollBothGetTheFinalState() throws Exception {
+    int ballots = 60;
+    String id = newPoll(THREE_OPTIONS);
+    List<Tokens.VoterToken> crowd = mintVoters(ballots);
+    Live watcher = open(server, id, null);
+    Live voter = open(server, id, TOKENS.newVoter().token());
+    long seq = watcher.snapshot().path("seq").asLong();
+    assertEquals(seq, voter.snapshot().path("seq").asLong());
+
+    long lastAck = castConcurrently(id, crowd);
+    for (Live live : List.of(watcher, voter)) {
+      List<Live.Frame> tallies = live.tallyFramesUntil(
+          frame -> frame.json().path("totalBallots").asLong() == ballots, lastAck, LATEST_STATE_TIMEOUT);
+      assertEquals(List.of(20L, 20L, 20L), counts(tallies.get(tallies.size() - 1).json()));
+      assertSeqStrictlyIncreasing(seq, tallies);
+    }
+  }
+
+  @Test
+  void slowReaderDoesNotDelayAFastOneAndGetsTheLatestStateNotABacklog() throws Exception {
+    int ballots = 300;
+    String id = newPoll(THREE_OPTIONS);
+    List<Tokens.VoterToken> crowd = mintVoters(ballots);
+    Live slow = open(server, id, null, true);
+    Live fast = open(server, id, null);
+    long seq = slow.snapshot().path("seq").asLong();
+    fast.snapshot();
+
+    long start = System.nanoTime();
+    long lastAck = castConcurrently(id, crowd);
+    List<Live.Frame> fastTallies = fast.tallyFramesUntil(
+        frame -> frame.json().path("totalBallots").asLong() == ballots, lastAck, LATEST_STATE_TIMEOUT);
+    assertEquals(List.of(100L, 100L, 100L), counts(fastTallies.get(fastTallies.size() - 1).json()));
+    assertTrue(slow.frames.isEmpty(), "the slow reader read nothing meanwhile: " + slow.frames);
+
+    long resumed = System.nanoTime();
+    slow.resume();
+    List<Live.Frame> slowTallies = slow.tallyFramesUntil(
+        frame -> frame.json().path("totalBallots").asLong() == ballots, resumed, LATEST_STATE_TIMEOUT);
+    assertEquals(List.of(100L, 100L, 100L), counts(slowTallies.get(slowTallies.size() - 1).json()));
+    assertSeqStrictlyIncreasing(seq, slowTallies);
+    long pausedMs = TimeUnit.NANOSECONDS.toMillis(resumed - start);
+    assertTrue(slowTallies.size() <= pausedMs / INTERVAL_MS + 3 && slowTallies.size() < ballots / 3,
+        "after a pause of " + pausedMs + " ms the slow reader got " + slowTallies.size()
+            + " tally frames: a backlog rather than the latest state");
+    slow.assertNoTallyWithin(Duration.ofMillis(4 * INTERVAL_MS), "the latest state must be the last frame");
+  }
+
+  @Test
+  void closingThePollSendsAFinalTallyWithStatusClosed() {
+    String id = newPoll(POLL);
+    vote(TOKENS.newVoter().token(), id, 0);
+    Live live = open(server, id, null);
+    live.snapshot();
+    // Setup only: that a lone write right after the snapshot arrives is the test above; this one is about closing.
+    int cast = 1 + ballotsUntilTheFeedIsLive(live, id);
+
+    JsonNode closed = json(alice.post("/api/polls/" + id + "/close", ""), 200);
+    JsonNode tally = live.awaitTally(frame -> "closed".equals(frame.path("status").asText()), FRAME_TIMEOUT);
+    assertEquals(votes(closed), counts(tally));
+    assertEquals(cast, tally.path("totalBallots").asLong());
+    assertEquals(closed.get("version").asLong(), tally.path("seq").asLong());
+    live.assertNoTallyWithin(Duration.ofMillis(4 * INTERVAL_MS), "the closed tally is the final one");
+  }
+
+  /** Casts ballots for option 1 until one of them shows up as a tally on {@code live}; returns how many it cast. */
+  private static int ballotsUntilTheFeedIsLive(Live live, String pollId) {
+    long deadline = System.nanoTime() + FRAME_TIMEOUT.toNanos();
+    for (int cast = 1; System.nanoTime() < deadline; cast++) {
+      long total = vote(TOKENS.newVoter().token(), pollId, 1).get("totalBallots").asLong();
+      Live.Frame frame = live.poll(TimeUnit.MILLISECONDS.toNanos(300));
+      while (frame != null && frame.json().path("totalBallots").asLong() != total) {
+        frame = live.poll(TimeUnit.MILLISECONDS.toNanos(300));
+      }
+      if (frame != null) {
+        return cast;
+      }
+    }
+    throw new AssertionError("no tally reached the socket within " + FRAME_TIMEOUT);
+  }
+
+  // ------------------------------------------------------------------------------------------- voting on the socket
+
+  @Test
+  void ballotOnTheSocketIsAcknowledgedWithItsRefAfterPersistence() {
+    String id = newPoll(POLL);
+    Live live = open(server, id, TOKENS.newVoter().token());
+    live.snapshot();
+
+    live.send(ballot("[1]", "first"));
+    JsonNode ack = live.awaitRef("first");
+    assertEquals("ack", ack.path("type").asText(), ack::toString);
+    assertEquals(1, ack.path("totalBallots").asLong());
+    JsonNode view = json(api.get("/api/polls/" + id), 200);
+    assertEquals(List.of(0L, 1L), votes(view), "an acknowledged ballot is counted");
+    assertEquals(view.get("version").asLong(), ack.path("seq").asLong(), "the ack's seq is the poll's version");
+
+    // the same ballot again is acknowledged once more and counted once
+    live.send(ballot("[1]", "again"));
+    JsonNode again = live.awaitRef("again");
+    assertEquals("ack", again.path("type").asText(), again::toString);
+    assertEquals(1, again.path("totalBallots").asLong());
+    // a change is allowed on this poll
+    live.send(ballot("[0]", "change"));
+    JsonNode changed = live.awaitRef("change");
+    assertEquals("ack", changed.path("type").asText(), changed::toString);
+    assertTrue(changed.path("seq").asLong() > ack.path("seq").asLong());
+    assertEquals(List.of(1L, 0L), votes(json(api.get("/api/polls/" + id), 200)));
+  }
+
+  @Test
+  void inviteTokenVotesOnItsOwnPoll() {
+    String id = newPoll(INVITED_POLL);
+    Live live = open(server, id, TOKENS.newInvitee(id).token());
+    live.snapshot();
+    live.send(ballot("[0]", "inv"));
+    JsonNode ack = live.awaitRef("inv");
+    assertEquals("ack", ack.path("type").asText(), ack::toString);
+    assertEquals(1, json(api.get("/api/polls/" + id), 200).get("totalBallots").asLong());
+  }
+
+  @Test
+  void invalidBallotsAreErrorFrames400() {
+    String id = newPoll(POLL);
+    Live live = open(server, id, TOKENS.newVoter().token());
+    live.snapshot();
+    String[] invalid = {"[5]", "[-1]", "[]", "[0,1]", "[0,0]", "null"};
+    for (int i = 0; i < invalid.length; i++) {
+      live.send(ballot(invalid[i], "bad" + i));
+      assertError(live.awaitRef("bad" + i), "bad" + i, 400);
+    }
+    assertEquals(0, json(api.get("/api/polls/" + id), 200).get("totalBallots").asLong());
+  }
+
+  @Test
+  void votingWithoutATokenIsAnErrorFrame401() {
+    String id = newPoll(POLL);
+    Live live = open(server, id, null);
+    live.snapshot();
+    live.send(ballot("[0]", "anon"));
+    assertError(live.awaitRef("anon"), "anon", 401);
+    assertEquals(0, json(api.get("/api/polls/" + id), 200).get("totalBallots").asLong());
+  }
+
+  @Test
+  void inviteForAnotherPollIsAnErrorFrame403() {
+    String invited = newPoll(INVITED_POLL);
+    String other = newPoll(INVITED_POLL);
+    String open = newPoll(POLL);
+    String token = TOKENS.newInvitee(other).token();
+    for (String id : List.of(invited, open)) {
+      Live live = open(server, id, token);
+      live.snapshot();
+      live.send(ballot("[0]", "elsewhere"));
+      assertError(live.awaitRef("elsewhere"), "elsewhere", 403);
+      assertEquals(0, json(api.get("/api/polls/" + id), 200).get("totalBallots").asLong());
+    }
+  }
+
+  @Test
+  void publicVoterOnAnInvitedPollIsAnErrorFrame403() {
+    String id = newPoll(INVITED_POLL);
+    Live live = open(server, id, TOKENS.newVoter().token());
+    live.snapshot();
+    live.send(ballot("[0]", "uninvited"));
+    assertError(live.awaitRef("uninvited"), "uninvited", 403);
+    assertEquals(0, json(api.get("/api/polls/" + id), 200).get("totalBallots").asLong());
+  }
+
+  @Test
+  void votingDifferentlyAgainWhereChangesAreNotAllowedIsAnErrorFrame409() {
+    String id = newPoll(NO_CHANGE_POLL);
+    Live live = open(server, id, TOKENS.newVoter().token());
+    live.snapshot();
+    live.send(ballot("[0]", "one"));
+    assertEquals("ack", live.awaitRef("one").path("type").asText());
+    live.send(ballot("[1]", "two"));
+    assertError(live.awaitRef("two"), "two", 409);
+    assertEquals(List.of(1L, 0L), votes(json(api.get("/api/polls/" + id), 200)));
+  }
+
+  @Test
+  void votingOnAClosedPollIsAnErrorFrame409() {
+    String id = newPoll(POLL);
+    Live live = open(server, id, TOKENS.newVoter().token());
+    live.snapshot();
+    json(alice.post("/api/polls/" + id + "/close", ""), 200);
+    live.send(ballot("[0]", "late"));
+    assertError(live.awaitRef("late"), "late", 409);
+    assertEquals(0, json(api.get("/api/polls/" + id), 200).get("totalBallots").asLong());
+  }
+
+  @Test
+  void ballotsOverThePerVoterLimitAreErrorFrames429() {
+    LivepollServer limited = LivepollServer.startNode(TestConfig.inMemory(
+        "livepoll.limits.ballots-per-voter { per-second = 0.001, burst = 1 }"));
+    try {
+      ApiClient limitedApi = new ApiClient(limited.httpPort());
+      String id = ApiClient.createdId(limitedApi.as(TOKENS.organizer("alice", false)).post("/api/polls", POLL));
+      Live live = open(limited, id, TOKENS.newVoter().token());
+      live.snapshot();
+      live.send(ballot("[0]", "within"));
+      assertEquals("ack", live.awaitRef("within").path("type").asText());
+      live.send(ballot("[1]", "over"));
+      assertError(live.awaitRef("over"), "over", 429);
+      assertEquals(List.of(1L, 0L), votes(json(limitedApi.get("/api/polls/" + id), 200)),
+          "the ballot over the limit changed nothing");
+    } finally {
+      for (Live live : opened) {
+        live.abort();
+      }
+      limited.stop();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------- malformed frames
+
+  @Test
+  void malformedFramesGetErrorFrames400AndTheSocketKeepsWorking() {
+    String id = newPoll(POLL);
+    Live live = open(server, id, TOKENS.newVoter().token());
+    live.snapshot();
+
+    String oversize = ballotPaddedTo(MAX_FRAME_CHARS + 1, "big");
+    String[] malformed = {"garbage", "[]", "null", "{}", "{\"choices\":[0",
+        "{\"type\":\"hello\",\"ref\":\"hello\"}", "{\"type\":\"ballot\",\"choices\":[0],\"ref\":\"x\",\"extra\":1}",
+        "{\"type\":\"ballot\",\"choices\":\"0\",\"ref\":\"x\"}", oversize};
+    for (String frame : malformed) {
+      live.send(frame);
+      assertMalformed(live.awaitType("error", "reply to " + abbreviate(frame)), frame);
+    }
+
+    live.sendBinary(new byte[] {'{', '}'});
+    assertMalformed(live.awaitType("error", "reply to a binary frame"), "<binary>");
+
+    live.sendBinary(new byte[200_000]);
+    assertMalformed(live.awaitType("error", "reply to a large binary frame"), "<large binary>");
+
+    assertEquals(0, json(api.get("/api/polls/" + id), 200).get("totalBallots").asLong());
+    assertFalse(live.closed.isDone(), () -> "the socket is still open; closed: " + live.describeClose());
+
+    // exactly at the limit is fine, and the socket still takes ballots
+    live.send(ballotPaddedTo(MAX_FRAME_CHARS, "fits"));
+    JsonNode ack = live.awaitRef("fits");
+    assertEquals("ack", ack.path("type").asText(), ack::toString);
+    assertEquals(1, ack.path("totalBallots").asLong());
+  }
+
+  /**
+   * Oversize frames that reach the server in pieces: a text message sent in fragments (each under the limit, the
+   * whole over it) and one large frame. Each is malformed like any other: an error frame, and the socket stays open.
+   */
+  @Test
+  void oversizeFramesArrivingInPiecesGetErrorFrames400AndTheSocketKeepsWorking() {
+    String id = newPoll(POLL);
+    String fragment = " ".repeat(MAX_FRAME_CHARS / 2 + 10);
+    List<String> broken = new ArrayList<>();
+    for (String variant : List.of("fragments", "large")) {
+      Live live = open(server, id, TOKENS.newVoter().token());
+      live.snapshot();
+      if (variant.equals("fragments")) {
+        live.sendFragments(fragment, fragment, ballot("[0]", "fragments"));
+      } else {
+        live.send(ballotPaddedTo(100_000, "large"));
+      }
+      assertMalformed(live.awaitType("error", "reply to the " + variant + " oversize frame"), variant);
+      try {
+        live.send(ballot("[0]", "after-" + variant));
+        JsonNode ack = live.awaitRef("after-" + variant);
+        assertEquals("ack", ack.path("type").asText(), ack::toString);
+      } catch (AssertionError e) {
+        broken.add(variant + ": the next valid ballot got no ack (" + e.getMessage() + "; socket closed: "
+            + live.describeClose() + ")");
+      }
+    }
+    assertTrue(broken.isEmpty(), "an oversize frame killed the socket: " + broken);
+  }
+
+  @Test
+  void unknownTypeErrorCarriesTheRef() {
+    String id = newPoll(POLL);
+    Live live = open(server, id, TOKENS.newVoter().token());
+    live.snapshot();
+    live.send("{\"type\":\"retract\",\"ref\":\"r7\"}");
+    assertError(live.awaitRef("r7"), "r7", 400);
+  }
+
+  // ------------------------------------------------------------------------------------------- refused handshakes
+
+  @Test
+  void invalidTokenFailsTheHandshakeWith401() {
+    String id = newPoll(POLL);
+    String good = TOKENS.newVoter().token();
+    String tampered = good.substring(0, good.length() - 2) + (good.endsWith("AA") ? "BB" : "AA");
+    for (String token : List.of("not-a-jwt", tampered, "")) {
+      assertHandshakeRefused(id, token, 401);
+    }
+  }
+
+  @Test
+  void unknownPollFailsTheHandshakeWith404() {
+    assertHandshakeRefused(UNKNOWN_ID, null, 404);
+    assertHandshakeRefused(UNKNOWN_ID, TOKENS.newVoter().token(), 404);
+  }
+
+  // ------------------------------------------------------------------------------------------- helpers
+
+  private void assertHandshakeRefused(String pollId, String token, int status) {
+    CompletableFuture<WebSocket> handshake = WS_CLIENT.newWebSocketBuilder()
+        .connectTimeout(Duration.ofSeconds(5))
+        .buildAsync(uri(server, pollId, token), new WebSocket.Listener() {});
+    try {
+      WebSocket socket = handshake.get(10, TimeUnit.SECONDS);
+      socket.abort();
+      fail("the handshake for token " + token + " on poll " + pollId + " succeeded; expected " + status);
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof WebSocketHandshakeException refused)) {
+        throw new AssertionError("the handshake failed without an HTTP answer", e);
+      }
+      assertEquals(status, refused.getResponse().statusCode(), "token " + token + " on poll " + pollId);
+      assertEquals("application/problem+json", refused.getResponse().headers().firstValue("content-type")
+          .map(type -> type.split(";")[0].strip()).orElse(""));
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static void assertError(JsonNode frame, String ref, int status) {
+    assertEquals("error", frame.path("type").asText(), frame::toString);
+    assertEquals(ref, frame.path("ref").asText(null), frame::toString);
+    assertEquals(status, frame.path("status").asInt(), frame::toString);
+    assertFalse(frame.path("title").asText("").isBlank(), frame::toString);
+    assertFalse(frame.path("detail").asText("").isBlank(), frame::toString);
+  }
+
+  private static void assertMalformed(JsonNode frame, String sent) {
+    assertEquals(400, frame.path("status").asInt(), () -> "sent " + abbreviate(sent) + ", got " + frame);
+    assertFalse(frame.path("title").asText("").isBlank(), frame::toString);
+    assertFalse(frame.path("detail").asText("").isBlank(), frame::toString);
+  }
+
+  private static void assertTallyShape(JsonNode tally) {
+    for (String field : List.of("type", "counts", "totalBallots", "status", "seq")) {
+      assertTrue(tally.has(field), () -> "tally without " + field + ": " + tally);
+    }
+  }
+
+  private static void assertSeqStrictlyIncreasing(long after, List<Live.Frame> tallies) {
+    long previous = after;
+    for (Live.Frame frame : tallies) {
+      long seq = frame.json().path("seq").asLong();
+      assertTrue(seq > previous, "seq " + seq + " after " + previous + " in " + tallies);
+      previous = seq;
+    }
+  }
+
+  private static String ballot(String choices, String ref) {
+    return "{\"type\":\"ballot\",\"choices\":" + choices + ",\"ref\":\"" + ref + "\"}";
+  }
+
+  /** A valid ballot of exactly {@code chars} characters, made long with whitespace. */
+  private static String ballotPaddedTo(int chars, String ref) {
+    String head = "{\"type\":\"ballot\",\"choices\":[0],";
+    String tail = "\"ref\":\"" + ref + "\"}";
+    return head + " ".repeat(chars - head.length() - tail.length()) + tail;
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() <= 80 ? text : text.substring(0, 60) + "...(" + text.length() + " chars)";
+  }
+
+  private static String newPoll(String body) {
+    ApiClient.Reply reply = alice.post("/api/polls", body);
+    assertEquals(201, reply.status(), reply::toString);
+    return ApiClient.createdId(reply);
+  }
+
+  private static JsonNode vote(String token, String pollId, int choice) {
+    return json(api.as(token).post("/api/polls/" + pollId + "/ballots", "{\"choices\":[" + choice + "]}"), 200);
+  }
+
+  private static JsonNode json(ApiClient.Reply reply, int status) {
+    assertEquals(status, reply.status(), reply::toString);
+    return reply.json();
+  }
+
+  private static List<Long> votes(JsonNode view) {
+    List<Long> votes = new ArrayList<>();
+    view.get("options").forEach(option -> votes.add(option.get("votes").asLong()));
+    return votes;
+  }
+
+  private static List<Long> counts(JsonNode tally) {
+    List<Long> counts = new ArrayList<>();
+    tally.get("counts").forEach(count -> counts.add(count.asLong()));
+    return counts;
+  }
+
+  private static List<Tokens.VoterToken> mintVoters(int count) {
+    List<Tokens.VoterToken> minted = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      minted.add(TOKENS.newVoter());
+    }
+    return minted;
+  }
+
+  /** Voter i votes for option i mod 3, all at once over REST; returns when the last ballot is acknowledged. */
+  private static long castConcurrently(String pollId, List<Tokens.VoterToken> crowd) throws Exception {
+    List<CompletableFuture<ApiClient.Reply>> replies = new ArrayList<>();
+    for (int i = 0; i < crowd.size(); i++) {
+      String token = crowd.get(i).token();
+      String body = "{\"choices\":[" + (i % 3) + "]}";
+      replies.add(CompletableFuture.supplyAsync(
+          () -> api.as(token).post("/api/polls/" + pollId + "/ballots", body), voters));
+    }
+    for (CompletableFuture<ApiClient.Reply> reply : replies) {
+      ApiClient.Reply answer = reply.get(30, TimeUnit.SECONDS);
+      assertEquals(200, answer.status(), answer::toString);
+    }
+    return System.nanoTime();
+  }
+
+  private static URI uri(LivepollServer target, String pollId, String token) {
+    String query = token == null ? "" : "?token=" + URLEncoder.encode(token, StandardCharsets.UTF_8);
+    return URI.create("ws://127.0.0.1:" + target.httpPort() + "/api/polls/" + pollId + "/live" + query);
+  }
+
+  private Live open(LivepollServer target, String pollId, String token) {
+    return open(target, pollId, token, false);
+  }
+
+  /** A socket whose listener, when {@code slow}, reads the first frame and then nothing until resumed. */
+  private Live open(LivepollServer target, String pollId, String token, boolean slow) {
+    Live live = new Live(slow);
+    try {
+      live.socket = WS_CLIENT.newWebSocketBuilder()
+          .connectTimeout(Duration.ofSeconds(5))
+          .buildAsync(uri(target, pollId, token), live)
+          .get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("could not open the live socket of poll " + pollId, e);
+    }
+    opened.add(live);
+    return live;
+  }
+
+  /** One client socket: every text frame it reads, parsed, in a queue. */
+  private static final class Live implements WebSocket.Listener {
+    record Frame(JsonNode json, long receivedAt) {
+      @Override
+      public String toString() {
+        return json.toString();
+      }
+    }
+
+    final BlockingQueue<Frame> frames = new LinkedBlockingQueue<>();
+    final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    private final StringBuilder partial = new StringBuilder();
+    private final boolean slow;
+    private volatile boolean resumed;
+    private int reads;
+    volatile WebSocket socket;
+
+    Live(boolean slow) {
+      this.slow = slow;
+    }
+
+    @Override
+    public void onOpen(WebSocket webSocket) {
+      webSocket.request(1);
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+      partial.append(data);
+      if (last) {
+        String text = partial.toString();
+        partial.setLength(0);
+        try {
+          frames.add(new Frame(MAPPER.readTree(text), System.nanoTime()));
+        } catch (IOException e) {
+          frames.add(new Frame(MAPPER.createObjectNode().put("type", "not-json").put("text", text),
+              System.nanoTime()));
+        }
+        reads++;
+      }
+      if (!slow || resumed || reads == 0) {
+        webSocket.request(1);
+      }
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+      frames.add(new Frame(MAPPER.createObjectNode().put("type", "binary-from-server"), System.nanoTime()));
+      webSocket.request(1);
+      return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+      closed.complete(statusCode);
+      return null;
+    }
+
+    @Override
+    public void onError(WebSocket webSocket, Throwable error) {
+      closed.completeExceptionally(error);
+    }
+
+    void resume() {
+      resumed = true;
+      socket.request(1);
+    }
+
+    void abort() {
+      if (socket != null) {
+        socket.abort();
+      }
+    }
+
+    void send(String text) {
+      try {
+        socket.sendText(text, true).get(5, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        throw new AssertionError("could not send " + abbreviate(text), e);
+      }
+    }
+
+    void sendFragments(String... parts) {
+      try {
+        for (int i = 0; i < parts.length; i++) {
+          socket.sendText(parts[i], i == parts.length - 1).get(5, TimeUnit.SECONDS);
+        }
+      } catch (Exception e) {
+        throw new AssertionError("could not send fragments", e);
+      }
+    }
+
+    void sendBinary(byte[] bytes) {
+      try {
+        socket.sendBinary(ByteBuffer.wrap(bytes), true).get(5, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        throw new AssertionError("could not send a binary frame", e);
+      }
+    }
+
+    /** The next frame within {@link #FRAME_TIMEOUT}. */
+    JsonNode next() {
+      Frame frame = poll(FRAME_TIMEOUT.toNanos());
+      if (frame == null) {
+        throw new AssertionError("no frame within " + FRAME_TIMEOUT + " (socket closed: " + describeClose() + ")");
+      }
+      return frame.json();
+    }
+
+    JsonNode snapshot() {
+      JsonNode first = next();
+      assertEquals("snapshot", first.path("type").asText(), () -> "the first frame is not a snapshot: " + first);
+      return first;
+    }
+
+    /** The first frame matching {@code wanted}, skipping others, within {@code timeout}. */
+    JsonNode await(Predicate<JsonNode> wanted, Duration timeout, String what) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      List<JsonNode> skipped = new ArrayList<>();
+      while (true) {
+        Frame frame = pollUnlessClosed(deadline);
+        if (frame == null) {
+          throw new AssertionError("no " + what + " within " + timeout + "; frames meanwhile: " + skipped
+              + " (socket closed: " + describeClose() + ")");
+        }
+        if (wanted.test(frame.json())) {
+          return frame.json();
+        }
+        skipped.add(frame.json());
+      }
+    }
+
+    JsonNode awaitTally(Predicate<JsonNode> wanted, Duration timeout) {
+      return await(frame -> "tally".equals(frame.path("type").asText()) && wanted.test(frame), timeout,
+          "matching tally frame");
+    }
+
+    JsonNode awaitRef(String ref) {
+      return await(frame -> ref.equals(frame.path("ref").asText(null)), FRAME_TIMEOUT, "frame with ref " + ref);
+    }
+
+    JsonNode awaitType(String type, String what) {
+      return await(frame -> type.equals(frame.path("type").asText()), FRAME_TIMEOUT, what);
+    }
+
+    /**
+     * Every tally frame up to and including the first that matches {@code done}, which must arrive within
+     * {@code timeout} of {@code from} (a System.nanoTime instant). Any other kind of frame fails.
+     */
+    List<Frame> tallyFramesUntil(Predicate<Frame> done, long from, Duration timeout) {
+      long deadline = from + timeout.toNanos();
+      List<Frame> tallies = new ArrayList<>();
+      while (true) {
+        Frame frame = pollUnlessClosed(deadline);
+        if (frame == null) {
+          throw new AssertionError("the latest state did not arrive within " + timeout + "; tallies: " + tallies
+              + " (socket closed: " + describeClose() + ")");
+        }
+        assertEquals("tally", frame.json().path("type").asText(), () -> "unexpected frame " + frame);
+        tallies.add(frame);
+        if (done.test(frame)) {
+          return tallies;
+        }
+      }
+    }
+
+    void assertNoTallyWithin(Duration quiet, String why) {
+      Frame extra = poll(quiet.toNanos());
+      assertNull(extra, () -> why + "; then came " + extra);
+    }
+
+    /** The next frame before {@code deadline}, or null once the deadline passed or the socket closed. */
+    private Frame pollUnlessClosed(long deadline) {
+      while (true) {
+        long left = deadline - System.nanoTime();
+        Frame frame = poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
+        if (frame != null) {
+          return frame;
+        }
+        if (left <= 0 || (closed.isDone() && frames.isEmpty())) {
+          return null;
+        }
+      }
+    }
+
+    private Frame poll(long nanos) {
+      try {
+        return frames.poll(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+
+    private String describeClose() {
+      if (!closed.isDone()) {
+        return "no";
+      }
+      try {
+        return "yes, code " + closed.getNow(null);
+      } catch (Exception e) {
+        return "with error " + e.getCause();
+      }
+    }
+  }
+}
