@@ -170,6 +170,12 @@ public final class PollRoutes extends AllDirectives {
             .runWith(Sink.ignore(), materializer);
         return onComplete(drained, ignored -> complete(problems.tooLarge(maxBodyBytes)));
       }
+      if (entity instanceof HttpEntity.Strict strict) {
+        // the usual case: a small body arrives whole with its head, and there is nothing to stream
+        return strict.getData().size() > maxBodyBytes
+            ? complete(problems.tooLarge(maxBodyBytes))
+            : inner.apply(json.read(strict.getData().toArray(), type));
+      }
       CompletionStage<ByteString> bytes = entity.withoutSizeLimit().getDataBytes()
           .limitWeighted(maxBodyBytes, chunk -> (long) chunk.size())
           .completionTimeout(BODY_TIMEOUT)
