@@ -8,21 +8,17 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import auth.Tokens;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,6 +30,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import server.LivepollServer;
+import support.LiveSocketClient;
+import support.LiveSocketClient.Frame;
 import support.ApiClient;
 import support.TestConfig;
 
@@ -44,7 +42,6 @@ import support.TestConfig;
  */
 class LiveSocketTest {
   private static final Tokens TOKENS = TestConfig.tokens();
-  private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final HttpClient WS_CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   /** livepoll.live.tally-interval as the server under test runs it (the default). */
   private static final long INTERVAL_MS = 100;
@@ -626,118 +623,36 @@ class LiveSocketTest {
 
   /** A socket whose listener, when {@code slow}, reads the first frame and then nothing until resumed. */
   private Live open(LivepollServer target, String pollId, String token, boolean slow) {
-    Live live = new Live(slow);
-    try {
-      live.socket = WS_CLIENT.newWebSocketBuilder()
-          .connectTimeout(Duration.ofSeconds(5))
-          .buildAsync(uri(target, pollId, token), live)
-          .get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("could not open the live socket of poll " + pollId, e);
-    }
+    Live live = LiveSocketClient.open(target.httpPort(), pollId, token, new Live(slow));
     opened.add(live);
     return live;
   }
 
-  /** One client socket: every text frame it reads, parsed, in a queue. */
-  private static final class Live implements WebSocket.Listener {
-    record Frame(JsonNode json, long receivedAt) {
-      @Override
-      public String toString() {
-        return json.toString();
-      }
-    }
-
+  /** One client socket: every frame it reads, parsed, in a queue; a slow one stops reading after the first. */
+  private static final class Live extends LiveSocketClient {
     final BlockingQueue<Frame> frames = new LinkedBlockingQueue<>();
-    final CompletableFuture<Integer> closed = new CompletableFuture<>();
-    private final StringBuilder partial = new StringBuilder();
     private final boolean slow;
     private volatile boolean resumed;
     private int reads;
-    volatile WebSocket socket;
 
     Live(boolean slow) {
       this.slow = slow;
     }
 
     @Override
-    public void onOpen(WebSocket webSocket) {
-      webSocket.request(1);
+    protected void onFrame(Frame frame) {
+      frames.add(frame);
+      reads++;
     }
 
     @Override
-    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-      partial.append(data);
-      if (last) {
-        String text = partial.toString();
-        partial.setLength(0);
-        try {
-          frames.add(new Frame(MAPPER.readTree(text), System.nanoTime()));
-        } catch (IOException e) {
-          frames.add(new Frame(MAPPER.createObjectNode().put("type", "not-json").put("text", text),
-              System.nanoTime()));
-        }
-        reads++;
-      }
-      if (!slow || resumed || reads == 0) {
-        webSocket.request(1);
-      }
-      return null;
-    }
-
-    @Override
-    public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
-      frames.add(new Frame(MAPPER.createObjectNode().put("type", "binary-from-server"), System.nanoTime()));
-      webSocket.request(1);
-      return null;
-    }
-
-    @Override
-    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-      closed.complete(statusCode);
-      return null;
-    }
-
-    @Override
-    public void onError(WebSocket webSocket, Throwable error) {
-      closed.completeExceptionally(error);
+    protected boolean readsOn() {
+      return !slow || resumed || reads == 0;
     }
 
     void resume() {
       resumed = true;
       socket.request(1);
-    }
-
-    void abort() {
-      if (socket != null) {
-        socket.abort();
-      }
-    }
-
-    void send(String text) {
-      try {
-        socket.sendText(text, true).get(5, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        throw new AssertionError("could not send " + abbreviate(text), e);
-      }
-    }
-
-    void sendFragments(String... parts) {
-      try {
-        for (int i = 0; i < parts.length; i++) {
-          socket.sendText(parts[i], i == parts.length - 1).get(5, TimeUnit.SECONDS);
-        }
-      } catch (Exception e) {
-        throw new AssertionError("could not send fragments", e);
-      }
-    }
-
-    void sendBinary(byte[] bytes) {
-      try {
-        socket.sendBinary(ByteBuffer.wrap(bytes), true).get(5, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        throw new AssertionError("could not send a binary frame", e);
-      }
     }
 
     /** The next frame within {@link #FRAME_TIMEOUT}. */

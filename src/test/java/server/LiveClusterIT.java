@@ -6,21 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import actors.PollInbox;
 import auth.Tokens;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -44,6 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 import storage.LocalCassandra;
 import support.ApiClient;
 import support.FreePorts;
+import support.LiveSocketClient;
+import support.LiveSocketClient.Frame;
 import support.TestConfig;
 
 /**
@@ -54,8 +47,6 @@ import support.TestConfig;
  */
 class LiveClusterIT {
   private static final Tokens TOKENS = TestConfig.tokens();
-  private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final HttpClient WS_CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private static final String KEYSPACE = "live_cluster_it";
   private static final String THREE_OPTIONS = "{\"question\":\"Cluster?\",\"options\":[\"a\",\"b\",\"c\"]}";
   /**
@@ -176,14 +167,14 @@ class LiveClusterIT {
     JsonNode first = vote(apiA, TOKENS.newVoter().token(), id, 0);
     long firstAck = System.nanoTime();
     expected[0]++;
-    Live.Frame onBFirst = onB.awaitTally(tally -> matches(tally, expected, 1), firstAck, "the ballot cast via A");
+    Frame onBFirst = onB.awaitTally(tally -> matches(tally, expected, 1), firstAck, "the ballot cast via A");
     assertEquals(first.get("version").asLong(), onBFirst.json().path("seq").asLong(), onBFirst::toString);
 
     // and a ballot through node B reaches the socket on node A
     JsonNode second = vote(apiB, TOKENS.newVoter().token(), id, 1);
     long secondAck = System.nanoTime();
     expected[1]++;
-    Live.Frame onASecond = onA.awaitTally(tally -> matches(tally, expected, 2), secondAck, "the ballot cast via B");
+    Frame onASecond = onA.awaitTally(tally -> matches(tally, expected, 2), secondAck, "the ballot cast via B");
     assertEquals(second.get("version").asLong(), onASecond.json().path("seq").asLong(), onASecond::toString);
     System.out.printf("%s: lone ballot via A -> tally on B's socket %d ms; via B -> A's socket %d ms%n", run,
         millis(onBFirst.receivedAt() - firstAck), millis(onASecond.receivedAt() - secondAck));
@@ -221,11 +212,11 @@ class LiveClusterIT {
     long finalSeq = viewA.get("version").asLong();
 
     long ackedAt = lastAck;
-    Live.Frame finalOnA = onA.awaitTally(tally -> matches(tally, expected, total), ackedAt, "the final state");
-    Live.Frame finalOnB = onB.awaitTally(tally -> matches(tally, expected, total), ackedAt, "the final state");
+    Frame finalOnA = onA.awaitTally(tally -> matches(tally, expected, total), ackedAt, "the final state");
+    Frame finalOnB = onB.awaitTally(tally -> matches(tally, expected, total), ackedAt, "the final state");
     System.out.printf("%s: last ack -> final tally frame: node A %d ms, node B %d ms (%d ballots)%n", run,
         millis(finalOnA.receivedAt() - lastAck), millis(finalOnB.receivedAt() - lastAck), total);
-    for (Live.Frame last : List.of(finalOnA, finalOnB)) {
+    for (Frame last : List.of(finalOnA, finalOnB)) {
       assertEquals(finalSeq, last.json().path("seq").asLong(), () -> "the final tally carries the poll's version: "
           + last);
       assertEquals("open", last.json().path("status").asText(), last::toString);
@@ -236,11 +227,11 @@ class LiveClusterIT {
     long closeAck = System.nanoTime();
     assertEquals("closed", closed.get("status").asText(), closed::toString);
     Predicate<JsonNode> closedTally = tally -> "closed".equals(tally.path("status").asText());
-    Live.Frame closedOnA = onA.awaitTally(closedTally, closeAck, "the closed tally");
-    Live.Frame closedOnB = onB.awaitTally(closedTally, closeAck, "the closed tally");
+    Frame closedOnA = onA.awaitTally(closedTally, closeAck, "the closed tally");
+    Frame closedOnB = onB.awaitTally(closedTally, closeAck, "the closed tally");
     System.out.printf("%s: close via B -> closed tally frame: node A %d ms, node B %d ms%n", run,
         millis(closedOnA.receivedAt() - closeAck), millis(closedOnB.receivedAt() - closeAck));
-    for (Live.Frame last : List.of(closedOnA, closedOnB)) {
+    for (Frame last : List.of(closedOnA, closedOnB)) {
       assertTrue(matches(last.json(), expected, total), () -> "the closed tally keeps the final counts: " + last);
       assertEquals(closed.get("version").asLong(), last.json().path("seq").asLong(), last::toString);
     }
@@ -302,17 +293,7 @@ class LiveClusterIT {
   }
 
   private Live open(LivepollServer node, String pollId, String token) {
-    String query = token == null ? "" : "?token=" + URLEncoder.encode(token, StandardCharsets.UTF_8);
-    URI uri = URI.create("ws://127.0.0.1:" + node.httpPort() + "/api/polls/" + pollId + "/live" + query);
-    Live live = new Live(node == nodeA ? "A" : "B");
-    try {
-      live.socket = WS_CLIENT.newWebSocketBuilder()
-          .connectTimeout(Duration.ofSeconds(5))
-          .buildAsync(uri, live)
-          .get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new AssertionError("could not open the live socket of poll " + pollId + " on node " + live.node, e);
-    }
+    Live live = LiveSocketClient.open(node.httpPort(), pollId, token, new Live(node == nodeA ? "A" : "B"));
     opened.add(live);
     return live;
   }
@@ -321,85 +302,20 @@ class LiveClusterIT {
    * One client socket: snapshot and tally frames in one queue, replies to its own ballots (ack, error) in another,
    * and every tally frame the test took from the queue, in order.
    */
-  private static final class Live implements WebSocket.Listener {
-    record Frame(JsonNode json, long receivedAt) {
-      @Override
-      public String toString() {
-        return json.toString();
-      }
-    }
-
+  private static final class Live extends LiveSocketClient {
     final String node;
     final BlockingQueue<Frame> frames = new LinkedBlockingQueue<>();
     final BlockingQueue<Frame> replies = new LinkedBlockingQueue<>();
     final List<Frame> tallies = new ArrayList<>();
-    final CompletableFuture<Integer> closed = new CompletableFuture<>();
-    private final StringBuilder partial = new StringBuilder();
-    volatile WebSocket socket;
 
     Live(String node) {
       this.node = node;
     }
 
     @Override
-    public void onOpen(WebSocket webSocket) {
-      webSocket.request(1);
-    }
-
-    @Override
-    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-      partial.append(data);
-      if (last) {
-        String text = partial.toString();
-        partial.setLength(0);
-        JsonNode json;
-        try {
-          json = MAPPER.readTree(text);
-        } catch (IOException e) {
-          json = MAPPER.createObjectNode().put("type", "not-json").put("text", text);
-        }
-        String type = json.path("type").asText();
-        Frame frame = new Frame(json, System.nanoTime());
-        if (type.equals("ack") || type.equals("error")) {
-          replies.add(frame);
-        } else {
-          frames.add(frame);
-        }
-      }
-      webSocket.request(1);
-      return null;
-    }
-
-    @Override
-    public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
-      frames.add(new Frame(MAPPER.createObjectNode().put("type", "binary-from-server"), System.nanoTime()));
-      webSocket.request(1);
-      return null;
-    }
-
-    @Override
-    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-      closed.complete(statusCode);
-      return null;
-    }
-
-    @Override
-    public void onError(WebSocket webSocket, Throwable error) {
-      closed.completeExceptionally(error);
-    }
-
-    void abort() {
-      if (socket != null) {
-        socket.abort();
-      }
-    }
-
-    void send(String text) {
-      try {
-        socket.sendText(text, true).get(5, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        throw new AssertionError("could not send on node " + node + "'s socket: " + text, e);
-      }
+    protected void onFrame(Frame frame) {
+      String type = frame.json().path("type").asText();
+      (type.equals("ack") || type.equals("error") ? replies : frames).add(frame);
     }
 
     JsonNode snapshot() {
