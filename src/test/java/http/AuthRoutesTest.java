@@ -1,5 +1,6 @@
 package http;
 
+import static support.Views.votes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -579,9 +580,4 @@ class AuthRoutesTest {
     return problem;
   }
 
-  private static List<Long> votes(JsonNode view) {
-    List<Long> votes = new ArrayList<>();
-    view.get("options").forEach(option -> votes.add(option.get("votes").asLong()));
-    return votes;
-  }
 }

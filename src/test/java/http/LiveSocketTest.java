@@ -1,5 +1,7 @@
 package http;
 
+import static support.Views.votes;
+import static support.Views.counts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -576,17 +578,7 @@ class LiveSocketTest {
     return reply.json();
   }
 
-  private static List<Long> votes(JsonNode view) {
-    List<Long> votes = new ArrayList<>();
-    view.get("options").forEach(option -> votes.add(option.get("votes").asLong()));
-    return votes;
-  }
 
-  private static List<Long> counts(JsonNode tally) {
-    List<Long> counts = new ArrayList<>();
-    tally.get("counts").forEach(count -> counts.add(count.asLong()));
-    return counts;
-  }
 
   private static List<Tokens.VoterToken> mintVoters(int count) {
     List<Tokens.VoterToken> minted = new ArrayList<>(count);

@@ -1,5 +1,6 @@
 package http;
 
+import static support.Views.votes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -1006,11 +1007,6 @@ class PollRoutesTest {
     return problem;
   }
 
-  private static List<Long> votes(JsonNode view) {
-    List<Long> votes = new ArrayList<>();
-    view.get("options").forEach(option -> votes.add(option.get("votes").asLong()));
-    return votes;
-  }
 
   private static List<String> labels(JsonNode view) {
     List<String> labels = new ArrayList<>();

@@ -1,5 +1,7 @@
 package server;
 
+import static support.Views.votes;
+import static support.Views.counts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -276,17 +278,7 @@ class LiveClusterIT {
     return reply.json();
   }
 
-  private static List<Long> votes(JsonNode view) {
-    List<Long> votes = new ArrayList<>();
-    view.get("options").forEach(option -> votes.add(option.get("votes").asLong()));
-    return votes;
-  }
 
-  private static List<Long> counts(JsonNode tally) {
-    List<Long> counts = new ArrayList<>();
-    tally.path("counts").forEach(count -> counts.add(count.asLong()));
-    return counts;
-  }
 
   private static long millis(long nanos) {
     return TimeUnit.NANOSECONDS.toMillis(nanos);
