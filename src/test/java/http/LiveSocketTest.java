@@ -667,7 +667,7 @@ class LiveSocketTest {
       long deadline = System.nanoTime() + timeout.toNanos();
       List<JsonNode> skipped = new ArrayList<>();
       while (true) {
-        Frame frame = pollUnlessClosed(deadline);
+        Frame frame = pollUntil(frames, deadline);
         if (frame == null) {
           throw new AssertionError("no " + what + " within " + timeout + "; frames meanwhile: " + skipped
               + " (socket closed: " + describeClose() + ")");
@@ -700,7 +700,7 @@ class LiveSocketTest {
       long deadline = from + timeout.toNanos();
       List<Frame> tallies = new ArrayList<>();
       while (true) {
-        Frame frame = pollUnlessClosed(deadline);
+        Frame frame = pollUntil(frames, deadline);
         if (frame == null) {
           throw new AssertionError("the latest state did not arrive within " + timeout + "; tallies: " + tallies
               + " (socket closed: " + describeClose() + ")");
@@ -718,37 +718,12 @@ class LiveSocketTest {
       assertNull(extra, () -> why + "; then came " + extra);
     }
 
-    /** The next frame before {@code deadline}, or null once the deadline passed or the socket closed. */
-    private Frame pollUnlessClosed(long deadline) {
-      while (true) {
-        long left = deadline - System.nanoTime();
-        Frame frame = poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
-        if (frame != null) {
-          return frame;
-        }
-        if (left <= 0 || (closed.isDone() && frames.isEmpty())) {
-          return null;
-        }
-      }
-    }
-
     private Frame poll(long nanos) {
       try {
         return frames.poll(Math.max(0, nanos), TimeUnit.NANOSECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new AssertionError(e);
-      }
-    }
-
-    private String describeClose() {
-      if (!closed.isDone()) {
-        return "no";
-      }
-      try {
-        return "yes, code " + closed.getNow(null);
-      } catch (Exception e) {
-        return "with error " + e.getCause();
       }
     }
   }

@@ -311,7 +311,7 @@ class LiveClusterIT {
     }
 
     JsonNode snapshot() {
-      Frame first = poll(frames, System.nanoTime() + FRAME_TIMEOUT.toNanos());
+      Frame first = pollUntil(frames, System.nanoTime() + FRAME_TIMEOUT.toNanos());
       if (first == null) {
         throw new AssertionError("no snapshot on node " + node + "'s socket within " + FRAME_TIMEOUT
             + " (closed: " + describeClose() + ")");
@@ -322,7 +322,7 @@ class LiveClusterIT {
     }
 
     JsonNode awaitReply(Duration timeout) {
-      Frame reply = poll(replies, System.nanoTime() + timeout.toNanos());
+      Frame reply = pollUntil(replies, System.nanoTime() + timeout.toNanos());
       if (reply == null) {
         throw new AssertionError("no ack or error on node " + node + "'s socket within " + timeout
             + " (closed: " + describeClose() + ")");
@@ -338,7 +338,7 @@ class LiveClusterIT {
       long deadline = from + LATEST_STATE_TIMEOUT.toNanos();
       List<Frame> skipped = new ArrayList<>();
       while (true) {
-        Frame frame = poll(frames, deadline);
+        Frame frame = pollUntil(frames, deadline);
         if (frame == null) {
           throw new AssertionError("no tally with " + what + " on node " + node + "'s socket within "
               + LATEST_STATE_TIMEOUT + " of its acknowledgement; tallies meanwhile: " + skipped + " (closed: "
@@ -360,37 +360,6 @@ class LiveClusterIT {
         long seq = frame.json().path("seq").asLong();
         assertTrue(seq > previous, "node " + node + ": seq " + seq + " after " + previous + " in " + tallies);
         previous = seq;
-      }
-    }
-
-    /** The next frame of {@code queue} before {@code deadline}, or null once it passed or the socket closed. */
-    private Frame poll(BlockingQueue<Frame> queue, long deadline) {
-      try {
-        while (true) {
-          long left = deadline - System.nanoTime();
-          Frame frame = queue.poll(Math.max(0, Math.min(left, TimeUnit.MILLISECONDS.toNanos(50))),
-              TimeUnit.NANOSECONDS);
-          if (frame != null) {
-            return frame;
-          }
-          if (left <= 0 || (closed.isDone() && queue.isEmpty())) {
-            return null;
-          }
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
-
-    private String describeClose() {
-      if (!closed.isDone()) {
-        return "no";
-      }
-      try {
-        return "yes, code " + closed.getNow(null);
-      } catch (Exception e) {
-        return "with error " + e.getCause();
       }
     }
   }

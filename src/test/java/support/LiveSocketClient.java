@@ -10,6 +10,7 @@ import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -99,6 +100,39 @@ public abstract class LiveSocketClient implements WebSocket.Listener {
   @Override
   public void onError(WebSocket webSocket, Throwable error) {
     closed.completeExceptionally(error);
+  }
+
+  /** The next frame of {@code queue} before {@code deadline} (System.nanoTime), or null once it passed or the
+   * socket closed with nothing left to read. */
+  protected Frame pollUntil(BlockingQueue<Frame> queue, long deadline) {
+    try {
+      while (true) {
+        long left = deadline - System.nanoTime();
+        Frame frame = queue.poll(Math.max(0, Math.min(left, TimeUnit.MILLISECONDS.toNanos(50))),
+            TimeUnit.NANOSECONDS);
+        if (frame != null) {
+          return frame;
+        }
+        if (left <= 0 || (closed.isDone() && queue.isEmpty())) {
+          return null;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Whether and how the server closed the socket, for failure messages. */
+  public String describeClose() {
+    if (!closed.isDone()) {
+      return "no";
+    }
+    try {
+      return "yes, code " + closed.getNow(null);
+    } catch (Exception e) {
+      return "with error " + e.getCause();
+    }
   }
 
   public void abort() {
