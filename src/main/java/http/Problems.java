@@ -46,11 +46,7 @@ final class Problems extends AllDirectives {
   record Problem(StatusCode status, String type, String title, String detail) {}
 
   HttpResponse of(Poll.Rejected rejected) {
-    Problem problem = problemOf(rejected);
-    HttpResponse response = response(problem);
-    return problem.status().equals(StatusCodes.SERVICE_UNAVAILABLE)
-        ? response.addHeader(RetryAfter.create((long) RETRY_AFTER_SECONDS))
-        : response;
+    return response(problemOf(rejected));
   }
 
   static Problem problemOf(Poll.Rejected rejected) {
@@ -77,8 +73,7 @@ final class Problems extends AllDirectives {
   }
 
   HttpResponse unavailable(String detail) {
-    return response(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", detail)
-        .addHeader(RetryAfter.create((long) RETRY_AFTER_SECONDS));
+    return response(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", detail);
   }
 
   HttpResponse response(StatusCode status, String type, String title, String detail) {
@@ -91,9 +86,13 @@ final class Problems extends AllDirectives {
     body.put("title", problem.title());
     body.put("status", problem.status().intValue());
     body.put("detail", problem.detail());
-    return HttpResponse.create()
+    HttpResponse response = HttpResponse.create()
         .withStatus(problem.status())
         .withEntity(HttpEntities.create(PROBLEM_JSON, json.write(body)));
+    // a 503 is always temporary here: nothing was recorded, and the client may retry shortly
+    return problem.status().equals(StatusCodes.SERVICE_UNAVAILABLE)
+        ? response.addHeader(RetryAfter.create((long) RETRY_AFTER_SECONDS))
+        : response;
   }
 
   /** Pekko's own rejections (no route, wrong method, too large...) keep their status but speak problem+json. */
