@@ -11,4 +11,6 @@ public record EdgeLimits(
     java.time.Duration tallyInterval,
     java.time.Duration slowReaderTimeout,
     java.time.Duration resyncInterval,
-    int maxFrameChars) {}
+    int maxFrameChars,
+    RateLimiter.Limit framesPerSocket,
+    int maxBadFrames) {}

@@ -40,6 +40,8 @@ final class LiveSocket {
   private final Duration interval;
   private final Duration slowReaderTimeout;
   private final int maxFrameChars;
+  private final RateLimiter.Limit framesPerSocket;
+  private final int maxBadFrames;
   private final Materializer materializer;
 
   LiveSocket(Polls polls, LiveFeeds feeds, Json json, Throttling throttle, EdgeLimits limits,
@@ -51,7 +53,41 @@ final class LiveSocket {
     this.interval = limits.tallyInterval();
     this.slowReaderTimeout = limits.slowReaderTimeout();
     this.maxFrameChars = limits.maxFrameChars();
+    this.framesPerSocket = limits.framesPerSocket();
+    this.maxBadFrames = limits.maxBadFrames();
     this.materializer = materializer;
+  }
+
+  /** What a socket's client may still send: its frame budget and how many bad frames it has left. */
+  private final class ClientBudget {
+    private TokenBucket frames;
+    private int badFrames;
+
+    /** Zero if the client may send one more frame now, else how long until it may. */
+    Duration takeFrame() {
+      long now = System.nanoTime();
+      if (frames == null) {
+        // watchers never send: their sockets hold no bucket
+        frames = new TokenBucket(framesPerSocket, now);
+      }
+      return frames.take(now);
+    }
+
+    /** Counts the answer if it is a bad frame's (400 or 429); whether the client has now used up its patience. */
+    boolean exhaustedBy(Answer answer) {
+      return answer.bad() && ++badFrames >= maxBadFrames;
+    }
+  }
+
+  /** The reply to one client frame, and whether the frame was bad: malformed (400) or over the frame rate (429). */
+  private record Answer(Message frame, boolean bad) {
+    static Answer of(Message frame) {
+      return new Answer(frame, false);
+    }
+
+    static Answer bad(Message frame) {
+      return new Answer(frame, true);
+    }
   }
 
   /** The socket's flow; {@code caller} is null for a socket opened without a token, which may watch only. */
@@ -71,17 +107,27 @@ final class LiveSocket {
         });
     Source<Message, NotUsed> out = Source.single(text(new SnapshotFrame("snapshot", snapshot, snapshot.version())))
         .concat(tallies);
+    ClientBudget budget = new ClientBudget();
+    Message goodbye = error(null, new Problems.Problem(StatusCodes.TOO_MANY_REQUESTS, "too-many-bad-frames",
+        "Too many bad frames", "this socket sent " + maxBadFrames
+            + " malformed or over-the-rate frames; the server closes it"));
     return Flow.<Message>create()
-        .mapAsync(1, message -> answer(pollId, caller, message))
+        .mapAsync(1, message -> answer(pollId, caller, message, budget))
+        .mapConcat(answer -> budget.exhaustedBy(answer) ? List.of(answer.frame(), goodbye) : List.of(answer.frame()))
+        // the socket ends after the goodbye: completing the answers completes the merge, which closes the socket
+        .takeWhile(frame -> frame != goodbye, true)
         .merge(out, true)
         // a client that stops reading for this long is disconnected instead of being written to forever
         .backpressureTimeout(slowReaderTimeout);
   }
 
-  private CompletionStage<Message> answer(String pollId, Identity caller, Message message) {
+  private CompletionStage<Answer> answer(String pollId, Identity caller, Message message, ClientBudget budget) {
+    var overLimit = Throttling.overLimit(budget.takeFrame(), "frames on this socket");
+    if (overLimit.isPresent()) {
+      return drain(message).thenApply(drained -> Answer.bad(error(null, overLimit.get())));
+    }
     if (!message.isText()) {
-      return message.asBinaryMessage().getStreamedData().runWith(Sink.ignore(), materializer)
-          .thenApply(drained -> malformed(null, "frames are JSON text, not binary"));
+      return drain(message).thenApply(drained -> malformed(null, "frames are JSON text, not binary"));
     }
     // read the whole message, fragments included, keeping no more than the limit: failing the message's stream
     // would fail the socket, and one bad frame must not cost a client its connection
@@ -90,6 +136,12 @@ final class LiveSocket {
         .thenCompose(frame -> frame.overLimit()
             ? done(malformed(null, "a frame must be JSON text of at most " + maxFrameChars + " characters"))
             : ballot(pollId, caller, frame.text()));
+  }
+
+  private CompletionStage<?> drain(Message message) {
+    return message.isText()
+        ? message.asTextMessage().getStreamedText().runWith(Sink.ignore(), materializer)
+        : message.asBinaryMessage().getStreamedData().runWith(Sink.ignore(), materializer);
   }
 
   /** Text of one message up to a limit, and whether more arrived. */
@@ -120,11 +172,12 @@ final class LiveSocket {
     }
   }
 
-  private Message malformed(String ref, String detail) {
-    return error(ref, new Problems.Problem(StatusCodes.BAD_REQUEST, "malformed-frame", "Malformed frame", detail));
+  private Answer malformed(String ref, String detail) {
+    return Answer.bad(error(ref,
+        new Problems.Problem(StatusCodes.BAD_REQUEST, "malformed-frame", "Malformed frame", detail)));
   }
 
-  private CompletionStage<Message> ballot(String pollId, Identity caller, String frame) {
+  private CompletionStage<Answer> ballot(String pollId, Identity caller, String frame) {
     Requests.SocketBallot ballot;
     try {
       ballot = json.read(frame.getBytes(java.nio.charset.StandardCharsets.UTF_8), Requests.SocketBallot.class);
@@ -137,27 +190,28 @@ final class LiveSocket {
           "the only frame a client sends is {\"type\":\"ballot\",\"choices\":[...],\"ref\":\"...\"}"));
     }
     if (caller == null) {
-      return done(error(ref, new Problems.Problem(StatusCodes.UNAUTHORIZED, "missing-token", "Unauthorized",
-          "open the socket with ?token=<voter token> to vote on it")));
+      return refuse(ref, new Problems.Problem(StatusCodes.UNAUTHORIZED, "missing-token", "Unauthorized",
+          "open the socket with ?token=<voter token> to vote on it"));
     }
     if (!(caller instanceof Identity.Voter voter)) {
-      return done(error(ref, new Problems.Problem(StatusCodes.FORBIDDEN, "voter-token-required", "Forbidden",
-          "this needs a voter token (POST /api/voters), not an organizer token")));
+      return refuse(ref, new Problems.Problem(StatusCodes.FORBIDDEN, "voter-token-required", "Forbidden",
+          "this needs a voter token (POST /api/voters), not an organizer token"));
     }
     if (voter.invitedTo() != null && !voter.invitedTo().equals(pollId)) {
-      return done(error(ref, new Problems.Problem(StatusCodes.FORBIDDEN, "invite-for-another-poll", "Forbidden",
-          "this invite token is for another poll")));
+      return refuse(ref, new Problems.Problem(StatusCodes.FORBIDDEN, "invite-for-another-poll", "Forbidden",
+          "this invite token is for another poll"));
     }
     var overLimit = throttle.ballotOverLimit(voter.voterId());
     if (overLimit.isPresent()) {
-      return done(error(ref, overLimit.get()));
+      return refuse(ref, overLimit.get());
     }
     return polls.castBallot(pollId, voter.voterId(), ballot.choices(), voter.invitedTo())
         .thenApply(reply -> reply instanceof Poll.Accepted accepted
             ? text(new AckFrame("ack", ref, accepted.poll().version(), accepted.poll().totalBallots()))
             : error(ref, Problems.problemOf((Poll.Rejected) reply)))
         .exceptionally(failure -> error(ref, new Problems.Problem(StatusCodes.SERVICE_UNAVAILABLE, "unavailable",
-            "Service unavailable", "the poll did not answer in time; retry the ballot")));
+            "Service unavailable", "the poll did not answer in time; retry the ballot")))
+        .thenApply(Answer::of);
   }
 
   private Message error(String ref, Problems.Problem problem) {
@@ -168,7 +222,11 @@ final class LiveSocket {
     return TextMessage.create(new String(json.write(frame), java.nio.charset.StandardCharsets.UTF_8));
   }
 
-  private static CompletionStage<Message> done(Message message) {
-    return CompletableFuture.completedFuture(message);
+  private CompletionStage<Answer> refuse(String ref, Problems.Problem problem) {
+    return done(Answer.of(error(ref, problem)));
+  }
+
+  private static CompletionStage<Answer> done(Answer answer) {
+    return CompletableFuture.completedFuture(answer);
   }
 }

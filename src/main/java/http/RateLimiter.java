@@ -21,7 +21,7 @@ public final class RateLimiter {
   }
 
   private final Limit limit;
-  private final Cache<String, Bucket> buckets;
+  private final Cache<String, TokenBucket> buckets;
 
   public RateLimiter(Limit limit, int maxKeys) {
     this.limit = limit;
@@ -32,30 +32,6 @@ public final class RateLimiter {
 
   /** Takes one request for {@code key}: zero if allowed, else how long until the next one would be. */
   public Duration acquire(String key) {
-    return buckets.get(key, k -> new Bucket(limit, System.nanoTime())).take(System.nanoTime());
-  }
-
-  private static final class Bucket {
-    private final double perNano;
-    private final double capacity;
-    private double tokens;
-    private long updated;
-
-    Bucket(Limit limit, long now) {
-      this.perNano = limit.perSecond() / 1e9;
-      this.capacity = limit.burst();
-      this.tokens = capacity;
-      this.updated = now;
-    }
-
-    synchronized Duration take(long now) {
-      tokens = Math.min(capacity, tokens + (now - updated) * perNano);
-      updated = now;
-      if (tokens >= 1) {
-        tokens -= 1;
-        return Duration.ZERO;
-      }
-      return Duration.ofNanos((long) Math.ceil((1 - tokens) / perNano));
-    }
+    return buckets.get(key, k -> new TokenBucket(limit, System.nanoTime())).take(System.nanoTime());
   }
 }

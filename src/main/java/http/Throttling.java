@@ -43,8 +43,12 @@ final class Throttling extends AllDirectives {
 
   /** The same per-voter limit for ballots that arrive on a WebSocket: the problem to answer, if over it. */
   Optional<Problems.Problem> ballotOverLimit(String voterId) {
-    Duration wait = ballots.acquire(voterId);
-    return wait.isZero() ? Optional.empty() : Optional.of(tooMany(retrySeconds(wait), "ballots from this voter"));
+    return overLimit(ballots.acquire(voterId), "ballots from this voter");
+  }
+
+  /** The 429 problem for a request that must {@code wait} before it is allowed, if it must wait at all. */
+  static Optional<Problems.Problem> overLimit(Duration wait, String what) {
+    return wait.isZero() ? Optional.empty() : Optional.of(tooMany(retrySeconds(wait), what));
   }
 
   private Route clientAddress(Function<String, Route> inner) {

@@ -2,6 +2,7 @@ package http;
 
 import static support.Views.votes;
 import static support.Views.counts;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -386,10 +387,7 @@ class LiveSocketTest {
 
   @Test
   void ballotsOverThePerVoterLimitAreErrorFrames429() {
-    LivepollServer limited = LivepollServer.startNode(TestConfig.inMemory(
-        "livepoll.limits.ballots-per-voter { per-second = 0.001, burst = 1 }"));
-    try {
-      ApiClient limitedApi = new ApiClient(limited.httpPort());
+    withServer("livepoll.limits.ballots-per-voter { per-second = 0.001, burst = 1 }", (limited, limitedApi) -> {
       String id = ApiClient.createdId(limitedApi.as(TOKENS.organizer("alice", false)).post("/api/polls", POLL));
       Live live = open(limited, id, TOKENS.newVoter().token());
       live.snapshot();
@@ -399,12 +397,69 @@ class LiveSocketTest {
       assertError(live.awaitRef("over"), "over", 429);
       assertEquals(List.of(1L, 0L), votes(json(limitedApi.get("/api/polls/" + id), 200)),
           "the ballot over the limit changed nothing");
-    } finally {
-      for (Live live : opened) {
-        live.abort();
+    });
+  }
+
+  @Test
+  void framesOverThePerSocketRateAreErrorFrames429WithoutBeingRead() {
+    withServer("livepoll.live.frames-per-socket { per-second = 0.001, burst = 2 }", (limited, limitedApi) -> {
+      String id = ApiClient.createdId(limitedApi.as(TOKENS.organizer("alice", false)).post("/api/polls", POLL));
+      Live live = open(limited, id, TOKENS.newVoter().token());
+      live.snapshot();
+      live.send(ballot("[0]", "first"));
+      assertEquals("ack", live.awaitRef("first").path("type").asText());
+      live.send(ballot("[1]", "second"));
+      assertEquals("ack", live.awaitRef("second").path("type").asText());
+      live.send(ballot("[0]", "third"));
+      JsonNode refused = live.awaitType("error", "reply to the frame over the socket's rate");
+      assertEquals(429, refused.path("status").asInt(), refused::toString);
+      assertTrue(refused.path("ref").isNull(), () -> "a frame over the rate is not even read: " + refused);
+      assertEquals(List.of(0L, 1L), votes(json(limitedApi.get("/api/polls/" + id), 200)),
+          "the frame over the rate changed nothing");
+
+      // the budget is per socket: another socket of the same voter's neighbour is unaffected
+      Live other = open(limited, id, TOKENS.newVoter().token());
+      other.snapshot();
+      other.send(ballot("[0]", "elsewhere"));
+      assertEquals("ack", other.awaitRef("elsewhere").path("type").asText());
+    });
+  }
+
+  @Test
+  void aSocketThatKeepsSendingBadFramesGetsAGoodbyeFrameAndIsClosed() {
+    withServer("livepoll.live.max-bad-frames = 3", (limited, limitedApi) -> {
+      String id = ApiClient.createdId(limitedApi.as(TOKENS.organizer("alice", false)).post("/api/polls", POLL));
+      Live bad = open(limited, id, TOKENS.newVoter().token());
+      Live watcher = open(limited, id, null);
+      bad.snapshot();
+      watcher.snapshot();
+
+      bad.send("garbage");
+      assertMalformed(bad.awaitType("error", "first bad frame"), "garbage");
+      // refusals by the poll's rules are answers to well-formed frames, not abuse
+      for (int i = 0; i < 5; i++) {
+        bad.send(ballot("[7]", "rule" + i));
+        assertError(bad.awaitRef("rule" + i), "rule" + i, 400);
       }
-      limited.stop();
-    }
+      bad.sendBinary(new byte[] {1, 2, 3});
+      assertMalformed(bad.awaitType("error", "second bad frame"), "<binary>");
+      assertFalse(bad.closed.isDone(), () -> "two bad frames are tolerated; closed: " + bad.describeClose());
+
+      bad.send("[]");
+      assertMalformed(bad.awaitType("error", "third bad frame"), "[]");
+      JsonNode goodbye = bad.awaitType("error", "the goodbye frame");
+      assertEquals(429, goodbye.path("status").asInt(), goodbye::toString);
+      assertTrue(goodbye.path("detail").asText().contains("closes"), goodbye::toString);
+      int code = assertDoesNotThrow(() -> bad.closed.get(5, TimeUnit.SECONDS), "the server closes the socket");
+      // Pekko HTTP's server API closes with 1000 whatever the reason; the goodbye frame says why
+      assertEquals(1000, code);
+
+      // the watcher and the poll carry on
+      vote(limitedApi, TOKENS.newVoter().token(), id, 1);
+      JsonNode tally = watcher.awaitTally(frame -> frame.path("totalBallots").asLong() == 1, FRAME_TIMEOUT);
+      assertEquals(List.of(0L, 1L), counts(tally));
+      assertFalse(watcher.closed.isDone());
+    });
   }
 
   // ------------------------------------------------------------------------------------------- malformed frames
@@ -570,7 +625,24 @@ class LiveSocketTest {
   }
 
   private static JsonNode vote(String token, String pollId, int choice) {
-    return json(api.as(token).post("/api/polls/" + pollId + "/ballots", "{\"choices\":[" + choice + "]}"), 200);
+    return vote(api, token, pollId, choice);
+  }
+
+  private static JsonNode vote(ApiClient on, String token, String pollId, int choice) {
+    return json(on.as(token).post("/api/polls/" + pollId + "/ballots", "{\"choices\":[" + choice + "]}"), 200);
+  }
+
+  /** Runs {@code test} against a server of its own with {@code overrides}, then stops it and its sockets. */
+  private void withServer(String overrides, java.util.function.BiConsumer<LivepollServer, ApiClient> test) {
+    LivepollServer own = LivepollServer.startNode(TestConfig.inMemory(overrides));
+    try {
+      test.accept(own, new ApiClient(own.httpPort()));
+    } finally {
+      for (Live live : opened) {
+        live.abort();
+      }
+      own.stop();
+    }
   }
 
   private static JsonNode json(ApiClient.Reply reply, int status) {

@@ -50,6 +50,7 @@ public final class TestConfig {
             livepoll.limits.requests-per-address { per-second = 1000000, burst = 1000000 }
             livepoll.limits.voters-per-address { per-second = 1000000, burst = 1000000 }
             livepoll.limits.ballots-per-voter { per-second = 1000000, burst = 1000000 }
+            livepoll.live.frames-per-socket { per-second = 1000000, burst = 1000000 }
             """.formatted(AUTH_SECRET)))
         .withFallback(ConfigFactory.defaultApplication()));
   }
