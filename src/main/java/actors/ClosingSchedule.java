@@ -79,13 +79,13 @@ public final class ClosingSchedule
 
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
-  private final Function<String, RecipientRef<Poll.Request>> polls;
+  private final Function<String, RecipientRef<? super Poll.Request>> polls;
   private final Clock clock;
 
   private ClosingSchedule(
       ActorContext<Command> context,
       TimerScheduler<Command> timers,
-      Function<String, RecipientRef<Poll.Request>> polls,
+      Function<String, RecipientRef<? super Poll.Request>> polls,
       Clock clock) {
     super(
         PersistenceId.ofUniqueId("closing-schedule"),
@@ -96,14 +96,15 @@ public final class ClosingSchedule
     this.clock = clock;
   }
 
-  public static Behavior<Command> create(Function<String, RecipientRef<Poll.Request>> polls, Clock clock) {
+  public static Behavior<Command> create(Function<String, RecipientRef<? super Poll.Request>> polls, Clock clock) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> new ClosingSchedule(context, timers, polls, clock)));
   }
 
   /** Starts (or joins) the cluster-wide singleton and returns its proxy. */
   public static ActorRef<Command> init(ActorSystem<?> system, Clock clock) {
     ClusterSharding sharding = ClusterSharding.get(system);
-    Function<String, RecipientRef<Poll.Request>> polls = pollId -> sharding.entityRefFor(PollInbox.ENTITY_KEY, pollId);
+    Function<String, RecipientRef<? super Poll.Request>> polls =
+        pollId -> sharding.entityRefFor(PollInbox.ENTITY_KEY, pollId);
     return ClusterSingleton.get(system)
         .init(SingletonActor.of(create(polls, clock), "closing-schedule"));
   }

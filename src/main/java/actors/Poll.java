@@ -35,7 +35,7 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
   public sealed interface Command permits Request, Batch {}
 
   /** What can be asked of a poll; every request is answered with exactly one {@link Reply}. */
-  public sealed interface Request extends Command, CborSerializable
+  public sealed interface Request extends Command, CborSerializable, PollInbox.Message
       permits Create, CastBallot, RetractBallot, Close, Invite, Get {
     ActorRef<Reply> replyTo();
   }
@@ -88,7 +88,9 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     NOT_INVITED,
     INVALID_INVITE,
     /** Too many requests are queued for this poll; retry shortly. */
-    BUSY
+    BUSY,
+    /** The node holding the poll was downed (it lost the cluster) and writes no more; another node takes over. */
+    NODE_DOWNED
   }
 
   /** What happened to a poll, as stored in the journal. Each event carries what a read model needs on its own. */

@@ -62,6 +62,7 @@ final class Problems extends AllDirectives {
       case VOTE_CHANGE_NOT_ALLOWED -> new Problem(
           StatusCodes.CONFLICT, "vote-change-not-allowed", "Vote change not allowed", detail);
       case BUSY -> new Problem(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", detail);
+      case NODE_DOWNED -> new Problem(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", detail);
       case FORBIDDEN -> new Problem(StatusCodes.FORBIDDEN, "not-owner", "Forbidden", detail);
       case NOT_INVITED -> new Problem(StatusCodes.FORBIDDEN, "not-invited", "Not invited", detail);
       case INVALID_INVITE -> new Problem(StatusCodes.BAD_REQUEST, "invalid-invite", "Invalid invite", detail);

@@ -116,7 +116,7 @@ public final class LivepollServer {
       awaitUp(system, settings.joinTimeout());
       ActorRef<ClosingSchedule.Command> closingSchedule = ClosingSchedule.init(system, Clock.systemUTC());
       PollInbox.init(system, closingSchedule, settings.pollSettings(Clock.systemUTC()));
-      Polls polls = new Polls(system, settings.askTimeout());
+      Polls polls = new Polls(system, settings.askTimeout(), settings.retryWithin());
       Uri management = PekkoManagement.get(system).start(operatorAccess(settings))
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
       PollRoutes routes = new PollRoutes(system, polls, settings.tokens(Clock.systemUTC()), settings.edgeLimits());

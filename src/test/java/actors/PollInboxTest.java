@@ -265,6 +265,43 @@ class PollInboxTest {
   }
 
   @Test
+  void stopFromClusterShardingFinishesTheWritesUnderWayThenStops() {
+    // A hand-off must not leave a write in flight: the next owner would replay without it and write the same
+    // sequence numbers again. So the inbox writes what it has already taken, answers it, and only then stops.
+    ActorRef<Object> inbox = testKit.spawn(PollInbox.behavior(pollId, closingSchedule.ref(),
+        settings(5000, Duration.ofSeconds(10)), () -> false));
+    createLunchPoll(inbox.narrow());
+    List<Integer> writes = recordWrites();
+    TestProbe<Poll.Reply> voters = testKit.createTestProbe(Poll.Reply.class);
+    for (int i = 0; i < 300; i++) {
+      inbox.tell(new Poll.CastBallot("voter-" + i, List.of(choiceOf(i)), null, voters.ref()));
+    }
+    inbox.tell(PollInbox.Stop.INSTANCE);
+
+    for (Poll.Reply reply : voters.receiveSeveralMessages(300, GENEROUS)) {
+      assertInstanceOf(Poll.Accepted.class, reply, () -> "every ballot taken before the stop is written: " + reply);
+    }
+    voters.expectTerminated(inbox, GENEROUS);
+    assertTrue(writes.size() > 1, () -> "the stop arrived while batches were still to be written: " + writes);
+    assertEquals(301, journal.persistedInStorage("Poll|" + pollId).size());
+  }
+
+  @Test
+  void downedNodeRefusesToWriteSoTheNextOwnerIsTheOnlyWriter() {
+    java.util.concurrent.atomic.AtomicBoolean downed = new java.util.concurrent.atomic.AtomicBoolean(false);
+    ActorRef<Poll.Request> inbox = testKit.<Object>spawn(PollInbox.behavior(pollId, closingSchedule.ref(),
+        settings(5000, Duration.ofSeconds(10)), downed::get)).narrow();
+    createLunchPoll(inbox);
+    assertInstanceOf(Poll.Accepted.class, ask(inbox, replyTo -> new Poll.CastBallot("alice", List.of(0), null, replyTo)));
+
+    downed.set(true);
+    assertEquals(Poll.Rejection.NODE_DOWNED,
+        rejection(ask(inbox, replyTo -> new Poll.CastBallot("bob", List.of(1), null, replyTo))));
+    assertEquals(Poll.Rejection.NODE_DOWNED, rejection(ask(inbox, Poll.Get::new)));
+    assertEquals(2, journal.persistedInStorage("Poll|" + pollId).size(), "created, alice: nothing after the downing");
+  }
+
+  @Test
   void invitedPollUnderLoadCountsOnlyBallotsInvitedToIt() {
     ActorRef<Poll.Request> inbox = spawnInbox(settings(5000, Duration.ofSeconds(10)));
     createLunchPoll(inbox, Audience.INVITED, OWNER, null);
