@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.ws.Message;
@@ -43,9 +44,11 @@ final class LiveSocket {
   private final RateLimiter.Limit framesPerSocket;
   private final int maxBadFrames;
   private final Materializer materializer;
+  private final CompletionStage<Done> nodeLeaving;
 
+  /** {@code nodeLeaving} completes when this node begins to shut down: every socket then says so and closes. */
   LiveSocket(Polls polls, LiveFeeds feeds, Json json, Throttling throttle, EdgeLimits limits,
-      Materializer materializer) {
+      Materializer materializer, CompletionStage<Done> nodeLeaving) {
     this.polls = polls;
     this.feeds = feeds;
     this.json = json;
@@ -56,6 +59,7 @@ final class LiveSocket {
     this.framesPerSocket = limits.framesPerSocket();
     this.maxBadFrames = limits.maxBadFrames();
     this.materializer = materializer;
+    this.nodeLeaving = nodeLeaving;
   }
 
   /** What a socket's client may still send: its frame budget and how many bad frames it has left. */
@@ -111,12 +115,21 @@ final class LiveSocket {
     Message goodbye = error(null, new Problems.Problem(StatusCodes.TOO_MANY_REQUESTS, "too-many-bad-frames",
         "Too many bad frames", "this socket sent " + maxBadFrames
             + " malformed or over-the-rate frames; the server closes it"));
+    // A leaving node closes its sockets at once instead of when its connections are cut: clients reconnect to
+    // another node and start again from a fresh snapshot there.
+    Message leaving = error(null, new Problems.Problem(StatusCodes.SERVICE_UNAVAILABLE, "node-leaving",
+        "Node leaving", "this node is shutting down; reconnect (to any node) for a fresh snapshot"));
+    Source<Message, NotUsed> leavingNotice = Source.completionStage(nodeLeaving)
+        .map(done -> leaving)
+        .concat(Source.never());
     return Flow.<Message>create()
         .mapAsync(1, message -> answer(pollId, caller, message, budget))
         .mapConcat(answer -> budget.exhaustedBy(answer) ? List.of(answer.frame(), goodbye) : List.of(answer.frame()))
         // the socket ends after the goodbye: completing the answers completes the merge, which closes the socket
         .takeWhile(frame -> frame != goodbye, true)
         .merge(out, true)
+        .merge(leavingNotice, true)
+        .takeWhile(frame -> frame != leaving, true)
         // a client that stops reading for this long is disconnected instead of being written to forever
         .backpressureTimeout(slowReaderTimeout);
   }

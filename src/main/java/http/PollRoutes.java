@@ -13,10 +13,12 @@ import auth.Tokens;
 import java.util.ArrayList;
 import java.util.List;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.stream.StreamLimitReachedException;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.util.ByteString;
@@ -58,7 +60,18 @@ public final class PollRoutes extends AllDirectives {
     this.throttle = new Throttling(limits, problems);
     this.maxBodyBytes = limits.maxBodyBytes();
     this.live = new LiveSocket(polls, new LiveFeeds(system, polls, limits.resyncInterval()), json, throttle, limits,
-        Materializer.matFromSystem(system));
+        Materializer.matFromSystem(system), nodeLeaving(system));
+  }
+
+  /** Completes in the first phase of coordinated shutdown, before the HTTP server unbinds. */
+  private static CompletionStage<Done> nodeLeaving(ActorSystem<?> system) {
+    CompletableFuture<Done> leaving = new CompletableFuture<>();
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "close-live-sockets",
+        () -> {
+          leaving.complete(Done.getInstance());
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
+    return leaving;
   }
 
   /** All routes, sealed: every rejection and failure becomes a problem+json response. */

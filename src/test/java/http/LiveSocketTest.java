@@ -603,6 +603,27 @@ class LiveSocketTest {
     }
   }
 
+  @Test
+  void aNodeThatShutsDownSaysSoOnEverySocketAndClosesItInsteadOfLeavingItHanging() {
+    withServer("", (own, ownApi) -> {
+      ApiClient.Reply created = ownApi.as(TOKENS.organizer("alice", false)).post("/api/polls", POLL);
+      assertEquals(201, created.status(), created::toString);
+      Live live = open(own, ApiClient.createdId(created), TOKENS.newVoter().token());
+      live.snapshot();
+
+      long start = System.nanoTime();
+      CompletableFuture<Void> stopping = CompletableFuture.runAsync(own::stop);
+      JsonNode leaving = live.await(frame -> "error".equals(frame.path("type").asText()), FRAME_TIMEOUT,
+          "the node-leaving frame");
+      assertEquals(503, leaving.path("status").asInt(), leaving::toString);
+      assertEquals("Node leaving", leaving.path("title").asText(), leaving::toString);
+      assertEquals(1000, assertDoesNotThrow(() -> live.closed.get(FRAME_TIMEOUT.toSeconds(), TimeUnit.SECONDS)));
+      System.out.printf("LiveSocketTest: shutdown began -> socket closed in %d ms%n",
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+      assertDoesNotThrow(() -> stopping.get(2, TimeUnit.MINUTES));
+    });
+  }
+
   private static String ballot(String choices, String ref) {
     return "{\"type\":\"ballot\",\"choices\":" + choices + ",\"ref\":\"" + ref + "\"}";
   }
