@@ -2,6 +2,7 @@ package storage;
 
 import com.datastax.oss.driver.api.core.AllNodesFailedException;
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -19,6 +20,8 @@ import org.slf4j.LoggerFactory;
 public final class CassandraSchema {
   private static final Logger log = LoggerFactory.getLogger(CassandraSchema.class);
 
+  private static final Duration DDL_TIMEOUT = Duration.ofSeconds(30);
+
   private CassandraSchema() {}
 
   /**
@@ -34,7 +37,9 @@ public final class CassandraSchema {
     List<String> statements = statements(keyspace, replication);
     try (CqlSession session = connect(contactPoints, localDatacenter, timeout)) {
       for (String statement : statements) {
-        session.execute(statement);
+        // a schema change waits for Cassandra to write and spread the new schema: far slower than the driver's
+        // 2 s default on a busy machine, or when several nodes of a cluster start (and apply it) at once
+        session.execute(SimpleStatement.newInstance(statement).setTimeout(DDL_TIMEOUT));
       }
     }
     log.info("Schema of keyspace {} is in place", keyspace);
