@@ -18,8 +18,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  * <p>While a poll's owner moves (a node crashed, left or was cut off), a request sent to the old owner is lost or
  * refused. Requests that are safe to repeat are therefore sent again until {@code retryWithin} has passed since the
  * call: reads, ballots (a voter's identical ballot is counted once however often it arrives), closes (closing a
- * closed poll changes nothing) and invites (which change nothing). Creating a poll and retracting a ballot are sent
- * once: a repeat could create a second poll, or answer "no such ballot" to a retraction that succeeded.
+ * closed poll changes nothing) and invites (which change nothing), each attempt waiting {@code askTimeout}. Creating
+ * a poll and retracting a ballot are sent once and wait up to {@code retryWithin} for the answer: a repeat could
+ * create a second poll, or answer "no such ballot" to a retraction that succeeded.
  *
  * <p>A stage fails with a {@link TimeoutException} when the owner did not answer in time, or completes with
  * {@link Poll.Rejection#NODE_DOWNED} when it stays on a downed node; the request may have taken effect or not, and
@@ -77,7 +78,8 @@ public final class Polls {
     if (!PollId.isWellFormed(pollId)) {
       return unknownPoll();
     }
-    return ask(pollId, command, askTimeout);
+    // no second attempt, but the same patience: a slow owner (busy, or a shard being placed) may still answer
+    return ask(pollId, command, retryWithin.compareTo(askTimeout) > 0 ? retryWithin : askTimeout);
   }
 
   private CompletionStage<Poll.Reply> askRetrying(
