@@ -3,6 +3,7 @@ package server;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import auth.Tokens;
+import org.apache.pekko.cluster.typed.Cluster;
 import storage.LocalCassandra;
 
 /** Command-line entry point: {@code run} (default) a server node, or {@code cassandra} alone, or {@code bench}. */
@@ -41,7 +42,8 @@ public final class Main {
   private static void run() {
     LivepollServer server = LivepollServer.start(ConfigFactory.load());
     System.out.println("Livepoll is ready: http://" + Settings.from(server.system().settings().config()).httpHost()
-        + ":" + server.httpPort() + "/api/polls  (Ctrl-C stops it)");
+        + ":" + server.httpPort() + "/api/polls  (app-version "
+        + Cluster.get(server.system()).selfMember().appVersion() + "; Ctrl-C stops it)");
     server.awaitTermination();
   }
 

@@ -4,23 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import support.FreePorts;
 import support.ApiClient;
+import support.LivepollProcess;
 
 /**
  * Runs {@code ./livepoll} exactly as a user does: the launcher script, the shaded jar, a local Cassandra child JVM.
@@ -30,14 +27,11 @@ class LauncherIT {
   private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
 
   @TempDir Path dataDir;
-  private final List<Process> started = new ArrayList<>();
+  private final List<LivepollProcess> started = new ArrayList<>();
 
   @AfterEach
   void stopEverything() {
-    for (Process process : started) {
-      process.descendants().forEach(ProcessHandle::destroyForcibly);
-      process.destroyForcibly();
-    }
+    started.forEach(LivepollProcess::close);
   }
 
   @Test
@@ -54,7 +48,7 @@ class LauncherIT {
         "LIVEPOLL_LIMIT_VOTERS_BURST", "100");
     ApiClient http = new ApiClient(Integer.parseInt(env.get("LIVEPOLL_HTTP_PORT")));
 
-    Launched first = launch(env);
+    LivepollProcess first = launch(env);
     String organizerToken = tokenFromTheCommandLine(env);
     String pollId = ApiClient.createdId(http.as(organizerToken).post("/api/polls",
         "{\"question\":\"Lunch?\",\"options\":[\"pizza\",\"salad\",\"soup\"]}"));
@@ -68,13 +62,13 @@ class LauncherIT {
       acknowledged[choice]++;
     }
     String before = http.get("/api/polls/" + pollId).body();
-    long cassandraPid = first.cassandraPid();
+    long cassandraPid = cassandraPid(first);
 
     stop(first);
     assertFalse(ProcessHandle.of(cassandraPid).map(ProcessHandle::isAlive).orElse(false),
         "the server's Cassandra child must stop with it");
 
-    Launched second = launch(env);
+    LivepollProcess second = launch(env);
     ApiClient.Reply after = http.get("/api/polls/" + pollId);
     assertEquals(200, after.status());
     assertEquals(before, after.body(), "the poll after the restart is exactly the poll before it");
@@ -97,50 +91,24 @@ class LauncherIT {
     return lines.get(lines.size() - 1);
   }
 
-  private record Launched(Process process, LinkedBlockingQueue<String> output) {
-    long cassandraPid() {
-      return process.descendants()
-          .filter(child -> child.info().commandLine().orElse("").contains("cassandranode.CassandraNode"))
-          .findFirst()
-          .orElseThrow(() -> new AssertionError("no Cassandra child process"))
-          .pid();
-    }
+  private static long cassandraPid(LivepollProcess server) {
+    return server.process().descendants()
+        .filter(child -> child.info().commandLine().orElse("").contains("cassandranode.CassandraNode"))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no Cassandra child process"))
+        .pid();
   }
 
-  private Launched launch(Map<String, String> env) throws IOException, InterruptedException {
-    ProcessBuilder builder = new ProcessBuilder("./livepoll").redirectErrorStream(true);
-    builder.environment().putAll(env);
-    Process process = builder.start();
-    started.add(process);
-    LinkedBlockingQueue<String> output = new LinkedBlockingQueue<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader lines = new BufferedReader(
-          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-          System.out.println("[livepoll] " + line);
-          output.add(line);
-        }
-      } catch (IOException ignored) {
-        // the process ended
-      }
-    });
-    reader.setDaemon(true);
-    reader.start();
-    Instant deadline = Instant.now().plus(START_TIMEOUT);
-    while (Instant.now().isBefore(deadline)) {
-      String line = output.poll(1, TimeUnit.SECONDS);
-      if (line != null && line.startsWith("Livepoll is ready")) {
-        return new Launched(process, output);
-      }
-      if (line == null && !process.isAlive()) {
-        throw new AssertionError("./livepoll exited with " + process.exitValue() + " before it was ready");
-      }
-    }
-    throw new AssertionError("./livepoll was not ready within " + START_TIMEOUT);
+  private LivepollProcess launch(Map<String, String> env) {
+    LivepollProcess server = LivepollProcess.start("livepoll", List.of("./livepoll"), env,
+        dataDir.resolve("livepoll-" + started.size() + ".log"), line -> true);
+    started.add(server);
+    server.awaitLine("Livepoll is ready", START_TIMEOUT);
+    return server;
   }
 
-  private static void stop(Launched launched) throws InterruptedException {
-    launched.process().destroy(); // SIGTERM: coordinated shutdown, then the local Cassandra stops
-    assertTrue(launched.process().waitFor(2, TimeUnit.MINUTES), "./livepoll did not stop after SIGTERM");
+  private static void stop(LivepollProcess server) {
+    server.terminate(); // SIGTERM: coordinated shutdown, then the local Cassandra stops
+    assertTrue(server.awaitExit(Duration.ofMinutes(2)), "./livepoll did not stop after SIGTERM");
   }
 }

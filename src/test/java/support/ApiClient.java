@@ -37,21 +37,28 @@ public final class ApiClient {
       .connectTimeout(Duration.ofSeconds(5))
       .build();
 
+  private final String host;
   private final int port;
   private final String token;
 
   public ApiClient(int port) {
-    this(port, null);
+    this("127.0.0.1", port, null);
   }
 
-  private ApiClient(int port, String token) {
+  /** A server on another address than loopback (a node in a network namespace of its own). */
+  public ApiClient(String host, int port) {
+    this(host, port, null);
+  }
+
+  private ApiClient(String host, int port, String token) {
+    this.host = host;
     this.port = port;
     this.token = token;
   }
 
   /** The same server, every request with {@code Authorization: Bearer token}. */
   public ApiClient as(String token) {
-    return new ApiClient(port, token);
+    return new ApiClient(host, port, token);
   }
 
   /** One response; header names are lower-cased so lookups do not depend on how either side spells them. */
@@ -112,7 +119,7 @@ public final class ApiClient {
 
   /** {@code contentType} null sends no Content-Type header; {@code body} null sends no body. */
   public Reply send(String method, String path, String contentType, BodyPublisher body) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path))
         .timeout(TIMEOUT)
         .method(method, body == null ? BodyPublishers.noBody() : body);
     if (contentType != null) {
@@ -139,7 +146,7 @@ public final class ApiClient {
    * the connection open meanwhile: for what a well-behaved client cannot send, such as a lying Content-Length.
    */
   public Reply raw(byte[] request) {
-    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+    try (Socket socket = new Socket(InetAddress.getByName(host), port)) {
       socket.setSoTimeout((int) TIMEOUT.toMillis());
       OutputStream out = socket.getOutputStream();
       out.write(request);

@@ -38,15 +38,20 @@ public abstract class LiveSocketClient implements WebSocket.Listener {
 
   /** Opens {@code /api/polls/{pollId}/live} on the server at {@code port}, with {@code token} when not null. */
   public static <L extends LiveSocketClient> L open(int port, String pollId, String token, L client) {
+    return open("127.0.0.1", port, pollId, token, client);
+  }
+
+  /** The same on a server at {@code host} rather than loopback. */
+  public static <L extends LiveSocketClient> L open(String host, int port, String pollId, String token, L client) {
     String query = token == null ? "" : "?token=" + URLEncoder.encode(token, StandardCharsets.UTF_8);
-    URI uri = URI.create("ws://127.0.0.1:" + port + "/api/polls/" + pollId + "/live" + query);
+    URI uri = URI.create("ws://" + host + ":" + port + "/api/polls/" + pollId + "/live" + query);
     try {
       client.socket = CLIENT.newWebSocketBuilder()
           .connectTimeout(Duration.ofSeconds(5))
           .buildAsync(uri, client)
           .get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
-      throw new AssertionError("could not open the live socket of poll " + pollId + " on port " + port, e);
+      throw new AssertionError("could not open the live socket of poll " + pollId + " on " + host + ":" + port, e);
     }
     return client;
   }
