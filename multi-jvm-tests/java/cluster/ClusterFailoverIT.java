@@ -1,0 +1,270 @@
+package cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import support.ApiClient;
+import support.Views;
+
+/**
+ * Three Livepoll nodes, each a JVM of its own started through {@code ./livepoll}, on one Cassandra node (also
+ * {@code ./livepoll cassandra}), driven over real HTTP and WebSockets while nodes crash, leave and are updated one by
+ * one. After each scenario every acknowledged ballot must be counted exactly once, and the journal must show one
+ * writer per poll at any time. The scenarios run in order on one cluster; each leaves three nodes Up.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterFailoverIT {
+  private static final int POLLS = 24;
+  private static final int OPTIONS = 3;
+  private static final int VOTERS = 8;
+  private static final Duration VOTER_PAUSE = Duration.ofMillis(20);
+  /** How long a crashed or leaving node's polls may take to serve again on the others. */
+  private static final Duration SERVE_AGAIN_WITHIN = Duration.ofSeconds(45);
+  private static final String VERSION = "1.0.0";
+  private static final String NEXT_VERSION = "1.0.1";
+
+  @TempDir static Path dataDir;
+  private static TestCluster cluster;
+  private static List<String> polls;
+  /** Acknowledged ballots per poll and option over all scenarios so far. */
+  private static final Map<String, List<Long>> acknowledgedSoFar = new java.util.HashMap<>();
+
+  @BeforeAll
+  static void startCluster() {
+    Path logs = Path.of("target", "multi-jvm", "ClusterFailoverIT");
+    cluster = TestCluster.startCassandra(logs, dataDir.resolve("cassandra"), "failover");
+    for (int i = 1; i <= 3; i++) {
+      cluster.addNode("node" + i, ServerNode.Placement.loopback(), cluster.serverEnv("127.0.0.1", cluster.cqlPort));
+    }
+    cluster.startAll(VERSION);
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void theClusterFormsAndPollsAreSpreadOverAllThreeNodes() {
+    for (ServerNode node : cluster.nodes) {
+      assertEquals(3, node.upMembers().size(), () -> node + " sees " + node.members());
+    }
+    polls = cluster.createPolls(POLLS, OPTIONS);
+    Map<String, ServerNode> owners = cluster.owners(polls);
+    assertEquals(POLLS, owners.size(), () -> "every poll's shard is on some node: " + owners);
+    Map<String, Long> spread = owners.values().stream()
+        .collect(Collectors.groupingBy(node -> node.name, java.util.TreeMap::new, Collectors.counting()));
+    System.out.printf("scenario 1: %d polls over the nodes: %s%n", POLLS, spread);
+    assertEquals(3, spread.size(), () -> "polls live on every node: " + spread);
+  }
+
+  @Test
+  @Order(2)
+  void aCrashedNodesPollsServeAgainOnTheSurvivorsAndEveryAcknowledgedBallotCountsOnce() {
+    ServerNode victim = oldest();
+    List<ServerNode> survivors = others(victim);
+    List<String> victimPolls = pollsOf(victim);
+    assertFalse(victimPolls.isEmpty(), "the victim holds polls");
+
+    long killedAt;
+    long servingAgainMs;
+    long removedMs;
+    VoterCrowd crowd = crowd(survivors);
+    try (crowd) {
+      TestCluster.sleep(2000);
+      killedAt = System.nanoTime();
+      victim.crash();
+      // a downed node is removed before its polls move: first the removal, then the polls
+      cluster.awaitUp(survivors, survivors);
+      removedMs = TestCluster.millisSince(killedAt);
+      servingAgainMs = cluster.awaitServing(victimPolls, survivors, killedAt, SERVE_AGAIN_WITHIN);
+      TestCluster.sleep(2000);
+    }
+    System.out.printf("scenario 2 (kill -9 %s, the oldest node, holding %d of %d polls): removed from the "
+            + "cluster %d ms after the kill; all its polls serve again on the survivors %d ms after the kill; %s%n",
+        victim, victimPolls.size(), POLLS, removedMs, servingAgainMs, crowd.summary());
+    assertEveryAcknowledgedBallotCountedOnce(crowd, survivors);
+
+    long restart = System.nanoTime();
+    victim.start(cluster.seedNodes(), VERSION);
+    victim.awaitReady();
+    cluster.awaitUp(cluster.nodes, cluster.nodes);
+    System.out.printf("scenario 2: %s restarted and Up on every node in %d ms%n", victim,
+        TestCluster.millisSince(restart));
+  }
+
+  @Test
+  @Order(3)
+  void aNodeStoppedWithSigtermHandsItsPollsOffWithoutLosingAnAcknowledgedBallot() {
+    ServerNode leaving = busiest();
+    List<ServerNode> staying = others(leaving);
+    List<String> leavingPolls = pollsOf(leaving);
+
+    long shutdownMs;
+    long servingAgainMs;
+    VoterCrowd crowd = crowd(cluster.nodes);
+    try (crowd) {
+      TestCluster.sleep(2000);
+      long terminatedAt = System.nanoTime();
+      leaving.terminate();
+      // voters keep sending to it, as a load balancer would until it notices: those requests fail and are retried
+      servingAgainMs = cluster.awaitOwnedBy(leavingPolls, staying, terminatedAt, SERVE_AGAIN_WITHIN);
+      assertTrue(leaving.awaitExit(Duration.ofSeconds(60)), leaving + " did not exit within 60 s of SIGTERM");
+      shutdownMs = TestCluster.millisSince(terminatedAt);
+      crowd.pointAt(staying);
+      cluster.awaitUp(staying, staying);
+      TestCluster.sleep(2000);
+    }
+    assertTrue(leaving.process().printed("Exiting completed"), leaving + " left the cluster gracefully");
+    System.out.printf("scenario 3 (SIGTERM %s, holding %d polls): its polls were handed off to the others %d ms "
+            + "after SIGTERM; it exited after %d ms; %s%n",
+        leaving, leavingPolls.size(), servingAgainMs, shutdownMs, crowd.summary());
+    assertEveryAcknowledgedBallotCountedOnce(crowd, staying);
+
+    leaving.start(cluster.seedNodes(), VERSION);
+    leaving.awaitReady();
+    cluster.awaitUp(cluster.nodes, cluster.nodes);
+  }
+
+  @Test
+  @Order(4)
+  void aRollingUpdateOfEveryNodeLosesNoBallotAndLiveSubscribersEndOnTheExactTally() {
+    List<ServerNode> serving = new ArrayList<>(cluster.nodes);
+    List<LiveWatcher> watchers = new ArrayList<>();
+    VoterCrowd crowd = crowd(serving);
+    List<String> steps = new ArrayList<>();
+    long rollStart = System.nanoTime();
+    try (crowd) {
+      for (int i = 0; i < 6; i++) {
+        watchers.add(new LiveWatcher(polls.get(i), () -> List.copyOf(serving), i));
+      }
+      TestCluster.sleep(2000);
+      for (ServerNode node : List.copyOf(cluster.nodes)) {
+        // the load balancer stops sending to the node first, as Kubernetes does with a terminating pod
+        serving.remove(node);
+        crowd.pointAt(serving);
+        long stop = System.nanoTime();
+        node.terminate();
+        assertTrue(node.awaitExit(Duration.ofSeconds(60)), node + " did not exit within 60 s of SIGTERM");
+        long stoppedMs = TestCluster.millisSince(stop);
+        long start = System.nanoTime();
+        node.start(cluster.seedNodes(), NEXT_VERSION);
+        node.awaitReady();
+        cluster.awaitUp(cluster.nodes, cluster.nodes);
+        serving.add(node);
+        crowd.pointAt(serving);
+        steps.add(String.format("%s stopped in %d ms, back Up as %s in %d ms", node, stoppedMs, NEXT_VERSION,
+            TestCluster.millisSince(start)));
+      }
+      TestCluster.sleep(2000);
+    } finally {
+      crowd.close();
+    }
+    System.out.printf("scenario 4 (rolling update %s -> %s in %d ms): %s; %s%n", VERSION, NEXT_VERSION,
+        TestCluster.millisSince(rollStart), String.join("; ", steps), crowd.summary());
+    try {
+      for (ServerNode node : cluster.nodes) {
+        assertTrue(node.process().printed("app-version " + NEXT_VERSION), node + " runs " + NEXT_VERSION);
+      }
+      assertEveryAcknowledgedBallotCountedOnce(crowd, cluster.nodes);
+      List<String> reconnects = new ArrayList<>();
+      for (LiveWatcher watcher : watchers) {
+        List<Long> expected = acknowledgedSoFar.get(watcher.pollId());
+        assertTrue(watcher.awaitCounts(expected, Duration.ofSeconds(10)), () -> "the live subscriber of "
+            + watcher.pollId() + " ends on " + watcher.counts() + ", not the final tally " + expected);
+        assertEquals(List.of(), watcher.violations(), "frames the subscriber of " + watcher.pollId() + " got");
+        reconnects.add(Integer.toString(watcher.connections() - 1));
+      }
+      System.out.printf("scenario 4: %d live subscribers ended on the exact final tally; reconnections each: %s%n",
+          watchers.size(), String.join(", ", reconnects));
+    } finally {
+      watchers.forEach(LiveWatcher::close);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------- helpers
+
+  /**
+   * Every ballot acknowledged in any scenario so far is in the counts, and nothing else: the crowds retried every
+   * ballot until it was acknowledged, so exact counts prove that no ballot was lost and none counted twice. The
+   * journal shows that no poll ever had two writers.
+   */
+  private static void assertEveryAcknowledgedBallotCountedOnce(VoterCrowd crowd, List<ServerNode> via) {
+    assertEquals(List.of(), crowd.wrongAnswers(), "answers that are wrong for a new voter's ballot");
+    assertEquals(List.of(), crowd.givenUp(), "ballots never acknowledged");
+    assertTrue(crowd.ballots() > 0, "the crowd voted");
+    List<String> mismatches = new ArrayList<>();
+    for (int i = 0; i < polls.size(); i++) {
+      String poll = polls.get(i);
+      List<Long> expected = acknowledgedSoFar.get(poll);
+      ApiClient.Reply reply = via.get(i % via.size()).api().get("/api/polls/" + poll);
+      assertEquals(200, reply.status(), reply::toString);
+      List<Long> counted = Views.votes(reply.json());
+      if (!counted.equals(expected)) {
+        mismatches.add(poll + ": acknowledged " + expected + ", counted " + counted);
+      }
+    }
+    assertEquals(List.of(), mismatches, "polls whose counts differ from their acknowledged ballots");
+    Map<String, Journal.PollJournal> journals = Journal.read("127.0.0.1", cluster.cqlPort, cluster.keyspace);
+    assertEquals(List.of(), Journal.pollsWithTwoWriters(journals), "polls with two writers");
+    System.out.printf("  every acknowledged ballot counted exactly once (%d polls); journal: %d persistent ids, "
+        + "one writer at a time, %d of them written by more than one incarnation%n", polls.size(), journals.size(),
+        Journal.pollsThatMoved(journals));
+  }
+
+  /** A crowd of voters whose acknowledged ballots are added to {@link #acknowledgedSoFar} when it stops. */
+  private static VoterCrowd crowd(List<ServerNode> targets) {
+    return new VoterCrowd(polls, OPTIONS, targets, VOTERS, VOTER_PAUSE, stopped -> polls.forEach(poll ->
+        acknowledgedSoFar.merge(poll, stopped.acknowledged(poll), ClusterFailoverIT::sum)));
+  }
+
+  private static List<Long> sum(List<Long> a, List<Long> b) {
+    List<Long> sum = new ArrayList<>();
+    for (int i = 0; i < a.size(); i++) {
+      sum.add(a.get(i) + b.get(i));
+    }
+    return sum;
+  }
+
+  private static List<String> pollsOf(ServerNode node) {
+    Map<String, ServerNode> owners = cluster.owners(polls);
+    return polls.stream().filter(poll -> owners.get(poll) == node).toList();
+  }
+
+  private static List<ServerNode> others(ServerNode node) {
+    return cluster.nodes.stream().filter(other -> other != node).toList();
+  }
+
+  /** The oldest member: it runs the shard coordinator and the closing schedule, so its crash moves those too. */
+  private static ServerNode oldest() {
+    String oldest = cluster.nodes.get(0).members().path("oldest").asText();
+    return cluster.nodes.stream().filter(node -> node.clusterAddress().equals(oldest)).findFirst()
+        .orElseThrow(() -> new AssertionError("no node is the oldest member " + oldest));
+  }
+
+  private static ServerNode busiest() {
+    Map<String, ServerNode> owners = cluster.owners(polls);
+    return cluster.nodes.stream()
+        .max(Comparator.comparingLong(node -> owners.values().stream().filter(owner -> owner == node).count()))
+        .orElseThrow();
+  }
+}

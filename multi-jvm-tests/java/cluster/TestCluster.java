@@ -1,0 +1,218 @@
+package cluster;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import support.ApiClient;
+import support.FreePorts;
+import support.LivepollProcess;
+import support.TestConfig;
+
+/**
+ * One Cassandra node ({@code ./livepoll cassandra}) and server nodes on it, every one a process of its own, all
+ * stopped by {@link #close} whatever state a test left them in.
+ */
+final class TestCluster implements AutoCloseable {
+  static final String ORGANIZER = TestConfig.tokens().organizer("multi-jvm", false);
+  private static final Duration MEMBERSHIP_TIMEOUT = Duration.ofSeconds(60);
+
+  final Path workDir;
+  final int cqlPort;
+  final String keyspace;
+  private final LivepollProcess cassandra;
+  final List<ServerNode> nodes = new ArrayList<>();
+
+  private TestCluster(Path workDir, int cqlPort, String keyspace, LivepollProcess cassandra) {
+    this.workDir = workDir;
+    this.cqlPort = cqlPort;
+    this.keyspace = keyspace;
+    this.cassandra = cassandra;
+  }
+
+  /**
+   * Starts {@code ./livepoll cassandra} with its data under {@code dataDir}; returns once CQL answers. Every
+   * process's output goes to a log file in {@code workDir}.
+   */
+  static TestCluster startCassandra(Path workDir, Path dataDir, String keyspace) {
+    int cqlPort = FreePorts.next();
+    Map<String, String> env = new HashMap<>();
+    env.put("LIVEPOLL_DATA_DIR", dataDir.toString());
+    env.put("LIVEPOLL_CASSANDRA_PORT", Integer.toString(cqlPort));
+    env.put("LIVEPOLL_CASSANDRA_STORAGE_PORT", Integer.toString(FreePorts.next()));
+    env.put("LIVEPOLL_CASSANDRA_HEAP", "512m");
+    // the data is thrown away after the test: an fsync per write would only measure the disk
+    env.put("LIVEPOLL_CASSANDRA_COMMITLOG_SYNC", "periodic");
+    long start = System.nanoTime();
+    LivepollProcess cassandra = LivepollProcess.start("cassandra", List.of("./livepoll", "cassandra"), env,
+        workDir.resolve("cassandra.log"), line -> line.startsWith("Cassandra is ready") || line.contains("ERROR"));
+    TestCluster cluster = new TestCluster(workDir, cqlPort, keyspace, cassandra);
+    try {
+      cassandra.awaitLine("Cassandra is ready", Duration.ofMinutes(3));
+    } catch (AssertionError e) {
+      cluster.close();
+      throw e;
+    }
+    System.out.printf("%s: Cassandra ready in %d ms%n", keyspace, millisSince(start));
+    return cluster;
+  }
+
+  /** The server nodes' shared settings, with the database at {@code cassandraHost}. */
+  Map<String, String> serverEnv(String cassandraHost, int port) {
+    return ServerNode.sharedEnv(cassandraHost + ":" + port, keyspace);
+  }
+
+  ServerNode addNode(String name, ServerNode.Placement placement, Map<String, String> env) {
+    ServerNode node = new ServerNode(name, placement, workDir, env);
+    nodes.add(node);
+    return node;
+  }
+
+  /** Every node's seed address, comma-separated, as each node's LIVEPOLL_SEED_NODES. */
+  String seedNodes() {
+    return nodes.stream().map(ServerNode::seedAddress).collect(Collectors.joining(","));
+  }
+
+  /** Starts every node at once, as an operator would, and waits until each serves and sees all of them Up. */
+  void startAll(String appVersion) {
+    long start = System.nanoTime();
+    nodes.forEach(node -> node.start(seedNodes(), appVersion));
+    nodes.forEach(ServerNode::awaitReady);
+    awaitUp(nodes, nodes);
+    System.out.printf("%s: %d nodes Up on every node %d ms after they were started%n", keyspace, nodes.size(),
+        millisSince(start));
+  }
+
+  /** Waits until every one of {@code observers} sees exactly {@code members} Up. */
+  void awaitUp(List<ServerNode> observers, List<ServerNode> members) {
+    Set<String> wanted = members.stream().map(ServerNode::clusterAddress).collect(Collectors.toSet());
+    long deadline = System.nanoTime() + MEMBERSHIP_TIMEOUT.toNanos();
+    for (ServerNode observer : observers) {
+      while (!observer.upMembers().equals(wanted)) {
+        assertTrue(System.nanoTime() < deadline, () -> observer + " sees " + observer.members() + ", not " + wanted
+            + " Up, after " + MEMBERSHIP_TIMEOUT);
+        sleep(100);
+      }
+    }
+  }
+
+  /** Creates {@code count} polls with {@code options} options, through the nodes in turn. */
+  List<String> createPolls(int count, int options) {
+    List<String> polls = new ArrayList<>();
+    String labels = String.join(",", java.util.stream.IntStream.range(0, options)
+        .mapToObj(option -> "\"option " + option + "\"").toList());
+    for (int i = 0; i < count; i++) {
+      ApiClient organizer = nodes.get(i % nodes.size()).api().as(ORGANIZER);
+      String body = "{\"question\":\"Poll " + i + "?\",\"options\":[" + labels + "]}";
+      ApiClient.Reply created = organizer.post("/api/polls", body);
+      // right after the cluster formed, placing the first shards can take longer than a busy machine's patience:
+      // a 503 says to retry (a poll created after all is left over, unused)
+      for (int retry = 0; created.status() == 503 && retry < 5; retry++) {
+        sleep(1000);
+        created = organizer.post("/api/polls", body);
+      }
+      if (created.status() != 201) {
+        throw new AssertionError("creating a poll through " + nodes.get(i % nodes.size()) + ": " + created);
+      }
+      polls.add(ApiClient.createdId(created));
+    }
+    return polls;
+  }
+
+  /** Which running node holds each poll's shard now, as each node's management endpoint tells it. */
+  Map<String, ServerNode> owners(List<String> polls) {
+    Map<String, ServerNode> byShard = new HashMap<>();
+    for (ServerNode node : nodes) {
+      if (node.isRunning()) {
+        try {
+          node.pollShards().forEach(shard -> byShard.put(shard, node));
+        } catch (java.io.UncheckedIOException leaving) {
+          // its management endpoint is already closed: it holds no shard any more
+        }
+      }
+    }
+    Map<String, ServerNode> owners = new HashMap<>();
+    for (String poll : polls) {
+      ServerNode owner = byShard.get(ServerNode.shardOf(poll));
+      if (owner != null) {
+        owners.put(poll, owner);
+      }
+    }
+    return owners;
+  }
+
+  /**
+   * Asks for each poll through {@code via} (in turn) until it answers 200, and returns the milliseconds from
+   * {@code since} (a System.nanoTime) until the last one did. Each ask may wait inside the server while the poll's
+   * owner moves, so the first 200 comes as soon as the poll serves again.
+   */
+  long awaitServing(List<String> polls, List<ServerNode> via, long since, Duration within) {
+    long deadline = since + within.toNanos();
+    for (int i = 0; i < polls.size(); i++) {
+      ServerNode node = via.get(i % via.size());
+      while (!serves(node, polls.get(i))) {
+        assertTrue(System.nanoTime() < deadline, "poll " + polls.get(i) + " did not serve through " + node
+            + " within " + within);
+        sleep(100);
+      }
+    }
+    return millisSince(since);
+  }
+
+  /** Waits until every poll's shard is on one of {@code nodes}; the milliseconds since {@code since}. */
+  long awaitOwnedBy(List<String> polls, List<ServerNode> nodes, long since, Duration within) {
+    long deadline = since + within.toNanos();
+    while (true) {
+      Map<String, ServerNode> owners = owners(polls);
+      if (polls.stream().allMatch(poll -> nodes.contains(owners.get(poll)))) {
+        return millisSince(since);
+      }
+      assertTrue(System.nanoTime() < deadline, () -> "polls not yet on " + nodes + " after " + within + ": "
+          + owners);
+      // a handed-off shard is placed again when its next message arrives
+      awaitServing(polls, nodes, System.nanoTime(), within);
+      sleep(100);
+    }
+  }
+
+  private static boolean serves(ServerNode node, String poll) {
+    try {
+      return node.api().get("/api/polls/" + poll).status() == 200;
+    } catch (RuntimeException busy) {
+      // the node is restarting its connections or too busy to answer in time: ask again
+      return false;
+    }
+  }
+
+  @Override
+  public void close() {
+    nodes.forEach(ServerNode::close);
+    if (cassandra.isAlive()) {
+      cassandra.terminate();
+      if (!cassandra.awaitExit(Duration.ofSeconds(60))) {
+        cassandra.close();
+      }
+    }
+    cassandra.close();
+  }
+
+  static long millisSince(long nanoTime) {
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanoTime);
+  }
+
+  static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+}
