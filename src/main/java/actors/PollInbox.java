@@ -88,14 +88,19 @@ public final class PollInbox extends AbstractBehavior<Object> {
   /** Registers the poll entity with Cluster Sharding on this node. */
   public static void init(
       ActorSystem<?> system, ActorRef<ClosingSchedule.Command> closingSchedule, Poll.Settings settings) {
-    Cluster cluster = Cluster.get(system);
-    BooleanSupplier downed = () -> {
-      MemberStatus status = cluster.selfMember().status();
-      return status == MemberStatus.down() || status == MemberStatus.removed() || cluster.isTerminated();
-    };
+    BooleanSupplier downed = nodeDowned(system);
     ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, context ->
             behavior(context.getEntityId(), closingSchedule, settings, downed).<Message>narrow())
         .withStopMessage(Stop.INSTANCE));
+  }
+
+  /** Whether this node has been downed (or removed): it lost the cluster and is shutting down. */
+  static BooleanSupplier nodeDowned(ActorSystem<?> system) {
+    Cluster cluster = Cluster.get(system);
+    return () -> {
+      MemberStatus status = cluster.selfMember().status();
+      return status == MemberStatus.down() || status == MemberStatus.removed() || cluster.isTerminated();
+    };
   }
 
   @Override

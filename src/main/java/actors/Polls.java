@@ -6,6 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -33,6 +34,7 @@ public final class Polls {
   private static final Duration PAUSE_AFTER_REFUSAL = Duration.ofMillis(250);
 
   private final ActorSystem<?> system;
+  private final BooleanSupplier nodeDowned;
   private final ClusterSharding sharding;
   private final Duration askTimeout;
   private final Duration retryWithin;
@@ -40,6 +42,7 @@ public final class Polls {
   /** {@code askTimeout} bounds each attempt; retries stop once {@code retryWithin} has passed (zero: never retry). */
   public Polls(ActorSystem<?> system, Duration askTimeout, Duration retryWithin) {
     this.system = system;
+    this.nodeDowned = PollInbox.nodeDowned(system);
     this.sharding = ClusterSharding.get(system);
     this.askTimeout = askTimeout;
     this.retryWithin = retryWithin;
@@ -103,7 +106,8 @@ public final class Polls {
       // a timeout has waited already; a refusal came at once, and the survivors need a moment to take over
       Duration pause = cause != null ? Duration.ZERO : PAUSE_AFTER_REFUSAL;
       Duration left = Duration.ofNanos(deadline - System.nanoTime()).minus(pause);
-      if (!ownerMoving || left.compareTo(SHORTEST_ATTEMPT) < 0) {
+      // a downed node answers at once: its clients should go elsewhere, and it should drain and exit soon
+      if (!ownerMoving || left.compareTo(SHORTEST_ATTEMPT) < 0 || nodeDowned.getAsBoolean()) {
         if (cause != null) {
           result.completeExceptionally(cause);
         } else {
