@@ -234,15 +234,7 @@ class ClusterFailoverIT {
   /** A crowd of voters whose acknowledged ballots are added to {@link #acknowledgedSoFar} when it stops. */
   private static VoterCrowd crowd(List<ServerNode> targets) {
     return new VoterCrowd(polls, OPTIONS, targets, VOTERS, VOTER_PAUSE, stopped -> polls.forEach(poll ->
-        acknowledgedSoFar.merge(poll, stopped.acknowledged(poll), ClusterFailoverIT::sum)));
-  }
-
-  private static List<Long> sum(List<Long> a, List<Long> b) {
-    List<Long> sum = new ArrayList<>();
-    for (int i = 0; i < a.size(); i++) {
-      sum.add(a.get(i) + b.get(i));
-    }
-    return sum;
+        acknowledgedSoFar.merge(poll, stopped.acknowledged(poll), VoterCrowd::add)));
   }
 
   private static List<String> pollsOf(ServerNode node) {

@@ -1,7 +1,7 @@
 package cluster;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.uuid.Uuids;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,29 +17,52 @@ import java.util.TreeMap;
  * both rows, so a sequence number written twice, or a gap, is proof of a second writer.
  */
 final class Journal {
+  /** One event as stored: its sequence number, the writer (incarnation) that wrote it, and when. */
+  record Row(long sequenceNumber, String writer, long writtenAtMillis) {}
+
   /** One poll's journal: its events' sequence numbers in order, and the writers (incarnations) that wrote them. */
-  record PollJournal(String persistenceId, List<Long> sequenceNumbers, Set<String> writers) {}
+  record PollJournal(String persistenceId, List<Long> sequenceNumbers, Set<String> writers, List<Row> rows) {
+    /**
+     * For each change of writer, the milliseconds from the old writer's last event to the new writer's first: how
+     * long the poll had no writer while it moved.
+     */
+    List<Long> handOverGaps() {
+      List<Long> gaps = new ArrayList<>();
+      for (int i = 1; i < rows.size(); i++) {
+        if (!rows.get(i).writer().equals(rows.get(i - 1).writer())) {
+          gaps.add(rows.get(i).writtenAtMillis() - rows.get(i - 1).writtenAtMillis());
+        }
+      }
+      return gaps;
+    }
+  }
 
   private Journal() {}
 
   static Map<String, PollJournal> read(String host, int cqlPort, String keyspace) {
     Map<String, List<Long>> sequences = new TreeMap<>();
     Map<String, Set<String>> writers = new HashMap<>();
+    Map<String, List<Row>> rows = new HashMap<>();
     try (CqlSession session = CqlSession.builder()
         .addContactPoint(new InetSocketAddress(host, cqlPort))
         .withLocalDatacenter("datacenter1")
         .build()) {
-      for (Row row : session.execute(
-          "SELECT persistence_id, partition_nr, sequence_nr, writer_uuid FROM " + keyspace + ".messages")) {
+      for (com.datastax.oss.driver.api.core.cql.Row row : session.execute(
+          "SELECT persistence_id, partition_nr, sequence_nr, timestamp, writer_uuid FROM " + keyspace
+              + ".messages")) {
         String id = row.getString("persistence_id");
         sequences.computeIfAbsent(id, key -> new ArrayList<>()).add(row.getLong("sequence_nr"));
         writers.computeIfAbsent(id, key -> new HashSet<>()).add(row.getString("writer_uuid"));
+        rows.computeIfAbsent(id, key -> new ArrayList<>()).add(new Row(row.getLong("sequence_nr"),
+            row.getString("writer_uuid"), Uuids.unixTimestamp(row.getUuid("timestamp"))));
       }
     }
     Map<String, PollJournal> journals = new TreeMap<>();
     sequences.forEach((id, numbers) -> {
       List<Long> sorted = numbers.stream().sorted().toList();
-      journals.put(id, new PollJournal(id, sorted, writers.get(id)));
+      List<Row> ordered = rows.get(id).stream().sorted(java.util.Comparator.comparingLong(Row::sequenceNumber))
+          .toList();
+      journals.put(id, new PollJournal(id, sorted, writers.get(id), ordered));
     });
     return journals;
   }

@@ -148,6 +148,15 @@ final class VoterCrowd implements AutoCloseable {
     return list;
   }
 
+  /** Two per-option counts added up. */
+  static List<Long> add(List<Long> a, List<Long> b) {
+    List<Long> sum = new ArrayList<>();
+    for (int i = 0; i < a.size(); i++) {
+      sum.add(a.get(i) + b.get(i));
+    }
+    return sum;
+  }
+
   long ballots() {
     return ballots.sum();
   }
