@@ -30,6 +30,7 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.Location;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
+import readside.ReadSide;
 
 /**
  * The organizer and voter REST API under {@code /api}. Routes only authenticate, parse, ask the write side and map
@@ -48,8 +49,10 @@ public final class PollRoutes extends AllDirectives {
   private final long maxBodyBytes;
 
   private final LiveSocket live;
+  private final ReadRoutes read;
 
-  public PollRoutes(ActorSystem<?> system, Polls polls, Tokens tokens, EdgeLimits limits) {
+  /** {@code readSide} is null on a node that runs no read side (tests on the in-memory journal): its routes 503. */
+  public PollRoutes(ActorSystem<?> system, Polls polls, Tokens tokens, EdgeLimits limits, ReadSide readSide) {
     this.polls = polls;
     this.tokens = tokens;
     this.json = new Json(limits.maxJsonDepth());
@@ -59,6 +62,7 @@ public final class PollRoutes extends AllDirectives {
     this.maxBodyBytes = limits.maxBodyBytes();
     this.live = new LiveSocket(polls, new LiveFeeds(system, polls, limits.resyncInterval()), json, throttle, limits,
         Materializer.matFromSystem(system));
+    this.read = new ReadRoutes(readSide, polls, auth, problems, json, limits.catalogue());
   }
 
   /** All routes, sealed: every rejection and failure becomes a problem+json response. */
@@ -68,9 +72,11 @@ public final class PollRoutes extends AllDirectives {
             pathPrefix("api", () -> throttle.perAddress(() -> concat(
                 path("voters", () -> post(() -> throttle.voterSignUp(this::newVoter))),
                 pathPrefix("polls", () -> concat(
-                    pathEndOrSingleSlash(() -> post(() -> auth.organizer(organizer ->
-                        body(Requests.CreatePoll.class, request -> createPoll(organizer, request))))),
-                    pathPrefix(segment(), this::poll))))))));
+                    pathEndOrSingleSlash(() -> concat(
+                        post(() -> auth.organizer(organizer ->
+                            body(Requests.CreatePoll.class, request -> createPoll(organizer, request)))),
+                        get(read::catalogue))),
+                    pathPrefix(segment(), pollId -> concat(poll(pollId), read.poll(pollId))))))))));
   }
 
   private Route poll(String pollId) {

@@ -2,6 +2,7 @@ package storage;
 
 import com.datastax.oss.driver.api.core.AllNodesFailedException;
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -34,7 +35,8 @@ public final class CassandraSchema {
     List<String> statements = statements(keyspace, replication);
     try (CqlSession session = connect(contactPoints, localDatacenter, timeout)) {
       for (String statement : statements) {
-        session.execute(statement);
+        // schema changes wait for agreement, which a node that just started can take seconds to give
+        session.execute(SimpleStatement.newInstance(statement).setTimeout(timeout));
       }
     }
     log.info("Schema of keyspace {} is in place", keyspace);
