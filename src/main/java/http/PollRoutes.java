@@ -6,7 +6,6 @@ import actors.Poll;
 import actors.PollDraft;
 import actors.Polls;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.stream.Materializer;
 import actors.Requester;
 import auth.Identity;
 import auth.Tokens;
@@ -60,8 +59,7 @@ public final class PollRoutes extends AllDirectives {
     this.auth = new Authentication(tokens, problems);
     this.throttle = new Throttling(limits, problems);
     this.maxBodyBytes = limits.maxBodyBytes();
-    this.live = new LiveSocket(polls, new LiveFeeds(system, polls, limits.resyncInterval()), json, throttle, limits,
-        Materializer.matFromSystem(system));
+    this.live = new LiveSocket(system, polls, json, throttle, limits);
     this.read = new ReadRoutes(readSide, polls, auth, problems, json, limits.catalogue());
   }
 

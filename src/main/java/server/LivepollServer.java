@@ -221,8 +221,9 @@ public final class LivepollServer {
     awaitTermination(system);
   }
 
+  /** Blocks while the node runs: until coordinated shutdown (SIGTERM, a leave, a downing) has terminated it. */
   public void awaitTermination() {
-    awaitTermination(system);
+    system.getWhenTerminated().toCompletableFuture().join();
   }
 
   private static void awaitTermination(ActorSystem<?> system) {
