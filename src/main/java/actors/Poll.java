@@ -202,7 +202,12 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
 
   /** Each event carries one tag out of a fixed set of slices, so read-side projections can split the work. */
   public static String tagFor(String pollId, int tagSlices) {
-    return "polls-" + Math.floorMod(pollId.hashCode(), tagSlices);
+    return tag(Math.floorMod(pollId.hashCode(), tagSlices));
+  }
+
+  /** The tag of slice {@code slice}: {@code polls-<slice>}. */
+  public static String tag(int slice) {
+    return "polls-" + slice;
   }
 
   @Override

@@ -6,6 +6,11 @@ public record Requester(String name, boolean admin) implements CborSerializable 
   public static final Requester SCHEDULE = new Requester("closing-schedule", true);
 
   boolean mayManage(PollDefinition poll) {
-    return admin || poll.owner().equals(name);
+    return mayManage(poll.owner());
+  }
+
+  /** Whether this requester may manage (and see the analytics of) what {@code owner} owns. */
+  public boolean mayManage(String owner) {
+    return admin || (owner != null && owner.equals(name));
   }
 }

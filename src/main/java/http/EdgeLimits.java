@@ -13,4 +13,9 @@ public record EdgeLimits(
     java.time.Duration resyncInterval,
     int maxFrameChars,
     RateLimiter.Limit framesPerSocket,
-    int maxBadFrames) {}
+    int maxBadFrames,
+    CatalogueLimits catalogue) {
+
+  /** Paging of the poll catalogue: the page size without {@code limit}, the largest allowed, rows read at most. */
+  public record CatalogueLimits(int defaultLimit, int maxLimit, int maxScanned) {}
+}

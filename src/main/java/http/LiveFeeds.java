@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -14,6 +15,7 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.http.javadsl.model.ws.Message;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.javadsl.BroadcastHub;
@@ -26,6 +28,9 @@ import org.apache.pekko.stream.typed.javadsl.ActorSource;
  * watch the poll here, fanned out through one broadcast hub. A change costs one message per node, not per socket.
  * The feed of a poll lives while at least one socket on this node watches it.
  *
+ * <p>Each feed conflates to at most one tally per interval (the latest always last) and renders its frame once,
+ * before the hub: a socket only forwards frames, so the work of a change does not grow with the sockets watching.
+ *
  * <p>A topic reaches a new subscriber only once the cluster has spread the news of it, a few hundred milliseconds;
  * and membership changes can delay it again. So each feed also re-reads its poll now and then and feeds that state
  * in too: the latest state always arrives, and sockets drop what they have already sent.
@@ -37,27 +42,36 @@ final class LiveFeeds {
 
   private static final Duration FIRST_RESYNC = Duration.ofMillis(300);
 
+  /** One rendered tally frame of a feed, shared by every socket that sends it. */
+  record Frame(long seq, Message message) {}
+
   private final ActorSystem<?> system;
   private final Polls polls;
   private final Duration resyncInterval;
+  private final Duration interval;
+  private final Function<TallyUpdate, Message> render;
   private final Map<String, Feed> feeds = new HashMap<>();
   private long nextFeedId = 0;
 
-  private record Feed(ActorRef<Object> subscription, ActorRef<TallyUpdate> input, Source<TallyUpdate, NotUsed> hub,
+  private record Feed(ActorRef<Object> subscription, ActorRef<TallyUpdate> input, Source<Frame, NotUsed> hub,
       int watchers) {
     Feed withWatchers(int count) {
       return new Feed(subscription, input, hub, count);
     }
   }
 
-  LiveFeeds(ActorSystem<?> system, Polls polls, Duration resyncInterval) {
+  /** Feeds send at most one tally per {@code interval}, each rendered once by {@code render}. */
+  LiveFeeds(ActorSystem<?> system, Polls polls, Duration resyncInterval, Duration interval,
+      Function<TallyUpdate, Message> render) {
     this.system = system;
     this.polls = polls;
     this.resyncInterval = resyncInterval;
+    this.interval = interval;
+    this.render = render;
   }
 
-  /** The poll's tally updates from now on; joining and leaving the feed follow the stream's life. */
-  Source<TallyUpdate, NotUsed> updates(String pollId) {
+  /** The poll's tally frames from now on; joining and leaving the feed follow the stream's life. */
+  Source<Frame, NotUsed> updates(String pollId) {
     return Source.fromMaterializer((materializer, attributes) -> acquire(pollId)
             .watchTermination((notUsed, done) -> {
               done.whenComplete((ok, failure) -> release(pollId));
@@ -66,12 +80,15 @@ final class LiveFeeds {
         .mapMaterializedValue(ignored -> NotUsed.getInstance());
   }
 
-  private synchronized Source<TallyUpdate, NotUsed> acquire(String pollId) {
+  private synchronized Source<Frame, NotUsed> acquire(String pollId) {
     Feed feed = feeds.get(pollId);
     if (feed == null) {
-      Pair<ActorRef<TallyUpdate>, Source<TallyUpdate, NotUsed>> input = ActorSource.<TallyUpdate>actorRef(
+      Pair<ActorRef<TallyUpdate>, Source<Frame, NotUsed>> input = ActorSource.<TallyUpdate>actorRef(
               update -> update == END, update -> Optional.empty(), HUB_BUFFER, OverflowStrategy.dropHead())
-          .toMat(BroadcastHub.of(TallyUpdate.class, HUB_BUFFER), Keep.both())
+          .conflate((older, newer) -> newer.seq() > older.seq() ? newer : older)
+          .throttle(1, interval)
+          .map(update -> new Frame(update.seq(), render.apply(update)))
+          .toMat(BroadcastHub.of(Frame.class, HUB_BUFFER), Keep.both())
           .run(system);
       ActorRef<Object> subscription = system.systemActorOf(
           subscription(pollId, input.first()), "live-" + pollId + "-" + nextFeedId++, Props.empty());

@@ -3,7 +3,6 @@ package http;
 import actors.Poll;
 import actors.PollView;
 import actors.Polls;
-import actors.TallyUpdate;
 import auth.Identity;
 import java.time.Duration;
 import java.util.List;
@@ -12,6 +11,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.ws.Message;
 import org.apache.pekko.http.javadsl.model.ws.TextMessage;
@@ -38,7 +39,6 @@ final class LiveSocket {
   private final LiveFeeds feeds;
   private final Json json;
   private final Throttling throttle;
-  private final Duration interval;
   private final Duration slowReaderTimeout;
   private final int maxFrameChars;
   private final RateLimiter.Limit framesPerSocket;
@@ -46,20 +46,30 @@ final class LiveSocket {
   private final Materializer materializer;
   private final CompletionStage<Done> nodeLeaving;
 
-  /** {@code nodeLeaving} completes when this node begins to shut down: every socket then says so and closes. */
-  LiveSocket(Polls polls, LiveFeeds feeds, Json json, Throttling throttle, EdgeLimits limits,
-      Materializer materializer, CompletionStage<Done> nodeLeaving) {
+  /** The sockets of this node; when the node begins to shut down, every socket says so and closes. */
+  LiveSocket(ActorSystem<?> system, Polls polls, Json json, Throttling throttle, EdgeLimits limits) {
     this.polls = polls;
-    this.feeds = feeds;
     this.json = json;
+    this.feeds = new LiveFeeds(system, polls, limits.resyncInterval(), limits.tallyInterval(), update ->
+        text(new TallyFrame("tally", update.counts(), update.totalBallots(), update.status(), update.seq())));
     this.throttle = throttle;
-    this.interval = limits.tallyInterval();
     this.slowReaderTimeout = limits.slowReaderTimeout();
     this.maxFrameChars = limits.maxFrameChars();
     this.framesPerSocket = limits.framesPerSocket();
     this.maxBadFrames = limits.maxBadFrames();
-    this.materializer = materializer;
-    this.nodeLeaving = nodeLeaving;
+    this.materializer = Materializer.matFromSystem(system);
+    this.nodeLeaving = nodeLeaving(system);
+  }
+
+  /** Completes in the first phase of coordinated shutdown, before the HTTP server unbinds. */
+  private static CompletionStage<Done> nodeLeaving(ActorSystem<?> system) {
+    CompletableFuture<Done> leaving = new CompletableFuture<>();
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "close-live-sockets",
+        () -> {
+          leaving.complete(Done.getInstance());
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
+    return leaving;
   }
 
   /** What a socket's client may still send: its frame budget and how many bad frames it has left. */
@@ -100,14 +110,13 @@ final class LiveSocket {
     // the feed may repeat a state (it re-reads the poll now and then): a socket sends each seq once, in order
     AtomicLong sent = new AtomicLong(snapshot.version());
     Source<Message, NotUsed> tallies = feeds.updates(pollId)
-        .filter(update -> update.seq() > sent.get())
+        .filter(frame -> frame.seq() > sent.get())
         // a slow socket holds one pending tally, the newest, however many changes it misses
         .conflate((older, newer) -> newer.seq() > older.seq() ? newer : older)
-        .throttle(1, interval)
-        .filter(update -> update.seq() > sent.get())
-        .map(update -> {
-          sent.set(update.seq());
-          return text(new TallyFrame("tally", update.counts(), update.totalBallots(), update.status(), update.seq()));
+        .filter(frame -> frame.seq() > sent.get())
+        .map(frame -> {
+          sent.set(frame.seq());
+          return frame.message();
         });
     Source<Message, NotUsed> out = Source.single(text(new SnapshotFrame("snapshot", snapshot, snapshot.version())))
         .concat(tallies);

@@ -13,7 +13,8 @@ import org.apache.pekko.http.scaladsl.settings.ServerSettings;
  * with problem+json like every other error. Named in {@code pekko.http.server.parsing.error-handler}.
  */
 public final class MalformedRequestHandler extends ParsingErrorHandler {
-  private final Problems problems = new Problems(new Json(1));
+  // Pekko makes one handler per connection: one shared writer, not a JSON mapper per connection
+  private static final Problems PROBLEMS = new Problems(new Json(1));
 
   @Override
   public HttpResponse handle(StatusCode status, ErrorInfo info, LoggingAdapter log, ServerSettings settings) {
@@ -21,6 +22,6 @@ public final class MalformedRequestHandler extends ParsingErrorHandler {
     // Pekko answers an unknown method with 501 and an unknown protocol version with 505; from a request this broken
     // they are garbage from the client, and a client error is what the client gets.
     StatusCode answer = status.isFailure() && status.intValue() >= 500 ? StatusCodes.BadRequest() : status;
-    return problems.forStatus(answer, info.summary());
+    return PROBLEMS.forStatus(answer, info.summary());
   }
 }

@@ -6,19 +6,16 @@ import actors.Poll;
 import actors.PollDraft;
 import actors.Polls;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.stream.Materializer;
 import actors.Requester;
 import auth.Identity;
 import auth.Tokens;
 import java.util.ArrayList;
 import java.util.List;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.apache.pekko.Done;
-import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.stream.StreamLimitReachedException;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.util.ByteString;
@@ -32,6 +29,7 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.Location;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
+import readside.ReadSide;
 
 /**
  * The organizer and voter REST API under {@code /api}. Routes only authenticate, parse, ask the write side and map
@@ -50,8 +48,10 @@ public final class PollRoutes extends AllDirectives {
   private final long maxBodyBytes;
 
   private final LiveSocket live;
+  private final ReadRoutes read;
 
-  public PollRoutes(ActorSystem<?> system, Polls polls, Tokens tokens, EdgeLimits limits) {
+  /** {@code readSide} is null on a node that runs no read side (tests on the in-memory journal): its routes 503. */
+  public PollRoutes(ActorSystem<?> system, Polls polls, Tokens tokens, EdgeLimits limits, ReadSide readSide) {
     this.polls = polls;
     this.tokens = tokens;
     this.json = new Json(limits.maxJsonDepth());
@@ -59,19 +59,8 @@ public final class PollRoutes extends AllDirectives {
     this.auth = new Authentication(tokens, problems);
     this.throttle = new Throttling(limits, problems);
     this.maxBodyBytes = limits.maxBodyBytes();
-    this.live = new LiveSocket(polls, new LiveFeeds(system, polls, limits.resyncInterval()), json, throttle, limits,
-        Materializer.matFromSystem(system), nodeLeaving(system));
-  }
-
-  /** Completes in the first phase of coordinated shutdown, before the HTTP server unbinds. */
-  private static CompletionStage<Done> nodeLeaving(ActorSystem<?> system) {
-    CompletableFuture<Done> leaving = new CompletableFuture<>();
-    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "close-live-sockets",
-        () -> {
-          leaving.complete(Done.getInstance());
-          return CompletableFuture.completedFuture(Done.getInstance());
-        });
-    return leaving;
+    this.live = new LiveSocket(system, polls, json, throttle, limits);
+    this.read = new ReadRoutes(readSide, polls, auth, problems, json, limits.catalogue());
   }
 
   /** All routes, sealed: every rejection and failure becomes a problem+json response. */
@@ -81,9 +70,11 @@ public final class PollRoutes extends AllDirectives {
             pathPrefix("api", () -> throttle.perAddress(() -> concat(
                 path("voters", () -> post(() -> throttle.voterSignUp(this::newVoter))),
                 pathPrefix("polls", () -> concat(
-                    pathEndOrSingleSlash(() -> post(() -> auth.organizer(organizer ->
-                        body(Requests.CreatePoll.class, request -> createPoll(organizer, request))))),
-                    pathPrefix(segment(), this::poll))))))));
+                    pathEndOrSingleSlash(() -> concat(
+                        post(() -> auth.organizer(organizer ->
+                            body(Requests.CreatePoll.class, request -> createPoll(organizer, request)))),
+                        get(read::catalogue))),
+                    pathPrefix(segment(), pollId -> concat(poll(pollId), read.poll(pollId))))))))));
   }
 
   private Route poll(String pollId) {

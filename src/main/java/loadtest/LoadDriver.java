@@ -29,7 +29,8 @@ import server.Settings;
  * (with the server's pid on this machine it also prints the server's resident and peak memory).
  */
 public final class LoadDriver {
-  private static final int OPTIONS = 4;
+  /** Options of every bench poll: a, b, c, d. */
+  static final int OPTIONS = 4;
   private static final Pattern VOTES = Pattern.compile("\"votes\":(\\d+)");
 
   private LoadDriver() {}
@@ -42,14 +43,9 @@ public final class LoadDriver {
     int seconds = Integer.parseInt(options.getOrDefault("seconds", "30"));
     int warmupSeconds = Integer.parseInt(options.getOrDefault("warmup", "5"));
 
-    // Same environment as the server, same signing key: the driver mints its own organizer and voter tokens, so
-    // the measured requests are ballots alone, each with a token the server must check.
-    Tokens tokens = Settings.from(ConfigFactory.load()).tokens(java.time.Clock.systemUTC());
+    Tokens tokens = tokens();
     String organizerToken = tokens.organizer("bench", false);
-    HttpClient client = HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(5))
-        .build();
+    HttpClient client = httpClient();
     List<String> polls = new ArrayList<>();
     for (int i = 0; i < pollCount; i++) {
       polls.add(createPoll(client, url, organizerToken, i));
@@ -73,13 +69,7 @@ public final class LoadDriver {
         for (long n = 0; System.nanoTime() < end; n++) {
           int poll = (int) ((worker + n) % pollCount);
           int choice = random.nextInt(OPTIONS);
-          String body = "{\"choices\":[" + choice + "]}";
-          HttpRequest request = HttpRequest.newBuilder(URI.create(url + "/api/polls/" + polls.get(poll) + "/ballots"))
-              .timeout(Duration.ofSeconds(30))
-              .header("Content-Type", "application/json")
-              .header("Authorization", "Bearer " + tokens.newVoter().token())
-              .POST(HttpRequest.BodyPublishers.ofString(body))
-              .build();
+          HttpRequest request = ballot(url, polls.get(poll), tokens, choice);
           long sent = System.nanoTime();
           int status;
           try {
@@ -106,19 +96,13 @@ public final class LoadDriver {
       voter.join();
     }
 
-    Histogram histogram = latencies.getIntervalHistogram();
     long measured = measuredBallots.get();
     System.out.printf("ballots acknowledged in the measured %d s: %d  =>  %.0f ballots/s%n",
         seconds, measured, measured / (double) seconds);
-    System.out.printf("latency (ms): p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f%n",
-        histogram.getValueAtPercentile(50) / 1000.0,
-        histogram.getValueAtPercentile(90) / 1000.0,
-        histogram.getValueAtPercentile(99) / 1000.0,
-        histogram.getValueAtPercentile(99.9) / 1000.0,
-        histogram.getMaxValue() / 1000.0);
+    printLatency("latency", latencies.getIntervalHistogram());
     System.out.println("failed requests by status (-1 = no answer): " + new TreeMap<>(failures));
     if (options.containsKey("server-pid")) {
-      printMemory(options.get("server-pid"));
+      System.out.println("server memory: " + memory(options.get("server-pid")));
     }
 
     long totalAcked = 0;
@@ -143,16 +127,52 @@ public final class LoadDriver {
     }
   }
 
+  /**
+   * Tokens signed like the server's: same environment (LIVEPOLL_AUTH_SECRET or LIVEPOLL_DATA_DIR), same key. A bench
+   * mints its own organizer and voter tokens, so the measured requests are ballots alone, each with a token the
+   * server must check.
+   */
+  static Tokens tokens() {
+    return Settings.from(ConfigFactory.load()).tokens(java.time.Clock.systemUTC());
+  }
+
+  static HttpClient httpClient() {
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5))
+        .build();
+  }
+
+  /** One ballot for {@code choice}, from a new voter with a fresh token. */
+  static HttpRequest ballot(String url, String pollId, Tokens tokens, int choice) {
+    return HttpRequest.newBuilder(URI.create(url + "/api/polls/" + pollId + "/ballots"))
+        .timeout(Duration.ofSeconds(30))
+        .header("Content-Type", "application/json")
+        .header("Authorization", "Bearer " + tokens.newVoter().token())
+        .POST(HttpRequest.BodyPublishers.ofString("{\"choices\":[" + choice + "]}"))
+        .build();
+  }
+
+  /** Percentiles of a histogram of microseconds, printed in milliseconds. */
+  static void printLatency(String label, Histogram histogram) {
+    System.out.printf("%s (ms): p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f%n", label,
+        histogram.getValueAtPercentile(50) / 1000.0,
+        histogram.getValueAtPercentile(90) / 1000.0,
+        histogram.getValueAtPercentile(99) / 1000.0,
+        histogram.getValueAtPercentile(99.9) / 1000.0,
+        histogram.getMaxValue() / 1000.0);
+  }
+
   /** Resident and peak resident memory of the server process, from Linux's /proc. */
-  private static void printMemory(String pid) throws java.io.IOException {
+  static String memory(String pid) throws java.io.IOException {
     List<String> status = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc", pid, "status"));
     String rss = status.stream().filter(line -> line.startsWith("VmRSS")).findFirst().orElse("VmRSS: ?");
     String peak = status.stream().filter(line -> line.startsWith("VmHWM")).findFirst().orElse("VmHWM: ?");
-    System.out.println("server memory: resident " + rss.replaceAll("\\D+", " ").strip() + " kB, peak "
-        + peak.replaceAll("\\D+", " ").strip() + " kB");
+    return "resident " + rss.replaceAll("\\D+", " ").strip() + " kB, peak " + peak.replaceAll("\\D+", " ").strip()
+        + " kB";
   }
 
-  private static String createPoll(HttpClient client, String url, String token, int index) throws Exception {
+  static String createPoll(HttpClient client, String url, String token, int index) throws Exception {
     String body = "{\"question\":\"Bench poll " + index + "\",\"options\":[\"a\",\"b\",\"c\",\"d\"]}";
     HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(url + "/api/polls"))
         .header("Content-Type", "application/json")
@@ -176,7 +196,8 @@ public final class LoadDriver {
     return counts;
   }
 
-  private static Map<String, String> parse(String[] args) {
+  /** {@code --name value} pairs. */
+  static Map<String, String> parse(String[] args) {
     Map<String, String> options = new java.util.HashMap<>();
     for (int i = 0; i + 1 < args.length; i += 2) {
       if (!args[i].startsWith("--")) {

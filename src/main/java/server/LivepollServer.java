@@ -35,6 +35,7 @@ import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import storage.CassandraSchema;
+import readside.ReadSide;
 import storage.LocalCassandra;
 
 /**
@@ -117,9 +118,11 @@ public final class LivepollServer {
       ActorRef<ClosingSchedule.Command> closingSchedule = ClosingSchedule.init(system, Clock.systemUTC());
       PollInbox.init(system, closingSchedule, settings.pollSettings(Clock.systemUTC()));
       Polls polls = new Polls(system, settings.askTimeout(), settings.retryWithin());
+      ReadSide readSide = settings.readSideEnabled() ? ReadSide.start(system, settings.readSide()) : null;
       Uri management = PekkoManagement.get(system).start(operatorAccess(settings))
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
-      PollRoutes routes = new PollRoutes(system, polls, settings.tokens(Clock.systemUTC()), settings.edgeLimits());
+      PollRoutes routes = new PollRoutes(system, polls, settings.tokens(Clock.systemUTC()), settings.edgeLimits(),
+          readSide);
       ServerBuilder serverAt = Http.get(system).newServerAt(settings.httpHost(), settings.httpPort());
       if (!settings.httpsKeystore().isEmpty()) {
         serverAt = serverAt.enableHttps(Https.serverContext(Path.of(settings.httpsKeystore()),
@@ -218,8 +221,9 @@ public final class LivepollServer {
     awaitTermination(system);
   }
 
+  /** Blocks while the node runs: until coordinated shutdown (SIGTERM, a leave, a downing) has terminated it. */
   public void awaitTermination() {
-    awaitTermination(system);
+    system.getWhenTerminated().toCompletableFuture().join();
   }
 
   private static void awaitTermination(ActorSystem<?> system) {

@@ -16,13 +16,15 @@ public final class Main {
       case "run" -> run();
       case "cassandra" -> runCassandra();
       case "bench" -> loadtest.LoadDriver.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+      case "bench-live" -> loadtest.LiveFanoutBench.main(java.util.Arrays.copyOfRange(args, 1, args.length));
       case "token" -> printToken(args);
       default -> usage();
     }
   }
 
   private static void usage() {
-    System.err.println("usage: livepoll [run | cassandra | token organizer|admin <name> | bench [options]]");
+    System.err.println(
+        "usage: livepoll [run | cassandra | token organizer|admin <name> | bench [options] | bench-live [options]]");
     System.exit(2);
   }
 

@@ -45,7 +45,9 @@ public record Settings(
     String localCassandraHeap,
     String localCassandraCommitlogSync,
     String localCassandraLibDir,
-    Duration localCassandraStartTimeout) {
+    Duration localCassandraStartTimeout,
+    boolean readSideEnabled,
+    readside.ReadSide.Settings readSide) {
 
   public static Settings from(Config config) {
     Config c = config.getConfig("livepoll");
@@ -67,7 +69,9 @@ public record Settings(
             c.getDuration("live.resync-interval"),
             c.getInt("live.max-frame-chars"),
             limit(c.getConfig("live.frames-per-socket")),
-            c.getInt("live.max-bad-frames")),
+            c.getInt("live.max-bad-frames"),
+            new EdgeLimits.CatalogueLimits(c.getInt("read-side.catalogue.default-limit"),
+                c.getInt("read-side.catalogue.max-limit"), c.getInt("read-side.catalogue.max-scanned"))),
         c.getString("http.https.keystore"),
         c.getString("http.https.keystore-password"),
         c.getString("management.operator-user"),
@@ -95,7 +99,10 @@ public record Settings(
         c.getString("cassandra.local.heap"),
         c.getString("cassandra.local.commitlog-sync"),
         c.getString("cassandra.local.lib-dir"),
-        c.getDuration("cassandra.local.start-timeout"));
+        c.getDuration("cassandra.local.start-timeout"),
+        c.getBoolean("read-side.enabled"),
+        new readside.ReadSide.Settings(c.getString("cassandra.keyspace"), c.getInt("poll.tag-slices"),
+            c.getInt("read-side.group-after-envelopes"), c.getDuration("read-side.group-after")));
   }
 
   /** What every poll entity on this node shares; a write that takes longer than the edge waits counts as lost. */

@@ -20,8 +20,6 @@ import org.slf4j.LoggerFactory;
 public final class CassandraSchema {
   private static final Logger log = LoggerFactory.getLogger(CassandraSchema.class);
 
-  private static final Duration DDL_TIMEOUT = Duration.ofSeconds(30);
-
   private CassandraSchema() {}
 
   /**
@@ -37,9 +35,8 @@ public final class CassandraSchema {
     List<String> statements = statements(keyspace, replication);
     try (CqlSession session = connect(contactPoints, localDatacenter, timeout)) {
       for (String statement : statements) {
-        // a schema change waits for Cassandra to write and spread the new schema: far slower than the driver's
-        // 2 s default on a busy machine, or when several nodes of a cluster start (and apply it) at once
-        session.execute(SimpleStatement.newInstance(statement).setTimeout(DDL_TIMEOUT));
+        // schema changes wait for agreement, which a node that just started can take seconds to give
+        session.execute(SimpleStatement.newInstance(statement).setTimeout(timeout));
       }
     }
     log.info("Schema of keyspace {} is in place", keyspace);

@@ -593,7 +593,7 @@ class PollRoutesTest {
 
   @ParameterizedTest
   @ValueSource(strings = {
-      "PUT /api/polls/" + UNKNOWN_ID + " GET", "DELETE /api/polls/" + UNKNOWN_ID + " GET", "GET /api/polls POST",
+      "PUT /api/polls/" + UNKNOWN_ID + " GET", "DELETE /api/polls/" + UNKNOWN_ID + " GET", "PUT /api/polls POST,GET",
       "PATCH /api/polls/" + UNKNOWN_ID + "/close POST", "GET /api/polls/" + UNKNOWN_ID + "/ballots POST",
       "GET /api/polls/" + UNKNOWN_ID + "/ballots/me DELETE", "GET /api/polls/" + UNKNOWN_ID + "/invites POST",
       "GET /api/voters POST", "DELETE /api/voters POST"})
@@ -601,7 +601,7 @@ class PollRoutesTest {
     String[] parts = request.split(" ");
     ApiClient.Reply reply = api.send(parts[0], parts[1], ApiClient.JSON, BodyPublishers.ofString("{}"));
     assertProblem(reply, 405, "method-not-allowed");
-    assertEquals(parts[2], reply.header("allow").orElse(null));
+    assertEquals(parts[2], reply.header("allow").map(allow -> allow.replace(" ", "")).orElse(null));
   }
 
   /** Requests that are not valid HTTP never reach the routes; they must still be client errors, as problems. */

@@ -32,6 +32,7 @@ public final class TestConfig {
   /** The same on the in-memory journal and snapshot store, for fast tests of everything above persistence. */
   public static Config inMemory(String overrides) {
     return load(ConfigFactory.parseString(overrides)
+        .withFallback(ConfigFactory.parseString("livepoll.read-side.enabled = off"))
         .withFallback(PersistenceTestKitPlugin.getInstance().config())
         .withFallback(PersistenceTestKitSnapshotPlugin.config()));
   }

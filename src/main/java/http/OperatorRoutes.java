@@ -1,0 +1,78 @@
+package http;
+
+import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.management.javadsl.ManagementRouteProvider;
+import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
+import readside.ReadSide;
+
+/**
+ * Operator endpoints of the read side, served by Pekko Management next to the cluster routes (so on its loopback
+ * port, behind its credentials): {@code GET /projections} always; {@code POST /projections/{name}/pause|resume|
+ * rebuild} only when the operator endpoints are not read-only (an operator password is set).
+ */
+public final class OperatorRoutes extends AllDirectives implements ManagementRouteProvider {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(OperatorRoutes.class);
+  private final ExtendedActorSystem system;
+  /** Only writes: operators send no bodies here. */
+  private final Json json = new Json(1);
+  private final Problems problems = new Problems(json);
+
+  public OperatorRoutes(ExtendedActorSystem system) {
+    this.system = system;
+  }
+
+  @Override
+  public Route routes(ManagementRouteProviderSettings settings) {
+    return pathPrefix("projections", () -> readSide(readSide -> concat(
+        pathEndOrSingleSlash(() -> get(() -> onSuccess(readSide.status(), status -> complete(ok(status))))),
+        settings.readOnly() ? reject() : pathPrefix(segment(), name -> model(name, model -> concat(
+            path("pause", () -> post(() -> done(readSide.pause(model), model, "paused", StatusCodes.OK))),
+            path("resume", () -> post(() -> done(readSide.resume(model), model, "resumed", StatusCodes.OK))),
+            // the replay goes on after the answer; GET /projections shows it catching up
+            path("rebuild", () -> post(() -> done(readSide.rebuild(model), model, "rebuilding",
+                StatusCodes.ACCEPTED)))))))));
+  }
+
+  /** What an operator action answers once it is done. */
+  private record Outcome(String projection, String state) {}
+
+  private Route done(CompletionStage<Done> action, ReadSide.ReadModel model, String state, StatusCode status) {
+    return onComplete(action, result -> {
+      if (result.isSuccess()) {
+        return complete(ok(new Outcome(model.projectionName(), state)).withStatus(status));
+      }
+      log.warn("Operator action on projection {} failed", model.projectionName(), result.failed().get());
+      return complete(problems.unavailable("the projection did not answer: " + result.failed().get().getMessage()));
+    });
+  }
+
+  private Route model(String name, Function<ReadSide.ReadModel, Route> inner) {
+    return ReadSide.ReadModel.named(name).map(inner).orElseGet(() -> complete(problems.response(
+        StatusCodes.NOT_FOUND, "unknown-projection", "Unknown projection",
+        "projections are " + java.util.Arrays.stream(ReadSide.ReadModel.values())
+            .map(ReadSide.ReadModel::projectionName).toList())));
+  }
+
+  private Route readSide(Function<ReadSide, Route> inner) {
+    Optional<ReadSide> running = ReadSide.runningIn(system);
+    return running.map(inner).orElseGet(() -> complete(problems.unavailable("the read side does not run here")));
+  }
+
+  private HttpResponse ok(Object body) {
+    return HttpResponse.create().withStatus(StatusCodes.OK)
+        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, json.write(body)));
+  }
+}

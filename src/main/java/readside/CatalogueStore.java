@@ -1,0 +1,89 @@
+package readside;
+
+import actors.Poll;
+import com.datastax.oss.driver.api.core.cql.BatchStatement;
+import com.datastax.oss.driver.api.core.cql.BatchType;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.Row;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
+
+/** The catalogue read model in Cassandra: a summary per poll, and the same summaries by owner, newest first. */
+final class CatalogueStore implements PerPollHandler.Store<PollSummary> {
+  private static final String COLUMNS = "poll_id, owner, question, status, total_ballots, created_at, closes_at, seq";
+
+  private final CassandraSession session;
+  private final String keyspace;
+  private final CompletionStage<PreparedStatement> insertSummary;
+  private final CompletionStage<PreparedStatement> insertByOwner;
+
+  CatalogueStore(CassandraSession session, String keyspace) {
+    this.session = session;
+    this.keyspace = keyspace;
+    this.insertSummary = session.prepare("INSERT INTO " + keyspace + ".poll_summaries (" + COLUMNS
+        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    this.insertByOwner = session.prepare("INSERT INTO " + keyspace + ".polls_by_owner (" + COLUMNS
+        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  }
+
+  @Override
+  public CompletionStage<Optional<PollSummary>> load(String pollId, List<Poll.Event> events) {
+    return find(pollId);
+  }
+
+  CompletionStage<Optional<PollSummary>> find(String pollId) {
+    return session.selectOne("SELECT " + COLUMNS + " FROM " + keyspace + ".poll_summaries WHERE poll_id = ?", pollId)
+        .thenApply(row -> row.map(CatalogueStore::summary));
+  }
+
+  /** Both rows in one logged batch: the listing never disagrees with the summary for long. */
+  @Override
+  public CompletionStage<Done> save(PollSummary s) {
+    return insertSummary.thenCombine(insertByOwner, (summary, byOwner) -> BatchStatement.newInstance(
+            BatchType.LOGGED,
+            summary.bind(s.pollId(), s.owner(), s.question(), s.status(), s.totalBallots(), s.createdAt(),
+                s.closesAt(), s.seq()),
+            byOwner.bind(s.pollId(), s.owner(), s.question(), s.status(), s.totalBallots(), s.createdAt(),
+                s.closesAt(), s.seq())))
+        .thenCompose(session::executeWriteBatch);
+  }
+
+  /**
+   * Up to {@code limit} polls of {@code owner} older than {@code after} (newest first), with {@code status} if it
+   * is not null. Reads at most {@code maxScanned} rows, so a rare status cannot make one request scan everything:
+   * the page may then hold fewer items, and {@code next} says where to go on. {@code maxScanned} must exceed
+   * {@code limit}, so that a full page knows whether anything follows it.
+   */
+  CompletionStage<CataloguePage> page(String owner, String status, CataloguePage.Cursor after, int limit, int maxScanned) {
+    String cql = "SELECT " + COLUMNS + " FROM " + keyspace + ".polls_by_owner WHERE owner = ?"
+        + (after == null ? "" : " AND (created_at, poll_id) < (?, ?)") + " LIMIT ?";
+    CompletionStage<List<Row>> rows = after == null
+        ? session.selectAll(cql, owner, maxScanned)
+        : session.selectAll(cql, owner, after.createdAt(), after.pollId(), maxScanned);
+    return rows.thenApply(scanned -> {
+      List<PollSummary> items = new ArrayList<>();
+      CataloguePage.Cursor last = null;
+      int read = 0;
+      while (read < scanned.size() && items.size() < limit) {
+        PollSummary summary = summary(scanned.get(read++));
+        last = new CataloguePage.Cursor(summary.createdAt(), summary.pollId());
+        if (status == null || status.equals(summary.status())) {
+          items.add(summary);
+        }
+      }
+      // rows left unread, or as many read as asked for: there may be more
+      boolean more = read < scanned.size() || scanned.size() == maxScanned;
+      return new CataloguePage(items, more ? last : null, null);
+    });
+  }
+
+  private static PollSummary summary(Row row) {
+    return new PollSummary(row.getString("poll_id"), row.getString("owner"), row.getString("question"),
+        row.getString("status"), row.getLong("total_ballots"), row.getInstant("created_at"),
+        row.getInstant("closes_at"), row.getLong("seq"));
+  }
+}

@@ -1,0 +1,40 @@
+package readside;
+
+import actors.Poll;
+import actors.PollView;
+import java.time.Instant;
+
+/**
+ * One poll as the catalogue lists it. {@code seq} is the poll version (its journal sequence number) the summary
+ * reflects, which is what makes applying events idempotent: an event at or below it is already in.
+ */
+public record PollSummary(
+    String pollId,
+    String owner,
+    String question,
+    String status,
+    long totalBallots,
+    Instant createdAt,
+    Instant closesAt,
+    long seq) implements PerPollHandler.PollState<PollSummary> {
+
+  static PollSummary created(Poll.PollCreated created) {
+    var definition = created.definition();
+    return new PollSummary(created.pollId(), definition.owner(), definition.question(), PollView.OPEN, 0,
+        definition.createdAt(), definition.closesAt(), 1);
+  }
+
+  @Override
+  public PollSummary apply(Poll.Event event, long seq) {
+    long total = totalBallots;
+    String newStatus = status;
+    if (event instanceof Poll.BallotCast) {
+      total++;
+    } else if (event instanceof Poll.BallotRetracted) {
+      total--;
+    } else if (event instanceof Poll.PollClosed) {
+      newStatus = PollView.CLOSED;
+    }
+    return new PollSummary(pollId, owner, question, newStatus, total, createdAt, closesAt, seq);
+  }
+}

@@ -1,0 +1,115 @@
+package readside;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import actors.Audience;
+import actors.Kind;
+import actors.Poll;
+import actors.PollDefinition;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The read models' pure parts: how events change a summary and an activity, and the timeline and stats views. */
+class ReadModelsTest {
+  private static final Instant CREATED = Instant.parse("2026-11-23T10:00:30Z");
+  private static final String POLL = "abcdefabcdef";
+  private static final Poll.PollCreated CREATION = new Poll.PollCreated(POLL, new PollDefinition("Q?",
+      List.of("a", "b", "c"), Kind.MULTIPLE, 2, true, CREATED, CREATED.plusSeconds(3600), Audience.PUBLIC, "alice"));
+
+  private static Instant at(String time) {
+    return Instant.parse("2026-11-23T" + time + "Z");
+  }
+
+  @Test
+  void aSummaryFollowsBallotsAndTheCloseAndRemembersTheVersion() {
+    PollSummary summary = PollSummary.created(CREATION);
+    assertEquals(new PollSummary(POLL, "alice", "Q?", "open", 0, CREATED, CREATED.plusSeconds(3600), 1), summary);
+    summary = summary.apply(new Poll.BallotCast(POLL, "v1", List.of(0), at("10:01:00")), 2);
+    summary = summary.apply(new Poll.BallotCast(POLL, "v2", List.of(1, 2), at("10:01:10")), 3);
+    summary = summary.apply(new Poll.BallotChanged(POLL, "v1", List.of(0), List.of(2), at("10:02:00")), 4);
+    assertEquals(2, summary.totalBallots(), "a change is no new ballot");
+    summary = summary.apply(new Poll.BallotRetracted(POLL, "v2", List.of(1, 2), at("10:03:00")), 5);
+    assertEquals(1, summary.totalBallots());
+    summary = summary.apply(new Poll.PollClosed(POLL, at("10:04:00")), 6);
+    assertEquals("closed", summary.status());
+    assertEquals(6, summary.seq());
+  }
+
+  @Test
+  void activityCountsEveryVoterOnceEvenAfterARetractionAndARecast() {
+    PollActivity activity = PollActivity.created(CREATION);
+    activity = activity.apply(new Poll.BallotCast(POLL, "v1", List.of(0), at("10:01:00")), 2);
+    activity = activity.apply(new Poll.BallotCast(POLL, "v2", List.of(1, 2), at("10:01:30")), 3);
+    activity = activity.apply(new Poll.BallotRetracted(POLL, "v1", List.of(0), at("10:02:00")), 4);
+    activity = activity.apply(new Poll.BallotCast(POLL, "v1", List.of(1), at("10:02:10")), 5);
+    activity = activity.apply(new Poll.BallotChanged(POLL, "v2", List.of(1, 2), List.of(0), at("10:02:20")), 6);
+
+    PollActivity.Participation participation = activity.participation();
+    assertEquals(new PollActivity.Participation(3, 1, 1, 2, at("10:01:00"), at("10:02:20")), participation);
+    assertEquals(Set.of("v1"), activity.retractedVoters());
+    assertEquals(6, activity.seq());
+    assertEquals(at("10:02:20"), activity.asOf());
+
+    // minute 10:01: ballots 2 cast; options 0:1, 1:1, 2:1 cast
+    assertEquals(new PollActivity.MinuteCounts(2, 0, 0, 0), minute(activity, "10:01:00", -1));
+    assertEquals(new PollActivity.MinuteCounts(1, 0, 0, 0), minute(activity, "10:01:00", 2));
+    // minute 10:02: one retraction, one recast, one change (counted once for the ballot)
+    assertEquals(new PollActivity.MinuteCounts(1, 1, 0, 1), minute(activity, "10:02:00", -1));
+    assertEquals(new PollActivity.MinuteCounts(0, 1, 0, 1), minute(activity, "10:02:00", 0));
+    assertEquals(new PollActivity.MinuteCounts(1, 0, 1, 0), minute(activity, "10:02:00", 1));
+    assertEquals(new PollActivity.MinuteCounts(0, 0, 1, 0), minute(activity, "10:02:00", 2));
+
+    PollActivity closed = activity.apply(new Poll.PollClosed(POLL, at("10:05:00")), 7);
+    assertEquals(participation, closed.participation(), "a close is no ballot");
+    assertEquals(at("10:05:00"), closed.asOf());
+  }
+
+  @Test
+  void timelineBucketsAddUpMinutesPerBucketAndOption() {
+    PollActivity activity = PollActivity.created(CREATION);
+    activity = activity.apply(new Poll.BallotCast(POLL, "v1", List.of(0), at("10:01:00")), 2);
+    activity = activity.apply(new Poll.BallotCast(POLL, "v2", List.of(0, 1), at("10:04:59")), 3);
+    activity = activity.apply(new Poll.BallotCast(POLL, "v3", List.of(2), at("10:05:00")), 4);
+
+    PollTimeline minutes = PollTimeline.of(activity, Duration.ofMinutes(1), "1m");
+    assertEquals(List.of(at("10:01:00"), at("10:04:00"), at("10:05:00")),
+        minutes.buckets().stream().map(PollTimeline.Bucket::start).toList());
+
+    PollTimeline fives = PollTimeline.of(activity, Duration.ofMinutes(5), "5m");
+    assertEquals(2, fives.buckets().size());
+    PollTimeline.Bucket first = fives.buckets().get(0);
+    assertEquals(at("10:00:00"), first.start());
+    assertEquals(2, first.cast());
+    assertEquals(List.of(2L, 1L, 0L), first.options().stream().map(PollTimeline.OptionVotes::cast).toList());
+    assertEquals(List.of(0L, 0L, 1L),
+        fives.buckets().get(1).options().stream().map(PollTimeline.OptionVotes::cast).toList());
+    assertEquals("5m", fives.bucket());
+    assertEquals(4, fives.seq());
+  }
+
+  @Test
+  void statsNameTheBusiestMinuteAndNoneBeforeTheFirstBallot() {
+    PollActivity activity = PollActivity.created(CREATION);
+    PollStats none = PollStats.of(activity);
+    assertNull(none.peakBucket());
+    assertEquals(0, none.uniqueVoters());
+
+    activity = activity.apply(new Poll.BallotCast(POLL, "v1", List.of(0, 1), at("10:01:00")), 2);
+    activity = activity.apply(new Poll.BallotCast(POLL, "v2", List.of(0), at("10:03:00")), 3);
+    activity = activity.apply(new Poll.BallotCast(POLL, "v3", List.of(1), at("10:03:30")), 4);
+    PollStats stats = PollStats.of(activity);
+    assertEquals(new PollStats.Peak(at("10:03:00"), 2), stats.peakBucket(),
+        "a ballot with two choices is one ballot, not two");
+    assertEquals(3, stats.uniqueVoters());
+    assertEquals(3, stats.ballotsCast());
+  }
+
+  private static PollActivity.MinuteCounts minute(PollActivity activity, String time, int option) {
+    return activity.minutes().getOrDefault(new PollActivity.Minute(at(time), option),
+        PollActivity.MinuteCounts.NONE);
+  }
+}
