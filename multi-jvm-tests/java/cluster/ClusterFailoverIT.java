@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -53,6 +54,30 @@ class ClusterFailoverIT {
       cluster.addNode("node" + i, ServerNode.Placement.loopback(), cluster.serverEnv("127.0.0.1", cluster.cqlPort));
     }
     cluster.startAll(VERSION);
+  }
+
+  /**
+   * A scenario that fails half-way must not leave a node down or leaving for the next one: every node that is not
+   * Up in the cluster (it crashed, or is still shutting down) is waited for, started again and awaited Up.
+   */
+  @AfterEach
+  void everyNodeRunsAgain() {
+    boolean restarted = false;
+    for (ServerNode node : cluster.nodes) {
+      if (node.isRunning() && node.isUp()) {
+        continue;
+      }
+      if (node.isRunning()) {
+        node.terminate();
+        node.awaitExit(Duration.ofSeconds(60));
+      }
+      node.start(cluster.seedNodes(), VERSION);
+      node.awaitReady();
+      restarted = true;
+    }
+    if (restarted) {
+      cluster.awaitUp(cluster.nodes, cluster.nodes);
+    }
   }
 
   @AfterAll

@@ -130,6 +130,12 @@ final class ServerNode implements AutoCloseable {
   }
 
   /** Addresses of the members this node sees Up. */
+  /** Whether this node sees itself Up (not joining, leaving, exiting or down). */
+  boolean isUp() {
+    JsonNode members = members();
+    return members != null && upMembers().contains(members.path("selfNode").asText());
+  }
+
   Set<String> upMembers() {
     JsonNode members = members();
     Set<String> up = new HashSet<>();
@@ -143,9 +149,17 @@ final class ServerNode implements AutoCloseable {
     return up;
   }
 
-  /** Management's /cluster/shards/Poll: the poll shards this node's region holds now. */
+  /**
+   * Management's /cluster/shards/Poll: the poll shards this node's region holds now. While the region hands shards
+   * off it may not answer management's question in time (500), so that is asked again for a while.
+   */
   Set<String> pollShards() {
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
     ApiClient.Reply reply = management.get("/cluster/shards/Poll");
+    while (reply.status() != 200 && System.nanoTime() < deadline) {
+      TestCluster.sleep(250);
+      reply = management.get("/cluster/shards/Poll");
+    }
     if (reply.status() != 200) {
       throw new AssertionError(name + ": /cluster/shards/Poll answered " + reply);
     }
