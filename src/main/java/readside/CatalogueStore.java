@@ -32,10 +32,6 @@ final class CatalogueStore implements PerPollHandler.Store<PollSummary> {
 
   @Override
   public CompletionStage<Optional<PollSummary>> load(String pollId, List<Poll.Event> events) {
-    return find(pollId);
-  }
-
-  CompletionStage<Optional<PollSummary>> find(String pollId) {
     return session.selectOne("SELECT " + COLUMNS + " FROM " + keyspace + ".poll_summaries WHERE poll_id = ?", pollId)
         .thenApply(row -> row.map(CatalogueStore::summary));
   }

@@ -128,10 +128,6 @@ public final class ReadSide {
 
   // --------------------------------------------------------------------------------------------------- queries
 
-  public CompletionStage<Optional<PollSummary>> summary(String pollId) {
-    return catalogue.find(pollId);
-  }
-
   /** A page of {@code owner}'s polls, newest first, strictly after {@code after} (null: from the newest). */
   public CompletionStage<CataloguePage> polls(String owner, String status, CataloguePage.Cursor after, int limit,
       int maxScanned) {
@@ -145,31 +141,28 @@ public final class ReadSide {
 
   /** The write time of the newest event {@code model} has processed, over all its slices. */
   private CompletionStage<Optional<Instant>> newestEventAt(ReadModel model) {
-    List<CompletableFuture<Optional<Instant>>> all = new ArrayList<>();
-    for (int slice = 0; slice < settings.tagSlices(); slice++) {
-      all.add(offsetTime(ProjectionId.of(model.projectionName(), Poll.tag(slice))).toCompletableFuture());
-    }
-    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
-        .thenApply(done -> all.stream().map(CompletableFuture::join).flatMap(Optional::stream)
-            .max(Instant::compareTo));
+    return forEachInstance(model, this::offsetTime)
+        .thenApply(times -> times.stream().flatMap(Optional::stream).max(Instant::compareTo));
   }
 
   // -------------------------------------------------------------------------------------------------- operators
 
   /** Every instance of every projection: offsets and pause flags from Cassandra, lag figures from this node. */
   public CompletionStage<List<InstanceStatus>> status() {
-    List<CompletableFuture<InstanceStatus>> all = new ArrayList<>();
+    CompletionStage<List<InstanceStatus>> all = CompletableFuture.completedFuture(List.of());
     for (ReadModel model : ReadModel.values()) {
-      for (int slice = 0; slice < settings.tagSlices(); slice++) {
-        ProjectionId id = ProjectionId.of(model.projectionName(), Poll.tag(slice));
+      CompletionStage<List<InstanceStatus>> instances = forEachInstance(model, id -> {
         ProjectionLag lag = lags.get(id);
-        all.add(management().isPaused(id).thenCombine(offsetTime(id), (paused, offsetAt) -> new InstanceStatus(
-            id.name(), id.key(), paused, offsetAt.orElse(null), lag == null ? null : lag.figures()))
-            .toCompletableFuture());
-      }
+        return management().isPaused(id).thenCombine(offsetTime(id), (paused, offsetAt) -> new InstanceStatus(
+            id.name(), id.key(), paused, offsetAt.orElse(null), lag == null ? null : lag.figures()));
+      });
+      all = all.thenCombine(instances, (before, more) -> {
+        List<InstanceStatus> both = new ArrayList<>(before);
+        both.addAll(more);
+        return both;
+      });
     }
-    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
-        .thenApply(done -> all.stream().map(CompletableFuture::join).toList());
+    return all;
   }
 
   public CompletionStage<Done> pause(ReadModel model) {
@@ -200,11 +193,18 @@ public final class ReadSide {
   }
 
   private CompletionStage<Done> eachInstance(ReadModel model, Function<ProjectionId, CompletionStage<Done>> action) {
-    List<CompletableFuture<Done>> all = new ArrayList<>();
+    return forEachInstance(model, action).thenApply(done -> Done.getInstance());
+  }
+
+  /** Asks every instance (tag slice) of {@code model} at once; their answers in slice order. */
+  private <T> CompletionStage<List<T>> forEachInstance(ReadModel model,
+      Function<ProjectionId, CompletionStage<T>> action) {
+    List<CompletableFuture<T>> all = new ArrayList<>();
     for (int slice = 0; slice < settings.tagSlices(); slice++) {
       all.add(action.apply(ProjectionId.of(model.projectionName(), Poll.tag(slice))).toCompletableFuture());
     }
-    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(done -> Done.getInstance());
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+        .thenApply(done -> all.stream().map(CompletableFuture::join).toList());
   }
 
   private CompletionStage<Optional<Instant>> offsetTime(ProjectionId id) {
