@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.Optional;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -13,12 +13,13 @@ import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotSelectionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EffectBuilder;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
-import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.Recovery;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
@@ -58,12 +59,16 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
   public record Get(ActorRef<Reply> replyTo) implements Request {}
 
   /**
-   * Requests decided in order and persisted in one write; {@code writtenTo} hears when all are answered. Sent only
-   * by the poll's own inbox to its child writer, so it never crosses the network and is not serializable.
+   * Requests decided in order and persisted in one write; {@code writtenTo} gets their answers. Sent only by the
+   * poll's own inbox to its child writer, so it never crosses the network and is not serializable.
    */
   public record Batch(long batchId, List<Request> requests, ActorRef<Written> writtenTo) implements Command {}
 
-  public record Written(long batchId) {}
+  /** A batch is written: the poll's version after it, and each request's answer for the inbox to deliver. */
+  public record Written(long batchId, long version, List<Answer> answers) {}
+
+  /** The answer to one request of a batch, and where it goes. */
+  public record Answer(ActorRef<Reply> to, Reply reply) {}
 
   /** The answer to every request: the poll as it now stands, or why the request was refused. */
   public sealed interface Reply extends CborSerializable permits Accepted, Rejected {}
@@ -93,27 +98,94 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     NODE_DOWNED
   }
 
-  /** What happened to a poll, as stored in the journal. Each event carries what a read model needs on its own. */
+  /**
+   * What happened to a poll, as stored in the journal. Each event carries what a read model needs on its own.
+   *
+   * <p>Events are records in Jackson CBOR and journals outlive versions: a new field must be optional (absent in old
+   * events) and a changed meaning needs a new event type; an old type stays here, replayed by {@link #evolve}, for
+   * as long as journals holding it may exist (see {@code PollJournalFixtureIT}).
+   */
   public sealed interface Event extends CborSerializable
-      permits PollCreated, BallotCast, BallotChanged, BallotRetracted, PollClosed {
+      permits PollCreated, BallotsRecorded, PollClosed, BallotCast, BallotChanged, BallotRetracted {
     String pollId();
   }
 
   public record PollCreated(String pollId, PollDefinition definition) implements Event {}
 
-  public record BallotCast(String pollId, String voterId, List<Integer> choices, Instant at) implements Event {}
+  /**
+   * The ballots of one journal write, in the order they were decided at {@code at}. A busy poll writes one event per
+   * group commit, not one per ballot, so journal work grows with writes rather than with ballots.
+   */
+  public record BallotsRecorded(String pollId, Instant at, List<BallotChange> changes) implements Event {
+    public BallotsRecorded {
+      changes = List.copyOf(changes);
+    }
 
-  public record BallotChanged(
-      String pollId, String voterId, List<Integer> previousChoices, List<Integer> choices, Instant at)
-      implements Event {}
+    /**
+     * The ballots an event recorded, whichever version wrote it (the one-ballot events of older versions too); empty
+     * for an event that records no ballot. Everything that reads ballots from events reads them through this.
+     */
+    public static Optional<BallotsRecorded> of(Event event) {
+      if (event instanceof BallotsRecorded recorded) {
+        return Optional.of(recorded);
+      } else if (event instanceof BallotCast cast) {
+        return Optional.of(new BallotsRecorded(cast.pollId(), cast.at(),
+            List.of(BallotChange.cast(cast.voterId(), cast.choices()))));
+      } else if (event instanceof BallotChanged changed) {
+        return Optional.of(new BallotsRecorded(changed.pollId(), changed.at(),
+            List.of(BallotChange.changed(changed.voterId(), changed.previousChoices(), changed.choices()))));
+      } else if (event instanceof BallotRetracted retracted) {
+        return Optional.of(new BallotsRecorded(retracted.pollId(), retracted.at(),
+            List.of(BallotChange.retracted(retracted.voterId(), retracted.choices()))));
+      }
+      return Optional.empty();
+    }
+  }
 
-  public record BallotRetracted(String pollId, String voterId, List<Integer> choices, Instant at) implements Event {}
+  /**
+   * One voter's ballot changing: {@code previous} is null for the voter's first ballot, {@code choices} null for a
+   * retraction; choices are option indexes in ascending order.
+   */
+  public record BallotChange(String voterId, List<Integer> previous, List<Integer> choices)
+      implements CborSerializable {
+
+    public static BallotChange cast(String voterId, List<Integer> choices) {
+      return new BallotChange(voterId, null, choices);
+    }
+
+    public static BallotChange changed(String voterId, List<Integer> previous, List<Integer> choices) {
+      return new BallotChange(voterId, previous, choices);
+    }
+
+    public static BallotChange retracted(String voterId, List<Integer> previous) {
+      return new BallotChange(voterId, previous, null);
+    }
+
+    public boolean isCast() {
+      return previous == null;
+    }
+
+    public boolean isRetraction() {
+      return choices == null;
+    }
+  }
 
   /** {@code at} is when the poll stopped taking ballots: its {@code closesAt} for a scheduled close. */
   public record PollClosed(String pollId, Instant at) implements Event {}
 
-  /** A poll before it was created, or a created one. */
-  public sealed interface State extends CborSerializable permits Blank, Created {}
+  /** Written until 2026-11-29, one event per ballot; replayed as a {@link BallotChange}, never written again. */
+  public record BallotCast(String pollId, String voterId, List<Integer> choices, Instant at) implements Event {}
+
+  /** Written until 2026-11-29; see {@link BallotCast}. */
+  public record BallotChanged(
+      String pollId, String voterId, List<Integer> previousChoices, List<Integer> choices, Instant at)
+      implements Event {}
+
+  /** Written until 2026-11-29; see {@link BallotCast}. */
+  public record BallotRetracted(String pollId, String voterId, List<Integer> choices, Instant at) implements Event {}
+
+  /** A poll before it was created, or a created one. Rebuilt from the journal on recovery, never stored. */
+  public sealed interface State permits Blank, Created {}
 
   public record Blank() implements State {}
 
@@ -139,6 +211,15 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     PollView view() {
       return PollView.of(pollId, definition, tally, closedAt, version);
     }
+
+    /** The poll after one more event that changes these ballots, in order. */
+    Created withBallots(List<BallotChange> changes) {
+      Ballots next = ballots;
+      for (BallotChange change : changes) {
+        next = change.isRetraction() ? next.without(change.voterId()) : next.with(change.voterId(), change.choices());
+      }
+      return new Created(pollId, definition, next, tally.with(changes), closedAt, version + 1);
+    }
   }
 
   /** The one place where events change state: used for recovery and for deciding a batch. */
@@ -148,19 +229,13 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
           Tally.empty(created.definition().options().size()), null, 1);
     }
     if (state instanceof Created poll) {
-      long version = poll.version() + 1;
-      if (event instanceof BallotCast cast) {
-        return new Created(poll.pollId(), poll.definition(), poll.ballots().with(cast.voterId(), cast.choices()),
-            poll.tally().withBallot(cast.choices()), poll.closedAt(), version);
-      } else if (event instanceof BallotChanged changed) {
-        return new Created(poll.pollId(), poll.definition(),
-            poll.ballots().with(changed.voterId(), changed.choices()),
-            poll.tally().withChangedBallot(changed.previousChoices(), changed.choices()), poll.closedAt(), version);
-      } else if (event instanceof BallotRetracted retracted) {
-        return new Created(poll.pollId(), poll.definition(), poll.ballots().without(retracted.voterId()),
-            poll.tally().withoutBallot(retracted.choices()), poll.closedAt(), version);
-      } else if (event instanceof PollClosed closing) {
-        return new Created(poll.pollId(), poll.definition(), poll.ballots(), poll.tally(), closing.at(), version);
+      if (event instanceof PollClosed closing) {
+        return new Created(poll.pollId(), poll.definition(), poll.ballots(), poll.tally(), closing.at(),
+            poll.version() + 1);
+      }
+      Optional<BallotsRecorded> ballots = BallotsRecorded.of(event);
+      if (ballots.isPresent()) {
+        return poll.withBallots(ballots.get().changes());
       }
     }
     throw new IllegalStateException("event " + event + " does not apply to " + state);
@@ -168,9 +243,12 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
 
   // ------------------------------------------------------------------------------------------------- the entity
 
-  /** Settings every poll entity shares. */
-  public record Settings(
-      int tagSlices, int snapshotEvery, int maxBatch, int maxQueued, Duration writeTimeout, Clock clock) {}
+  /**
+   * Settings every poll entity shares: group commit ({@code maxBatch}, {@code maxQueued}, {@code writeInterval},
+   * {@code writeTimeout}), and how long answers wait for the change log to record a write ({@code recordWithin}).
+   */
+  public record Settings(int maxBatch, int maxQueued, Duration writeInterval, Duration writeTimeout,
+      Duration recordWithin, Clock clock) {}
 
   private final String pollId;
   private final ActorRef<ClosingSchedule.Command> closingSchedule;
@@ -200,29 +278,19 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     return new Poll(pollId, closingSchedule, tallies, settings);
   }
 
-  /** Each event carries one tag out of a fixed set of slices, so read-side projections can split the work. */
-  public static String tagFor(String pollId, int tagSlices) {
-    return tag(Math.floorMod(pollId.hashCode(), tagSlices));
-  }
-
-  /** The tag of slice {@code slice}: {@code polls-<slice>}. */
-  public static String tag(int slice) {
-    return "polls-" + slice;
-  }
-
   @Override
   public State emptyState() {
     return new Blank();
   }
 
+  /**
+   * No snapshots: a poll's state is every voter's ballot, so a snapshot's cost grows with the voters while the
+   * journal holds the same ballots a write at a time. Recovery replays the journal, and ignores the snapshots
+   * that versions before 2026-11-30 saved every 1000 events (their events were never deleted).
+   */
   @Override
-  public Set<String> tagsFor(Event event) {
-    return Set.of(tagFor(pollId, settings.tagSlices()));
-  }
-
-  @Override
-  public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(settings.snapshotEvery(), 2);
+  public Recovery recovery() {
+    return Recovery.withSnapshotSelectionCriteria(SnapshotSelectionCriteria.none());
   }
 
   @Override
@@ -248,43 +316,105 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
         .build();
   }
 
-  /** Decides each request in order against the state the earlier ones left, persists all events at once. */
+  /**
+   * Decides each request in order against the state the earlier ones left, and persists what they caused in one
+   * write: the ballots of consecutive requests become one {@link BallotsRecorded}. Every answer comes after the
+   * write, from the poll as the write left it, so all accepted requests of a batch share one view and version. A
+   * batch's answers go to its inbox, which delivers them; a lone request is answered here.
+   */
   private Effect<Event, State> handle(
       State state, List<Request> requests, ActorRef<Written> writtenTo, long batchId) {
     Instant now = settings.clock().instant();
     List<Event> events = new ArrayList<>();
-    List<Reply> replies = new ArrayList<>(requests.size());
-    State next = state;
+    List<Decision> decisions = new ArrayList<>(requests.size());
+    State decided = state;
     for (Request request : requests) {
-      Decision decision = decide(next, request, now);
+      Decision decision = decide(decided, request, now);
       for (Event event : decision.events()) {
-        next = evolve(next, event);
+        decided = evolve(decided, event);
         events.add(event);
       }
-      replies.add(decision.reply().apply(next));
+      decisions.add(decision);
     }
+    List<Event> written = groupBallots(events);
     boolean created = events.stream().anyMatch(PollCreated.class::isInstance);
-    EffectBuilder<Event, State> effect = events.isEmpty() ? Effect().none() : Effect().persist(events);
+    EffectBuilder<Event, State> effect = written.isEmpty() ? Effect().none() : Effect().persist(written);
     return effect.thenRun(persisted -> {
+      Outcome outcome = new Outcome(persisted);
+      List<Answer> answers = new ArrayList<>(requests.size());
       for (int i = 0; i < requests.size(); i++) {
-        requests.get(i).replyTo().tell(replies.get(i));
+        answers.add(new Answer(requests.get(i).replyTo(), decisions.get(i).reply().apply(outcome)));
       }
       if (created) {
         scheduleCloseIfPending(persisted);
       }
-      if (!events.isEmpty()) {
-        tallies.tell(Topic.publish(TallyUpdate.of(((Created) persisted).view())));
+      if (!written.isEmpty()) {
+        tallies.tell(Topic.publish(TallyUpdate.of(outcome.accepted().poll())));
       }
       if (writtenTo != null) {
-        writtenTo.tell(new Written(batchId));
+        writtenTo.tell(new Written(batchId, outcome.version(), answers));
+      } else {
+        answers.forEach(answer -> answer.to().tell(answer.reply()));
       }
     });
   }
 
-  /** What one request does: the events it causes and its answer, given the state after those events. */
-  private record Decision(List<Event> events, Function<State, Reply> reply) {
+  /** Runs of ballot events, as each request decided them, become one event per run. */
+  private List<Event> groupBallots(List<Event> events) {
+    List<Event> grouped = new ArrayList<>(Math.min(events.size(), 4));
+    List<BallotChange> run = new ArrayList<>();
+    Instant runAt = null;
+    for (Event event : events) {
+      if (event instanceof BallotsRecorded ballots) {
+        run.addAll(ballots.changes());
+        runAt = ballots.at();
+        continue;
+      }
+      if (!run.isEmpty()) {
+        grouped.add(new BallotsRecorded(pollId, runAt, run));
+        run = new ArrayList<>();
+      }
+      grouped.add(event);
+    }
+    if (!run.isEmpty()) {
+      grouped.add(new BallotsRecorded(pollId, runAt, run));
+    }
+    return grouped;
+  }
+
+  /** The poll as a write left it, and the one answer that accepts a request of that write. */
+  private static final class Outcome {
+    private final State state;
+    private Accepted accepted;
+
+    Outcome(State state) {
+      this.state = state;
+    }
+
+    Created poll() {
+      return (Created) state;
+    }
+
+    long version() {
+      return state instanceof Created poll ? poll.version() : 0;
+    }
+
+    Accepted accepted() {
+      if (accepted == null) {
+        accepted = new Accepted(poll().view());
+      }
+      return accepted;
+    }
+  }
+
+  /** What one request does: the events it causes, and its answer once the write that holds them is done. */
+  private record Decision(List<Event> events, Function<Outcome, Reply> reply) {
     static Decision answer(Reply reply) {
-      return new Decision(List.of(), state -> reply);
+      return new Decision(List.of(), outcome -> reply);
+    }
+
+    static Decision accept() {
+      return new Decision(List.of(), Outcome::accepted);
     }
 
     static Decision reject(Rejection reason, String detail) {
@@ -292,7 +422,7 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     }
 
     static Decision persist(Event event) {
-      return new Decision(List.of(event), state -> new Accepted(((Created) state).view()));
+      return new Decision(List.of(event), Outcome::accepted);
     }
   }
 
@@ -313,10 +443,10 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     if (poll.dueToClose(now)) {
       // Closing is due: persist it first, then answer as the closed poll would.
       return new Decision(List.of(new PollClosed(pollId, poll.definition().closesAt())),
-          closed -> answerClosed((Created) closed, request));
+          outcome -> answerClosed(outcome, request));
     }
     if (poll.closed()) {
-      return Decision.answer(answerClosed(poll, request));
+      return new Decision(List.of(), outcome -> answerClosed(outcome, request));
     }
     if (request instanceof CastBallot ballot) {
       return decideBallot(poll, ballot, now);
@@ -329,7 +459,7 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     } else if (request instanceof Invite invite) {
       return decideInvite(poll, invite);
     } else if (request instanceof Get) {
-      return Decision.answer(new Accepted(poll.view()));
+      return Decision.accept();
     }
     return Decision.reject(Rejection.POLL_EXISTS, "poll " + pollId + " already exists");
   }
@@ -349,7 +479,7 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
       return Decision.reject(Rejection.INVALID_INVITE,
           "count must be between 1 and " + PollDefinition.MAX_INVITES_PER_REQUEST);
     }
-    return Decision.answer(new Accepted(poll.view()));
+    return Decision.accept();
   }
 
   private Decision decideBallot(Created poll, CastBallot ballot, Instant now) {
@@ -366,17 +496,17 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     List<Integer> choices = sorted(ballot.choices());
     if (poll.counts(ballot.voterId(), choices)) {
       // A retry of a ballot already counted: acknowledge it again, count it once.
-      return Decision.answer(new Accepted(poll.view()));
+      return Decision.accept();
     }
     var previous = poll.ballots().ballotOf(ballot.voterId());
     if (previous.isEmpty()) {
-      return Decision.persist(new BallotCast(pollId, ballot.voterId(), choices, now));
+      return recordBallot(BallotChange.cast(ballot.voterId(), choices), now);
     }
     if (!poll.definition().allowVoteChange()) {
       return Decision.reject(Rejection.ALREADY_VOTED,
           "voter " + ballot.voterId() + " already voted differently and this poll does not allow changing a vote");
     }
-    return Decision.persist(new BallotChanged(pollId, ballot.voterId(), previous.get(), choices, now));
+    return recordBallot(BallotChange.changed(ballot.voterId(), previous.get(), choices), now);
   }
 
   private Decision decideRetraction(Created poll, RetractBallot retraction, Instant now) {
@@ -390,21 +520,27 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     if (previous.isEmpty()) {
       return Decision.reject(Rejection.NO_SUCH_BALLOT, "voter " + retraction.voterId() + " has no ballot here");
     }
-    return Decision.persist(new BallotRetracted(pollId, retraction.voterId(), previous.get(), now));
+    return recordBallot(BallotChange.retracted(retraction.voterId(), previous.get()), now);
+  }
+
+  /** One request's ballot; {@link #groupBallots} joins it with the other ballots of its write. */
+  private Decision recordBallot(BallotChange change, Instant now) {
+    return Decision.persist(new BallotsRecorded(pollId, now, List.of(change)));
   }
 
   /** How a closed poll answers: reads and closes succeed, an identical re-sent ballot is still acknowledged. */
-  private Reply answerClosed(Created poll, Request request) {
+  private Reply answerClosed(Outcome outcome, Request request) {
+    Created poll = outcome.poll();
     if (request instanceof Get) {
-      return new Accepted(poll.view());
+      return outcome.accepted();
     }
     if (request instanceof Close close) {
-      return close.requester().mayManage(poll.definition()) ? new Accepted(poll.view()) : forbidden(close.requester());
+      return close.requester().mayManage(poll.definition()) ? outcome.accepted() : forbidden(close.requester());
     }
     if (request instanceof CastBallot ballot
         && poll.definition().problemWithChoices(ballot.choices()).isEmpty()
         && poll.counts(ballot.voterId(), sorted(ballot.choices()))) {
-      return new Accepted(poll.view());
+      return outcome.accepted();
     }
     if (request instanceof Create) {
       return new Rejected(Rejection.POLL_EXISTS, "poll " + pollId + " already exists");

@@ -1,12 +1,13 @@
 package actors;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -14,24 +15,31 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
 /**
- * The sharded entity of a poll: queues the poll's requests and hands them to its {@link Poll} writer in batches.
+ * The sharded entity of a poll: queues the poll's requests, hands them to its {@link Poll} writer in batches, and
+ * answers them once their write is durable and the read side can find it.
  *
  * <p>While one batch is being written, new requests queue up and go out together as the next batch as soon as the
- * write completes (group commit). An idle poll writes a lone ballot at once; a busy one writes up to
- * {@code maxBatch} ballots per journal round trip. The queue is bounded: beyond {@code maxQueued} waiting requests
+ * write completes (group commit, {@link GroupCommit}). The queue is bounded: beyond {@code maxQueued} waiting requests
  * the poll answers {@link Poll.Rejection#BUSY} instead of growing without limit.
  *
+ * <p>After each write the inbox records in its slice's {@link PollChanges} log how far the poll's journal reaches, and
+ * holds the write's answers until that record is durable too, so that whatever was acknowledged reaches the read
+ * side. The next batch is written meanwhile. If the log does not confirm within {@code recordWithin} (its node is
+ * failing over) the answers go out anyway and the inbox keeps recording until the log confirms; a poll whose node
+ * crashes before that is recorded again by its next request.
+ *
  * <p>When Cluster Sharding moves the poll to another node (hand-off, a node leaving) or passivates it, the inbox
- * first finishes the write in flight and the requests already queued, then stops: the next owner replays a journal
- * that holds every acknowledged event, and never writes alongside an old writer. A node that was downed (it lost the
- * cluster and is shutting down) writes nothing more: its polls restart elsewhere after the removal margin.
+ * first finishes the write in flight, the requests already queued and their answers, then stops: the next owner
+ * replays a journal that holds every acknowledged event, and never writes alongside an old writer. A node that was
+ * downed (it lost the cluster and is shutting down) writes nothing more: its polls restart elsewhere after the
+ * removal margin.
  */
 public final class PollInbox extends AbstractBehavior<Object> {
 
@@ -43,16 +51,30 @@ public final class PollInbox extends AbstractBehavior<Object> {
 
   public static final EntityTypeKey<Message> ENTITY_KEY = EntityTypeKey.create(Message.class, "Poll");
 
-  private record WriteTimedOut(long batchId) {}
+  /** How often the change log is asked again while it has not confirmed the poll's latest write. */
+  private static final Duration RECORD_AGAIN_AFTER = Duration.ofSeconds(1);
 
+  private enum RecordAgain { INSTANCE }
+
+  private enum ReleaseHeld { INSTANCE }
+
+  /** The answers of a written batch, waiting until the change log has recorded {@code version}. */
+  private record Held(long version, java.util.List<Poll.Answer> answers, long since) {}
+
+  private final String pollId;
   private final ActorRef<Poll.Command> writer;
-  private final ActorRef<Poll.Written> written;
   private final TimerScheduler<Object> timers;
   private final Poll.Settings settings;
   private final BooleanSupplier nodeDowned;
-  private final ArrayDeque<Poll.Request> queue = new ArrayDeque<>();
-  private long inFlight = -1;
-  private long nextBatchId = 0;
+  private final RecipientRef<PollChanges.Command> changes;
+  private final ActorRef<PollChanges.Recorded> recordedTo;
+  private final GroupCommit<Poll.Request> commits;
+  private final ArrayDeque<Held> held = new ArrayDeque<>();
+  /** The poll's version after its latest write (or read), and how far the change log has confirmed it. */
+  private long written = 0;
+  private long recorded = 0;
+  /** The version of the record in flight to the change log, or 0 when none is. */
+  private long recording = 0;
   private boolean stopping = false;
 
   private PollInbox(
@@ -60,37 +82,55 @@ public final class PollInbox extends AbstractBehavior<Object> {
       TimerScheduler<Object> timers,
       String pollId,
       ActorRef<ClosingSchedule.Command> closingSchedule,
+      RecipientRef<PollChanges.Command> changes,
       Poll.Settings settings,
       BooleanSupplier nodeDowned) {
     super(context);
+    this.pollId = pollId;
     this.timers = timers;
     this.settings = settings;
     this.nodeDowned = nodeDowned;
+    this.changes = changes;
+    this.recordedTo = context.getSelf().narrow();
     ActorRef<Topic.Command<TallyUpdate>> tallies =
         context.spawn(Topic.create(TallyUpdate.class, TallyUpdate.topicName(pollId)), "tallies");
     this.writer = context.spawn(Poll.create(pollId, closingSchedule, tallies, settings), "writer");
-    this.written = context.getSelf().narrow();
     context.watch(writer);
+    ActorRef<Poll.Written> writtenTo = context.getSelf().narrow();
+    this.commits = new GroupCommit<>(settings.maxBatch(), settings.maxQueued(), settings.writeInterval(),
+        settings.writeTimeout(), timers,
+        batch -> {
+          if (nodeDowned.getAsBoolean()) {
+            batch.requests().forEach(PollInbox::refuseOnDownedNode);
+            commits().done(batch.id());
+          } else {
+            writer.tell(new Poll.Batch(batch.id(), batch.requests(), writtenTo));
+          }
+        });
+  }
+
+  private GroupCommit<Poll.Request> commits() {
+    return commits;
   }
 
   /** An inbox outside Cluster Sharding, on a node that is never downed (tests of the entity). */
-  public static Behavior<Poll.Request> create(
-      String pollId, ActorRef<ClosingSchedule.Command> closingSchedule, Poll.Settings settings) {
-    return behavior(pollId, closingSchedule, settings, () -> false).narrow();
+  public static Behavior<Poll.Request> create(String pollId, ActorRef<ClosingSchedule.Command> closingSchedule,
+      RecipientRef<PollChanges.Command> changes, Poll.Settings settings) {
+    return behavior(pollId, closingSchedule, changes, settings, () -> false).narrow();
   }
 
   static Behavior<Object> behavior(String pollId, ActorRef<ClosingSchedule.Command> closingSchedule,
-      Poll.Settings settings, BooleanSupplier nodeDowned) {
+      RecipientRef<PollChanges.Command> changes, Poll.Settings settings, BooleanSupplier nodeDowned) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new PollInbox(context, timers, pollId, closingSchedule, settings, nodeDowned)));
+        new PollInbox(context, timers, pollId, closingSchedule, changes, settings, nodeDowned)));
   }
 
-  /** Registers the poll entity with Cluster Sharding on this node. */
-  public static void init(
-      ActorSystem<?> system, ActorRef<ClosingSchedule.Command> closingSchedule, Poll.Settings settings) {
+  /** Registers the poll entity with Cluster Sharding on this node; {@code changes} is each poll's change log. */
+  public static void init(ActorSystem<?> system, ActorRef<ClosingSchedule.Command> closingSchedule,
+      Function<String, RecipientRef<PollChanges.Command>> changes, Poll.Settings settings) {
     BooleanSupplier downed = nodeDowned(system);
-    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, context ->
-            behavior(context.getEntityId(), closingSchedule, settings, downed).<Message>narrow())
+    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, context -> behavior(context.getEntityId(),
+            closingSchedule, changes.apply(context.getEntityId()), settings, downed).<Message>narrow())
         .withStopMessage(Stop.INSTANCE));
   }
 
@@ -107,22 +147,30 @@ public final class PollInbox extends AbstractBehavior<Object> {
   public Receive<Object> createReceive() {
     return newReceiveBuilder()
         .onMessage(Poll.Request.class, this::onRequest)
-        .onMessage(Poll.Written.class, done -> onBatchOver(done.batchId()))
+        .onMessage(Poll.Written.class, this::onWritten)
         // A write that never reports back (the writer restarted after a journal failure): its requests were not
         // acknowledged, and the queue must not wait for it forever.
-        .onMessage(WriteTimedOut.class, timedOut -> onBatchOver(timedOut.batchId()))
-        .onMessageEquals(Stop.INSTANCE, this::onStop)
+        .onMessage(GroupCommit.TimedOut.class, timedOut -> {
+          commits.done(timedOut.batchId());
+          return continueOrStop();
+        })
+        .onMessage(GroupCommit.Due.class, due -> {
+          commits.due();
+          return this;
+        })
+        .onMessage(PollChanges.Recorded.class, this::onRecorded)
+        .onMessageEquals(RecordAgain.INSTANCE, () -> {
+          recording = 0;
+          recordIfBehind();
+          return this;
+        })
+        .onMessageEquals(ReleaseHeld.INSTANCE, this::onReleaseHeld)
+        .onMessageEquals(Stop.INSTANCE, () -> {
+          stopping = true;
+          return continueOrStop();
+        })
         .onSignal(Terminated.class, terminated -> Behaviors.stopped())
         .build();
-  }
-
-  private Behavior<Object> onStop() {
-    stopping = true;
-    return idle() ? Behaviors.stopped() : this;
-  }
-
-  private boolean idle() {
-    return inFlight < 0 && queue.isEmpty();
   }
 
   private Behavior<Object> onRequest(Poll.Request request) {
@@ -130,44 +178,79 @@ public final class PollInbox extends AbstractBehavior<Object> {
       // This node lost the cluster; the survivors start this poll after the removal margin. Writing now could
       // overlap with the next writer, so the request is refused here and the edge retries it on its new owner.
       refuseOnDownedNode(request);
-      return this;
-    }
-    if (queue.size() >= settings.maxQueued()) {
+    } else if (!commits.offer(request)) {
       request.replyTo().tell(new Poll.Rejected(Poll.Rejection.BUSY,
-          "this poll has " + settings.maxQueued() + " requests waiting; retry shortly"));
-      return this;
-    }
-    queue.add(request);
-    if (inFlight < 0) {
-      sendBatch();
+          "this poll has " + commits.maxQueued() + " requests waiting; retry shortly"));
     }
     return this;
   }
 
-  private Behavior<Object> onBatchOver(long batchId) {
-    if (batchId == inFlight) {
-      timers.cancel("write");
-      inFlight = -1;
-      if (!queue.isEmpty()) {
-        sendBatch();
+  private Behavior<Object> onWritten(Poll.Written done) {
+    commits.done(done.batchId());
+    written = Math.max(written, done.version());
+    if (done.version() <= recorded) {
+      done.answers().forEach(PollInbox::deliver);
+    } else {
+      // refusals carry no version: nothing to wait for
+      java.util.List<Poll.Answer> waiting = done.answers().stream()
+          .filter(answer -> answer.reply() instanceof Poll.Accepted).toList();
+      done.answers().stream().filter(answer -> !(answer.reply() instanceof Poll.Accepted))
+          .forEach(PollInbox::deliver);
+      if (!waiting.isEmpty()) {
+        if (held.isEmpty()) {
+          timers.startSingleTimer(ReleaseHeld.INSTANCE, ReleaseHeld.INSTANCE, settings.recordWithin());
+        }
+        held.add(new Held(done.version(), waiting, System.nanoTime()));
       }
+      recordIfBehind();
     }
-    return stopping && idle() ? Behaviors.stopped() : this;
+    return continueOrStop();
   }
 
-  private void sendBatch() {
-    if (nodeDowned.getAsBoolean()) {
-      queue.forEach(PollInbox::refuseOnDownedNode);
-      queue.clear();
-      return;
+  /** One record in flight at a time, for the latest version: later writes wait for the next one. */
+  private void recordIfBehind() {
+    if (recording == 0 && written > recorded) {
+      recording = written;
+      changes.tell(new PollChanges.Record(pollId, written, recordedTo));
+      timers.startSingleTimer(RecordAgain.INSTANCE, RecordAgain.INSTANCE, RECORD_AGAIN_AFTER);
     }
-    List<Poll.Request> batch = new ArrayList<>(Math.min(queue.size(), settings.maxBatch()));
-    while (!queue.isEmpty() && batch.size() < settings.maxBatch()) {
-      batch.add(queue.poll());
+  }
+
+  private Behavior<Object> onRecorded(PollChanges.Recorded confirmed) {
+    recorded = Math.max(recorded, confirmed.seq());
+    while (!held.isEmpty() && held.peek().version() <= recorded) {
+      held.poll().answers().forEach(PollInbox::deliver);
     }
-    inFlight = nextBatchId++;
-    writer.tell(new Poll.Batch(inFlight, batch, written));
-    timers.startSingleTimer("write", new WriteTimedOut(inFlight), settings.writeTimeout());
+    if (recording != 0 && recorded >= recording) {
+      recording = 0;
+      timers.cancel(RecordAgain.INSTANCE);
+      recordIfBehind();
+    }
+    if (held.isEmpty()) {
+      timers.cancel(ReleaseHeld.INSTANCE);
+    }
+    return continueOrStop();
+  }
+
+  /** Answers that waited {@code recordWithin} for the change log go out; the inbox keeps recording meanwhile. */
+  private Behavior<Object> onReleaseHeld() {
+    long limit = System.nanoTime() - settings.recordWithin().toNanos();
+    while (!held.isEmpty() && held.peek().since() <= limit) {
+      held.poll().answers().forEach(PollInbox::deliver);
+    }
+    if (!held.isEmpty()) {
+      timers.startSingleTimer(ReleaseHeld.INSTANCE, ReleaseHeld.INSTANCE,
+          Duration.ofNanos(held.peek().since() - limit));
+    }
+    return continueOrStop();
+  }
+
+  private Behavior<Object> continueOrStop() {
+    return stopping && commits.idle() && held.isEmpty() ? Behaviors.stopped() : this;
+  }
+
+  private static void deliver(Poll.Answer answer) {
+    answer.to().tell(answer.reply());
   }
 
   private static void refuseOnDownedNode(Poll.Request request) {

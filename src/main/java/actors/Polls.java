@@ -121,9 +121,24 @@ public final class Polls {
     });
   }
 
-  private CompletionStage<Poll.Reply> ask(
+  /**
+   * The owner's answer as a plain {@link CompletableFuture}. Pekko's Java API hands out futures that run even a plain
+   * {@code whenComplete} or {@code thenApply} on the JDK's default async executor, which on a machine with two cores
+   * starts a new thread for every callback; callers of this class get futures without that trap.
+   */
+  private CompletableFuture<Poll.Reply> ask(
       String pollId, Function<ActorRef<Poll.Reply>, Poll.Request> command, Duration timeout) {
-    return sharding.entityRefFor(PollInbox.ENTITY_KEY, pollId).ask(command::apply, timeout);
+    CompletableFuture<Poll.Reply> answer = new CompletableFuture<>();
+    sharding.entityRefFor(PollInbox.ENTITY_KEY, pollId).ask(command::apply, timeout)
+        // cheap: runs where the reply arrives
+        .whenCompleteAsync((reply, failure) -> {
+          if (failure != null) {
+            answer.completeExceptionally(unwrap(failure));
+          } else {
+            answer.complete(reply);
+          }
+        }, Runnable::run);
+    return answer;
   }
 
   private static Throwable unwrap(Throwable failure) {

@@ -1,6 +1,5 @@
 package actors;
 
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
@@ -15,23 +14,23 @@ public record Tally(List<Long> counts, long totalBallots) implements CborSeriali
     return new Tally(Collections.nCopies(options, 0L), 0);
   }
 
-  public Tally withBallot(List<Integer> choices) {
-    return new Tally(adjusted(choices, 1), totalBallots + 1);
-  }
-
-  public Tally withoutBallot(List<Integer> choices) {
-    return new Tally(adjusted(choices, -1), totalBallots - 1);
-  }
-
-  public Tally withChangedBallot(List<Integer> previous, List<Integer> choices) {
-    return withoutBallot(previous).withBallot(choices);
-  }
-
-  private List<Long> adjusted(List<Integer> choices, long delta) {
-    List<Long> next = new ArrayList<>(counts);
-    for (int option : choices) {
-      next.set(option, next.get(option) + delta);
+  /** The tally after these ballot changes, in one copy however many there are. */
+  public Tally with(List<Poll.BallotChange> changes) {
+    long[] next = new long[counts.size()];
+    for (int i = 0; i < next.length; i++) {
+      next[i] = counts.get(i);
     }
-    return next;
+    long total = totalBallots;
+    for (Poll.BallotChange change : changes) {
+      if (change.previous() != null) {
+        change.previous().forEach(option -> next[option]--);
+        total--;
+      }
+      if (change.choices() != null) {
+        change.choices().forEach(option -> next[option]++);
+        total++;
+      }
+    }
+    return new Tally(java.util.Arrays.stream(next).boxed().toList(), total);
   }
 }

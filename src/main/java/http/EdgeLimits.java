@@ -13,6 +13,7 @@ public record EdgeLimits(
     java.time.Duration resyncInterval,
     int maxFrameChars,
     RateLimiter.Limit framesPerSocket,
+    RateLimiter.Limit framesPerRelay,
     int maxBadFrames,
     CatalogueLimits catalogue) {
 

@@ -74,7 +74,8 @@ final class LiveFeeds {
   Source<Frame, NotUsed> updates(String pollId) {
     return Source.fromMaterializer((materializer, attributes) -> acquire(pollId)
             .watchTermination((notUsed, done) -> {
-              done.whenComplete((ok, failure) -> release(pollId));
+              // runs where the stream ends (Pekko's Java futures would start a thread for it otherwise)
+              done.whenCompleteAsync((ok, failure) -> release(pollId), Runnable::run);
               return notUsed;
             }))
         .mapMaterializedValue(ignored -> NotUsed.getInstance());

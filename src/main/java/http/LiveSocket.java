@@ -3,11 +3,14 @@ package http;
 import actors.Poll;
 import actors.PollView;
 import actors.Polls;
+import actors.Requester;
 import auth.Identity;
+import auth.Tokens;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
@@ -26,6 +29,14 @@ import org.apache.pekko.stream.javadsl.Source;
  * always last), and ballots cast on the socket answered with ack or error frames under the same rules as REST.
  */
 final class LiveSocket {
+  /**
+   * Runs a callback where its future completes. Pekko's Java futures would otherwise run even {@code thenApply} on
+   * the JDK's default async executor, which on a machine with two cores starts a thread per callback.
+   */
+  private static final Executor HERE = Runnable::run;
+  /** Ballots a relay socket may have waiting for their acks at once; its answers still come in frame order. */
+  private static final int RELAY_IN_FLIGHT = 256;
+
   /** What a socket sends: exactly one of these shapes per frame. */
   record SnapshotFrame(String type, PollView poll, long seq) {}
 
@@ -42,12 +53,16 @@ final class LiveSocket {
   private final Duration slowReaderTimeout;
   private final int maxFrameChars;
   private final RateLimiter.Limit framesPerSocket;
+  private final RateLimiter.Limit framesPerRelay;
+  private final Tokens tokens;
   private final int maxBadFrames;
   private final Materializer materializer;
+  private final Executor dispatcher;
   private final CompletionStage<Done> nodeLeaving;
 
   /** The sockets of this node; when the node begins to shut down, every socket says so and closes. */
-  LiveSocket(ActorSystem<?> system, Polls polls, Json json, Throttling throttle, EdgeLimits limits) {
+  LiveSocket(ActorSystem<?> system, Polls polls, Tokens tokens, Json json, Throttling throttle, EdgeLimits limits) {
+    this.tokens = tokens;
     this.polls = polls;
     this.json = json;
     this.feeds = new LiveFeeds(system, polls, limits.resyncInterval(), limits.tallyInterval(), update ->
@@ -56,8 +71,10 @@ final class LiveSocket {
     this.slowReaderTimeout = limits.slowReaderTimeout();
     this.maxFrameChars = limits.maxFrameChars();
     this.framesPerSocket = limits.framesPerSocket();
+    this.framesPerRelay = limits.framesPerRelay();
     this.maxBadFrames = limits.maxBadFrames();
     this.materializer = Materializer.matFromSystem(system);
+    this.dispatcher = system.executionContext();
     this.nodeLeaving = nodeLeaving(system);
   }
 
@@ -74,15 +91,20 @@ final class LiveSocket {
 
   /** What a socket's client may still send: its frame budget and how many bad frames it has left. */
   private final class ClientBudget {
+    private final RateLimiter.Limit limit;
     private TokenBucket frames;
     private int badFrames;
+
+    ClientBudget(RateLimiter.Limit limit) {
+      this.limit = limit;
+    }
 
     /** Zero if the client may send one more frame now, else how long until it may. */
     Duration takeFrame() {
       long now = System.nanoTime();
       if (frames == null) {
         // watchers never send: their sockets hold no bucket
-        frames = new TokenBucket(framesPerSocket, now);
+        frames = new TokenBucket(limit, now);
       }
       return frames.take(now);
     }
@@ -104,9 +126,16 @@ final class LiveSocket {
     }
   }
 
-  /** The socket's flow; {@code caller} is null for a socket opened without a token, which may watch only. */
+  /**
+   * The socket's flow; {@code caller} is null for a socket opened without a token, which may watch only. A socket
+   * opened by the poll's owner (or an admin) is a relay: a venue's system or a load tool casting the ballots of many
+   * voters, each frame with its voter's token. It may send {@code framesPerRelay} and have that many ballots in
+   * flight at once; any other socket's ballots go one at a time, in order.
+   */
   Flow<Message, Message, NotUsed> flow(PollView snapshot, Identity caller) {
     String pollId = snapshot.id();
+    boolean relay = caller instanceof Identity.Organizer organizer
+        && new Requester(organizer.name(), organizer.admin()).mayManage(snapshot.owner());
     // the feed may repeat a state (it re-reads the poll now and then): a socket sends each seq once, in order
     AtomicLong sent = new AtomicLong(snapshot.version());
     Source<Message, NotUsed> tallies = feeds.updates(pollId)
@@ -120,7 +149,7 @@ final class LiveSocket {
         });
     Source<Message, NotUsed> out = Source.single(text(new SnapshotFrame("snapshot", snapshot, snapshot.version())))
         .concat(tallies);
-    ClientBudget budget = new ClientBudget();
+    ClientBudget budget = new ClientBudget(relay ? framesPerRelay : framesPerSocket);
     Message goodbye = error(null, new Problems.Problem(StatusCodes.TOO_MANY_REQUESTS, "too-many-bad-frames",
         "Too many bad frames", "this socket sent " + maxBadFrames
             + " malformed or over-the-rate frames; the server closes it"));
@@ -132,7 +161,7 @@ final class LiveSocket {
         .map(done -> leaving)
         .concat(Source.never());
     return Flow.<Message>create()
-        .mapAsync(1, message -> answer(pollId, caller, message, budget))
+        .mapAsync(relay ? RELAY_IN_FLIGHT : 1, message -> answer(pollId, caller, message, budget))
         .mapConcat(answer -> budget.exhaustedBy(answer) ? List.of(answer.frame(), goodbye) : List.of(answer.frame()))
         // the socket ends after the goodbye: completing the answers completes the merge, which closes the socket
         .takeWhile(frame -> frame != goodbye, true)
@@ -146,18 +175,18 @@ final class LiveSocket {
   private CompletionStage<Answer> answer(String pollId, Identity caller, Message message, ClientBudget budget) {
     var overLimit = Throttling.overLimit(budget.takeFrame(), "frames on this socket");
     if (overLimit.isPresent()) {
-      return drain(message).thenApply(drained -> Answer.bad(error(null, overLimit.get())));
+      return drain(message).thenApplyAsync(drained -> Answer.bad(error(null, overLimit.get())), HERE);
     }
     if (!message.isText()) {
-      return drain(message).thenApply(drained -> malformed(null, "frames are JSON text, not binary"));
+      return drain(message).thenApplyAsync(drained -> malformed(null, "frames are JSON text, not binary"), HERE);
     }
     // read the whole message, fragments included, keeping no more than the limit: failing the message's stream
     // would fail the socket, and one bad frame must not cost a client its connection
     return message.asTextMessage().getStreamedText()
         .runFold(new BoundedText(maxFrameChars), BoundedText::append, materializer)
-        .thenCompose(frame -> frame.overLimit()
+        .thenComposeAsync(frame -> frame.overLimit()
             ? done(malformed(null, "a frame must be JSON text of at most " + maxFrameChars + " characters"))
-            : ballot(pollId, caller, frame.text()));
+            : ballot(pollId, caller, frame.text()), HERE);
   }
 
   private CompletionStage<?> drain(Message message) {
@@ -211,11 +240,20 @@ final class LiveSocket {
       return done(malformed(ref,
           "the only frame a client sends is {\"type\":\"ballot\",\"choices\":[...],\"ref\":\"...\"}"));
     }
-    if (caller == null) {
-      return refuse(ref, new Problems.Problem(StatusCodes.UNAUTHORIZED, "missing-token", "Unauthorized",
-          "open the socket with ?token=<voter token> to vote on it"));
+    Identity castBy = caller;
+    if (ballot.token() != null) {
+      try {
+        castBy = tokens.verify(ballot.token());
+      } catch (Tokens.InvalidToken invalid) {
+        return refuse(ref, new Problems.Problem(StatusCodes.UNAUTHORIZED, "invalid-token", "Unauthorized",
+            invalid.getMessage()));
+      }
     }
-    if (!(caller instanceof Identity.Voter voter)) {
+    if (castBy == null) {
+      return refuse(ref, new Problems.Problem(StatusCodes.UNAUTHORIZED, "missing-token", "Unauthorized",
+          "open the socket with ?token=<voter token>, or send the ballot with its voter's \"token\""));
+    }
+    if (!(castBy instanceof Identity.Voter voter)) {
       return refuse(ref, new Problems.Problem(StatusCodes.FORBIDDEN, "voter-token-required", "Forbidden",
           "this needs a voter token (POST /api/voters), not an organizer token"));
     }
@@ -227,13 +265,14 @@ final class LiveSocket {
     if (overLimit.isPresent()) {
       return refuse(ref, overLimit.get());
     }
+    // the answer is rendered on the dispatcher, not on the poll's thread that delivers a whole batch of answers
     return polls.castBallot(pollId, voter.voterId(), ballot.choices(), voter.invitedTo())
-        .thenApply(reply -> reply instanceof Poll.Accepted accepted
-            ? text(new AckFrame("ack", ref, accepted.poll().version(), accepted.poll().totalBallots()))
-            : error(ref, Problems.problemOf((Poll.Rejected) reply)))
-        .exceptionally(failure -> error(ref, new Problems.Problem(StatusCodes.SERVICE_UNAVAILABLE, "unavailable",
-            "Service unavailable", "the poll did not answer in time; retry the ballot")))
-        .thenApply(Answer::of);
+        .handleAsync((reply, failure) -> Answer.of(failure != null
+            ? error(ref, new Problems.Problem(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", "Service unavailable",
+                "the poll did not answer in time; retry the ballot"))
+            : reply instanceof Poll.Accepted accepted
+                ? text(new AckFrame("ack", ref, accepted.poll().version(), accepted.poll().totalBallots()))
+                : error(ref, Problems.problemOf((Poll.Rejected) reply))), dispatcher);
   }
 
   private Message error(String ref, Problems.Problem problem) {

@@ -59,7 +59,7 @@ public final class PollRoutes extends AllDirectives {
     this.auth = new Authentication(tokens, problems);
     this.throttle = new Throttling(limits, problems);
     this.maxBodyBytes = limits.maxBodyBytes();
-    this.live = new LiveSocket(system, polls, json, throttle, limits);
+    this.live = new LiveSocket(system, polls, tokens, json, throttle, limits);
     this.read = new ReadRoutes(readSide, polls, auth, problems, json, limits.catalogue());
   }
 

@@ -38,6 +38,9 @@ final class Requests {
 
   record Invites(Integer count) {}
 
-  /** A frame a client sends on a live socket: {@code {"type":"ballot","choices":[0],"ref":"abc"}}. */
-  record SocketBallot(String type, List<Integer> choices, String ref) {}
+  /**
+   * A frame a client sends on a live socket: {@code {"type":"ballot","choices":[0],"ref":"abc"}}, cast for the
+   * socket's voter, or for the voter of {@code token} when the frame carries one (a client relaying many voters).
+   */
+  record SocketBallot(String type, List<Integer> choices, String ref, String token) {}
 }

@@ -1,7 +1,6 @@
 package loadtest;
 
 import auth.Tokens;
-import com.typesafe.config.ConfigFactory;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,7 +27,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
@@ -80,7 +78,7 @@ public final class LiveFanoutBench {
     }
 
     synchronized void onFrame(String json, long now) {
-      long seq = field(json, "seq");
+      long seq = BenchSupport.field(json, "seq");
       outOfOrder += seq <= lastSeq ? 1 : 0;
       if (json.startsWith("{\"type\":\"tally\"")) {
         if (length == frames.length) {
@@ -89,7 +87,7 @@ public final class LiveFanoutBench {
         frames[length++] = seq;
         frames[length++] = now;
       }
-      lastTotal = field(json, "totalBallots");
+      lastTotal = BenchSupport.field(json, "totalBallots");
       lastSeq = seq;
       snapshot.complete(null);
     }
@@ -104,7 +102,7 @@ public final class LiveFanoutBench {
   }
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> options = LoadDriver.parse(args);
+    Map<String, String> options = BenchSupport.parse(args);
     String url = options.getOrDefault("url", "http://127.0.0.1:8080");
     int pollCount = Integer.parseInt(options.getOrDefault("polls", "1"));
     int subscriberCount = Integer.parseInt(options.getOrDefault("subscribers", "10000"));
@@ -118,21 +116,17 @@ public final class LiveFanoutBench {
     int addresses = (subscriberCount + perAddress - 1) / perAddress;
     String pid = options.get("server-pid");
 
-    Tokens tokens = LoadDriver.tokens();
-    HttpClient client = LoadDriver.httpClient();
+    Tokens tokens = BenchSupport.tokens();
+    HttpClient client = BenchSupport.httpClient();
     String organizerToken = tokens.organizer("bench", false);
     List<String> polls = new ArrayList<>();
     for (int i = 0; i < pollCount; i++) {
-      polls.add(LoadDriver.createPoll(client, url, organizerToken, i));
+      polls.add(BenchSupport.createPoll(client, url, organizerToken, i, false, false));
     }
     System.out.printf("bench-live: %d watchers over %d polls from %d source address(es), ballots at %d/s for %d s "
         + "(+%d s warm-up) against %s%n", subscriberCount, pollCount, addresses, rate, seconds, warmupSeconds, url);
 
-    // reference.conf alone: the server's application.conf would make this client a cluster node on its ports;
-    // daemon threads, so that a failure in main ends the JVM
-    ActorSystem system = ActorSystem.create("bench-live", ConfigFactory.parseString(
-            "pekko { daemonic = on, use-slf4j = off, loglevel = WARNING, log-dead-letters = off }")
-        .withFallback(ConfigFactory.defaultReference()));
+    ActorSystem system = BenchSupport.clientSystem("bench-live");
     List<ClientConnectionSettings> sources = new ArrayList<>();
     for (int a = 0; a < addresses; a++) {
       // Linux routes all of 127/8 to loopback, and each source address has its own ephemeral ports
@@ -141,7 +135,7 @@ public final class LiveFanoutBench {
     }
 
     long heapBefore = pid == null ? 0 : heapAfterFullGc(pid);
-    String memoryBefore = pid == null ? "" : LoadDriver.memory(pid);
+    String memoryBefore = pid == null ? "" : BenchSupport.memory(pid);
     List<Subscriber> subscribers = openAll(system, url, polls, sources, subscriberCount, openRate, openConcurrency);
     int held = subscribers.size();
     if (pid != null) {
@@ -149,7 +143,7 @@ public final class LiveFanoutBench {
       System.out.printf("server heap after a full GC: %.1f MB before the sockets, %.1f MB with %d open  =>  "
           + "%.1f kB per connection%n", heapBefore / 1e6, heapWith / 1e6, held, (heapWith - heapBefore) / 1e3 / held);
       System.out.println("server memory before the sockets: " + memoryBefore);
-      System.out.println("server memory with the sockets:   " + LoadDriver.memory(pid));
+      System.out.println("server memory with the sockets:   " + BenchSupport.memory(pid));
     }
 
     long start = System.nanoTime();
@@ -163,7 +157,7 @@ public final class LiveFanoutBench {
     for (String poll : polls) {
       String view = client.send(HttpRequest.newBuilder(URI.create(url + "/api/polls/" + poll)).build(),
           HttpResponse.BodyHandlers.ofString()).body();
-      Final last = new Final(field(view, "totalBallots"), field(view, "version"));
+      Final last = new Final(BenchSupport.field(view, "totalBallots"), BenchSupport.field(view, "version"));
       finals.add(last);
       System.out.printf("poll %s final state over REST: totalBallots %d, seq %d%n", poll, last.totalBallots(),
           last.seq());
@@ -195,7 +189,7 @@ public final class LiveFanoutBench {
     Semaphore opening = new Semaphore(concurrency);
     long start = System.nanoTime();
     for (int i = 0; i < count; i++) {
-      pace(start, i, perSecond);
+      BenchSupport.pace(start, i, perSecond);
       opening.acquire();
       Subscriber subscriber = open(system, url, polls, i % polls.size(), sources.get(i % sources.size()));
       subscriber.snapshot.orTimeout(OPEN_TIMEOUT_SECONDS, TimeUnit.SECONDS).whenComplete((ok, failure) -> {
@@ -261,18 +255,23 @@ public final class LiveFanoutBench {
     Semaphore inFlight = new Semaphore(BALLOTS_IN_FLIGHT);
     ExecutorService senders = Executors.newFixedThreadPool(BALLOTS_IN_FLIGHT);
     for (long i = 0; start + i * 1_000_000_000L / rate < end; i++) {
-      pace(start, i, rate);
+      BenchSupport.pace(start, i, rate);
       inFlight.acquire();
       int poll = (int) (i % polls.size());
       senders.execute(() -> {
-        HttpRequest request = LoadDriver.ballot(url, polls.get(poll), tokens,
-            ThreadLocalRandom.current().nextInt(LoadDriver.OPTIONS));
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url + "/api/polls/" + polls.get(poll) + "/ballots"))
+            .timeout(java.time.Duration.ofSeconds(30))
+            .header("Content-Type", "application/json")
+            .header("Authorization", "Bearer " + tokens.newVoter().token())
+            .POST(HttpRequest.BodyPublishers.ofString(
+                "{\"choices\":[" + ThreadLocalRandom.current().nextInt(BenchSupport.OPTIONS) + "]}"))
+            .build();
         long sent = System.nanoTime();
         try {
           HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
           if (response.statusCode() == 200) {
             // the 200's body is the poll view; its version is the seq of the first state that holds this ballot
-            acks.get(poll).add(new Ack(field(response.body(), "version"), System.nanoTime(), sent >= measureFrom));
+            acks.get(poll).add(new Ack(BenchSupport.field(response.body(), "version"), System.nanoTime(), sent >= measureFrom));
           } else {
             failures.computeIfAbsent(response.statusCode(), s -> new AtomicLong()).incrementAndGet();
           }
@@ -332,35 +331,13 @@ public final class LiveFanoutBench {
     double seconds = (end - measureFrom) / 1e9;
     System.out.printf("tally frames delivered in the measured %.0f s: %d  =>  %.0f frames/s to %d sockets%n",
         seconds, framesInWindow, framesInWindow / seconds, subscribers.size());
-    LoadDriver.printLatency("ack to frame over " + latencies.getTotalCount() + " (watcher, ballot) pairs", latencies);
+    BenchSupport.printLatency("ack to frame over " + latencies.getTotalCount() + " (watcher, ballot) pairs", latencies);
     System.out.printf("pairs whose frame came before the ack (counted as 0): %d; pairs that never got a frame: %d; "
         + "frames out of order: %d%n", early, missing, outOfOrder);
     System.out.printf("watchers ending on their poll's final state: %d of %d  =>  %s%n",
         subscribers.size() - notFinal, subscribers.size(),
         notFinal == 0 ? "every watcher got the final tally" : "WATCHERS MISSED THE FINAL STATE");
     return notFinal == 0 && missing == 0;
-  }
-
-  /** Waits until the {@code index}th event of a steady {@code perSecond} stream that began at {@code start}. */
-  private static void pace(long start, long index, int perSecond) {
-    long due = start + index * 1_000_000_000L / perSecond;
-    for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
-      LockSupport.parkNanos(wait);
-    }
-  }
-
-  /** The first number named {@code name} in a JSON text; our frames and views hold each of these fields once. */
-  private static long field(String json, String name) {
-    int at = json.indexOf("\"" + name + "\":");
-    if (at < 0) {
-      return -1;
-    }
-    int from = at + name.length() + 3;
-    int to = from;
-    while (to < json.length() && Character.isDigit(json.charAt(to))) {
-      to++;
-    }
-    return Long.parseLong(json, from, to, 10);
   }
 
   /** Bytes of heap the server uses right after a full GC ({@code jcmd GC.run}, then {@code GC.heap_info}). */

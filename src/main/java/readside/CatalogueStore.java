@@ -1,19 +1,20 @@
 package readside;
 
-import actors.Poll;
-import com.datastax.oss.driver.api.core.cql.BatchStatement;
-import com.datastax.oss.driver.api.core.cql.BatchType;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import org.apache.pekko.Done;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
 
 /** The catalogue read model in Cassandra: a summary per poll, and the same summaries by owner, newest first. */
 final class CatalogueStore implements PerPollHandler.Store<PollSummary> {
+  /** Where callbacks run: where their future completes (Pekko's Java futures would start a thread for each). */
+  private static final Executor HERE = Runnable::run;
+
   private static final String COLUMNS = "poll_id, owner, question, status, total_ballots, created_at, closes_at, seq";
 
   private final CassandraSession session;
@@ -31,21 +32,23 @@ final class CatalogueStore implements PerPollHandler.Store<PollSummary> {
   }
 
   @Override
-  public CompletionStage<Optional<PollSummary>> load(String pollId, List<Poll.Event> events) {
+  public CompletionStage<Optional<PollSummary>> load(String pollId) {
     return session.selectOne("SELECT " + COLUMNS + " FROM " + keyspace + ".poll_summaries WHERE poll_id = ?", pollId)
-        .thenApply(row -> row.map(CatalogueStore::summary));
+        .thenApplyAsync(row -> row.map(CatalogueStore::summary), HERE);
   }
 
-  /** Both rows in one logged batch: the listing never disagrees with the summary for long. */
+  /**
+   * Both rows, each a whole-row overwrite. Not one logged batch (whose batch log costs Cassandra two more writes): if
+   * one write fails the group fails, and the projection applies it again from the summary's version.
+   */
   @Override
   public CompletionStage<Done> save(PollSummary s) {
-    return insertSummary.thenCombine(insertByOwner, (summary, byOwner) -> BatchStatement.newInstance(
-            BatchType.LOGGED,
-            summary.bind(s.pollId(), s.owner(), s.question(), s.status(), s.totalBallots(), s.createdAt(),
-                s.closesAt(), s.seq()),
-            byOwner.bind(s.pollId(), s.owner(), s.question(), s.status(), s.totalBallots(), s.createdAt(),
-                s.closesAt(), s.seq())))
-        .thenCompose(session::executeWriteBatch);
+    return write(insertByOwner, s).thenComposeAsync(byOwner -> write(insertSummary, s), HERE);
+  }
+
+  private CompletionStage<Done> write(CompletionStage<PreparedStatement> statement, PollSummary s) {
+    return statement.thenComposeAsync(insert -> session.executeWrite(insert.bind(s.pollId(), s.owner(), s.question(),
+        s.status(), s.totalBallots(), s.createdAt(), s.closesAt(), s.seq())), HERE);
   }
 
   /**
@@ -60,7 +63,7 @@ final class CatalogueStore implements PerPollHandler.Store<PollSummary> {
     CompletionStage<List<Row>> rows = after == null
         ? session.selectAll(cql, owner, maxScanned)
         : session.selectAll(cql, owner, after.createdAt(), after.pollId(), maxScanned);
-    return rows.thenApply(scanned -> {
+    return rows.thenApplyAsync(scanned -> {
       List<PollSummary> items = new ArrayList<>();
       CataloguePage.Cursor last = null;
       int read = 0;
@@ -74,7 +77,7 @@ final class CatalogueStore implements PerPollHandler.Store<PollSummary> {
       // rows left unread, or as many read as asked for: there may be more
       boolean more = read < scanned.size() || scanned.size() == maxScanned;
       return new CataloguePage(items, more ? last : null, null);
-    });
+    }, HERE);
   }
 
   private static PollSummary summary(Row row) {

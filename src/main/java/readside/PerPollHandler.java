@@ -1,13 +1,14 @@
 package readside;
 
 import actors.Poll;
-import java.util.ArrayList;
+import actors.PollChanges;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
@@ -16,12 +17,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies a group of poll events to a read model kept per poll: one read and one write per poll per group. Each
- * model remembers the poll version it reflects, and events at or below it are skipped, so a group delivered again
- * (after a crash, or a restart from an older offset) changes nothing.
+ * Brings a read model up to date with the polls a group of change-log records names: for each poll, one read of
+ * its model, one read of its journal after the version the model reflects, one write. A model remembers that
+ * version, and only later events are applied, so records delivered again (after a crash, a rebuild, a repeated
+ * record) change nothing, and a poll whose record was lost is caught up in full by its next one.
  */
-final class PerPollHandler<M extends PerPollHandler.PollState<M>> extends Handler<List<EventEnvelope<Poll.Event>>> {
+final class PerPollHandler<M extends PerPollHandler.PollState<M>>
+    extends Handler<List<EventEnvelope<PollChanges.PollsChanged>>> {
   private static final Logger log = LoggerFactory.getLogger(PerPollHandler.class);
+  /** Where callbacks run: where their future completes (Pekko's Java futures would start a thread for each). */
+  private static final Executor HERE = Runnable::run;
 
   /** The state of one poll in a read model: it evolves with the poll's events and knows the version it reflects. */
   interface PollState<M extends PollState<M>> {
@@ -33,59 +38,75 @@ final class PerPollHandler<M extends PerPollHandler.PollState<M>> extends Handle
 
   /** Where a read model keeps its per-poll states; it knows nothing of events beyond what to load for them. */
   interface Store<M> {
-    /** The poll's stored state, with whatever the {@code events} about to be applied need loaded. */
-    CompletionStage<Optional<M>> load(String pollId, List<Poll.Event> events);
+    /** The poll's stored state, if any. */
+    CompletionStage<Optional<M>> load(String pollId);
+
+    /** {@code state} with whatever applying {@code events} needs loaded as well. */
+    default CompletionStage<M> prepare(M state, List<Poll.Event> events) {
+      return CompletableFuture.completedFuture(state);
+    }
 
     CompletionStage<Done> save(M state);
   }
 
   private final Function<Poll.PollCreated, M> created;
   private final Store<M> store;
+  private final PollJournal journal;
   private final ProjectionLag lag;
 
-  PerPollHandler(Function<Poll.PollCreated, M> created, Store<M> store, ProjectionLag lag) {
+  PerPollHandler(Function<Poll.PollCreated, M> created, Store<M> store, PollJournal journal, ProjectionLag lag) {
     this.created = created;
     this.store = store;
+    this.journal = journal;
     this.lag = lag;
   }
 
   @Override
-  public CompletionStage<Done> process(List<EventEnvelope<Poll.Event>> envelopes) {
-    Map<String, List<EventEnvelope<Poll.Event>>> byPoll = new LinkedHashMap<>();
-    for (EventEnvelope<Poll.Event> envelope : envelopes) {
-      byPoll.computeIfAbsent(envelope.event().pollId(), id -> new ArrayList<>()).add(envelope);
+  public CompletionStage<Done> process(List<EventEnvelope<PollChanges.PollsChanged>> envelopes) {
+    Map<String, Long> furthest = new LinkedHashMap<>();
+    for (EventEnvelope<PollChanges.PollsChanged> envelope : envelopes) {
+      envelope.event().polls().forEach(poll -> furthest.merge(poll.pollId(), poll.seq(), Math::max));
     }
-    CompletableFuture<?>[] polls = byPoll.entrySet().stream()
-        .map(poll -> applyAll(poll.getKey(), poll.getValue()).toCompletableFuture())
+    CompletableFuture<?>[] polls = furthest.entrySet().stream()
+        .map(poll -> catchUp(poll.getKey(), poll.getValue()).toCompletableFuture())
         .toArray(CompletableFuture[]::new);
-    return CompletableFuture.allOf(polls).thenApply(done -> {
+    return CompletableFuture.allOf(polls).thenApplyAsync(done -> {
       lag.processed(envelopes);
       return Done.getInstance();
-    });
+    }, HERE);
   }
 
-  private CompletionStage<Done> applyAll(String pollId, List<EventEnvelope<Poll.Event>> envelopes) {
-    List<Poll.Event> events = envelopes.stream().map(EventEnvelope::event).toList();
-    return store.load(pollId, events).thenCompose(stored -> {
-      M current = stored.orElse(null);
-      boolean changed = false;
-      for (EventEnvelope<Poll.Event> envelope : envelopes) {
-        if (current != null && envelope.sequenceNr() <= current.seq()) {
-          continue;
-        }
-        if (current == null) {
-          if (!(envelope.event() instanceof Poll.PollCreated creation)) {
-            log.warn("Skipping event {} of poll {}: its creation is not in the read model", envelope.sequenceNr(),
-                pollId);
-            continue;
-          }
-          current = created.apply(creation);
-        } else {
-          current = current.apply(envelope.event(), envelope.sequenceNr());
-        }
-        changed = true;
+  /** Applies the poll's events after its model's version, as far as its journal reaches (at least {@code upTo}). */
+  private CompletionStage<Done> catchUp(String pollId, long upTo) {
+    return store.load(pollId).thenComposeAsync(stored -> {
+      long from = stored.map(PollState::seq).orElse(0L) + 1;
+      if (from > upTo) {
+        return done();
       }
-      return changed ? store.save(current) : CompletableFuture.completedFuture(Done.getInstance());
-    });
+      return journal.eventsOf(pollId, from).thenComposeAsync(events -> {
+        if (events.isEmpty()) {
+          return done();
+        }
+        M start = stored.orElse(null);
+        if (start == null && !(events.get(0).event() instanceof Poll.PollCreated)) {
+          log.warn("Poll {}: its read model is empty and its journal does not start with its creation", pollId);
+          return done();
+        }
+        List<PollJournal.Event> toApply = start == null ? events.subList(1, events.size()) : events;
+        M first = start != null ? start : created.apply((Poll.PollCreated) events.get(0).event());
+        return store.prepare(first, toApply.stream().map(PollJournal.Event::event).toList())
+            .thenComposeAsync(prepared -> {
+              M current = prepared;
+              for (PollJournal.Event event : toApply) {
+                current = current.apply(event.event(), event.seq());
+              }
+              return store.save(current);
+            }, HERE);
+      }, HERE);
+    }, HERE);
+  }
+
+  private static CompletionStage<Done> done() {
+    return CompletableFuture.completedFuture(Done.getInstance());
   }
 }

@@ -6,6 +6,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -61,6 +62,13 @@ public record PollActivity(
     }
   }
 
+  /** The same activity with these minutes' counts as well (loaded to apply events that fall in them). */
+  PollActivity withMinutes(Map<Minute, MinuteCounts> loaded) {
+    Map<Minute, MinuteCounts> all = new TreeMap<>(minutes);
+    all.putAll(loaded);
+    return new PollActivity(pollId, owner, options, participation, retractedVoters, Map.copyOf(all), asOf, seq);
+  }
+
   static PollActivity created(Poll.PollCreated created) {
     return new PollActivity(created.pollId(), created.definition().owner(), created.definition().options().size(),
         Participation.NONE, Set.of(), Map.of(), created.definition().createdAt(), 1);
@@ -68,8 +76,7 @@ public record PollActivity(
 
   /** The minute a ballot event falls in, or null for events that are not ballots. */
   static Instant minuteOf(Poll.Event event) {
-    Instant at = ballotTime(event);
-    return at == null ? null : at.truncatedTo(ChronoUnit.MINUTES);
+    return Poll.BallotsRecorded.of(event).map(ballots -> ballots.at().truncatedTo(ChronoUnit.MINUTES)).orElse(null);
   }
 
   /**
@@ -78,30 +85,38 @@ public record PollActivity(
    */
   @Override
   public PollActivity apply(Poll.Event event, long seq) {
+    Optional<Poll.BallotsRecorded> ballots = Poll.BallotsRecorded.of(event);
+    if (ballots.isEmpty()) {
+      Instant eventTime = event instanceof Poll.PollClosed closed ? closed.at() : asOf;
+      return new PollActivity(pollId, owner, options, participation, retractedVoters, minutes, eventTime, seq);
+    }
+    Instant at = ballots.get().at();
     Participation p = participation;
     Set<String> retracted = retractedVoters;
     Map<Minute, MinuteCounts> counts = new TreeMap<>(minutes);
-    Instant at = ballotTime(event);
-    if (event instanceof Poll.BallotCast cast) {
-      boolean returning = retractedVoters.contains(cast.voterId());
-      p = new Participation(p.ballotsCast() + 1, p.ballotsChanged(), p.ballotsRetracted(),
-          p.uniqueVoters() + (returning ? 0 : 1), first(p.firstBallotAt(), at), at);
-      add(counts, at, cast.choices(), new MinuteCounts(1, 0, 0, 0));
-    } else if (event instanceof Poll.BallotChanged changed) {
-      p = new Participation(p.ballotsCast(), p.ballotsChanged() + 1, p.ballotsRetracted(), p.uniqueVoters(),
-          first(p.firstBallotAt(), at), at);
-      add(counts, at, changed.choices(), new MinuteCounts(0, 1, 0, 0));
-      addVotes(counts, at, changed.previousChoices(), new MinuteCounts(0, 0, 1, 0));
-    } else if (event instanceof Poll.BallotRetracted retraction) {
-      p = new Participation(p.ballotsCast(), p.ballotsChanged(), p.ballotsRetracted() + 1, p.uniqueVoters(),
-          first(p.firstBallotAt(), at), at);
-      add(counts, at, retraction.choices(), new MinuteCounts(0, 0, 0, 1));
-      retracted = new HashSet<>(retractedVoters);
-      retracted.add(retraction.voterId());
-      retracted = Set.copyOf(retracted);
+    for (Poll.BallotChange change : ballots.get().changes()) {
+      if (change.isCast()) {
+        boolean returning = retracted.contains(change.voterId());
+        p = new Participation(p.ballotsCast() + 1, p.ballotsChanged(), p.ballotsRetracted(),
+            p.uniqueVoters() + (returning ? 0 : 1), first(p.firstBallotAt(), at), at);
+        add(counts, at, change.choices(), new MinuteCounts(1, 0, 0, 0));
+      } else if (change.isRetraction()) {
+        p = new Participation(p.ballotsCast(), p.ballotsChanged(), p.ballotsRetracted() + 1, p.uniqueVoters(),
+            first(p.firstBallotAt(), at), at);
+        add(counts, at, change.previous(), new MinuteCounts(0, 0, 0, 1));
+        if (!retracted.contains(change.voterId())) {
+          Set<String> more = new HashSet<>(retracted);
+          more.add(change.voterId());
+          retracted = Set.copyOf(more);
+        }
+      } else {
+        p = new Participation(p.ballotsCast(), p.ballotsChanged() + 1, p.ballotsRetracted(), p.uniqueVoters(),
+            first(p.firstBallotAt(), at), at);
+        add(counts, at, change.choices(), new MinuteCounts(0, 1, 0, 0));
+        addVotes(counts, at, change.previous(), new MinuteCounts(0, 0, 1, 0));
+      }
     }
-    Instant eventTime = at != null ? at : event instanceof Poll.PollClosed closed ? closed.at() : asOf;
-    return new PollActivity(pollId, owner, options, p, retracted, Map.copyOf(counts), eventTime, seq);
+    return new PollActivity(pollId, owner, options, p, retracted, Map.copyOf(counts), at, seq);
   }
 
   /** Counts a ballot event once for the ballot and once for each of its choices. */
@@ -119,16 +134,5 @@ public record PollActivity(
 
   private static Instant first(Instant current, Instant at) {
     return current == null || at.isBefore(current) ? at : current;
-  }
-
-  private static Instant ballotTime(Poll.Event event) {
-    if (event instanceof Poll.BallotCast cast) {
-      return cast.at();
-    } else if (event instanceof Poll.BallotChanged changed) {
-      return changed.at();
-    } else if (event instanceof Poll.BallotRetracted retracted) {
-      return retracted.at();
-    }
-    return null;
   }
 }

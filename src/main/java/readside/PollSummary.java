@@ -3,6 +3,7 @@ package readside;
 import actors.Poll;
 import actors.PollView;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * One poll as the catalogue lists it. {@code seq} is the poll version (its journal sequence number) the summary
@@ -28,12 +29,12 @@ public record PollSummary(
   public PollSummary apply(Poll.Event event, long seq) {
     long total = totalBallots;
     String newStatus = status;
-    if (event instanceof Poll.BallotCast) {
-      total++;
-    } else if (event instanceof Poll.BallotRetracted) {
-      total--;
-    } else if (event instanceof Poll.PollClosed) {
+    if (event instanceof Poll.PollClosed) {
       newStatus = PollView.CLOSED;
+    }
+    for (Poll.BallotChange change : Poll.BallotsRecorded.of(event).map(Poll.BallotsRecorded::changes)
+        .orElse(List.of())) {
+      total += (change.isCast() ? 1 : 0) - (change.isRetraction() ? 1 : 0);
     }
     return new PollSummary(pollId, owner, question, newStatus, total, createdAt, closesAt, seq);
   }

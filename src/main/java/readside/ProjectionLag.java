@@ -1,6 +1,5 @@
 package readside;
 
-import actors.Poll;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -29,7 +28,7 @@ final class ProjectionLag {
     this.clock = clock;
   }
 
-  void processed(List<EventEnvelope<Poll.Event>> envelopes) {
+  void processed(List<? extends EventEnvelope<?>> envelopes) {
     long newest = envelopes.stream().mapToLong(EventEnvelope::timestamp).max().orElse(0);
     long now = clock.millis();
     events.addAndGet(envelopes.size());

@@ -1,6 +1,7 @@
 package readside;
 
 import actors.Poll;
+import actors.PollChanges;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,10 +11,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
-import com.datastax.oss.driver.api.core.uuid.Uuids;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
@@ -21,23 +22,29 @@ import org.apache.pekko.cluster.sharding.typed.ShardedDaemonProcessSettings;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
 import org.apache.pekko.persistence.cassandra.query.javadsl.CassandraReadJournal;
 import org.apache.pekko.persistence.query.Offset;
-import org.apache.pekko.persistence.query.TimeBasedUUID;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.persistence.query.Sequence;
 import org.apache.pekko.projection.ProjectionBehavior;
 import org.apache.pekko.projection.ProjectionId;
 import org.apache.pekko.projection.cassandra.javadsl.CassandraProjection;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
-import org.apache.pekko.projection.eventsourced.javadsl.EventSourcedProvider;
 import org.apache.pekko.projection.javadsl.ProjectionManagement;
 import org.apache.pekko.projection.javadsl.SourceProvider;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegistry;
+import org.apache.pekko.stream.javadsl.Sink;
 
 /**
  * The read side: projections from the poll journal into the catalogue and results read models, and the queries on
- * them. Each read model is one projection per tag slice, run as a sharded daemon process so the instances spread
- * over the cluster and move when a node leaves; offsets live in Cassandra. Read models lag the write side.
+ * them. Each read model is one projection per slice of polls, run as a sharded daemon process so the instances spread
+ * over the cluster and move when a node leaves. An instance follows its slice's {@link PollChanges} log (its offset,
+ * the log's sequence number, lives in Cassandra) and reads each recorded poll's new events from the poll's journal.
+ * Read models lag the write side.
  */
 public final class ReadSide {
+  /** Where callbacks run: where their future completes (Pekko's Java futures would start a thread for each). */
+  private static final Executor HERE = Runnable::run;
+
   /** The read models, each fed by its own projection and rebuilt on its own. */
   public enum ReadModel {
     CATALOGUE("catalogue", List.of("poll_summaries", "polls_by_owner")),
@@ -65,19 +72,22 @@ public final class ReadSide {
     }
   }
 
-  /** How the projections run: grouping of envelopes per handler call. */
-  public record Settings(String keyspace, int tagSlices, int groupAfterEnvelopes, Duration groupAfter) {}
+  /** How the projections run: one instance per slice, grouping of change-log records per handler call. */
+  public record Settings(String keyspace, int slices, int groupAfterEnvelopes, Duration groupAfter) {}
 
   /** One projection instance as operators see it: its stored offset, whether paused, and lag on this node. */
-  public record InstanceStatus(String projection, String tag, boolean paused, Instant offsetEventAt,
+  public record InstanceStatus(String projection, String slice, boolean paused, Instant offsetEventAt,
       ProjectionLag.Figures lagHere) {}
 
   private static final String SESSION_CONFIG_PATH = "pekko.persistence.cassandra";
   private static final Duration TRUNCATE_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration RECORD_TIMEOUT = Duration.ofSeconds(30);
 
   private final ActorSystem<?> system;
   private final Settings settings;
   private final CassandraSession session;
+  private final CassandraReadJournal journal;
+  private final PollJournal polls;
   private final CatalogueStore catalogue;
   private final ResultsStore results;
   private final Map<ProjectionId, ProjectionLag> lags = new ConcurrentHashMap<>();
@@ -89,6 +99,9 @@ public final class ReadSide {
     this.system = system;
     this.settings = settings;
     this.session = CassandraSessionRegistry.get(system).sessionFor(SESSION_CONFIG_PATH);
+    this.journal = PersistenceQuery.get(system)
+        .getReadJournalFor(CassandraReadJournal.class, CassandraReadJournal.Identifier());
+    this.polls = new PollJournal(system, journal);
     this.catalogue = new CatalogueStore(session, settings.keyspace());
     this.results = new ResultsStore(session, settings.keyspace());
   }
@@ -100,7 +113,7 @@ public final class ReadSide {
     readSide.run(ReadModel.RESULTS, PollActivity::created, readSide.results);
     org.apache.pekko.actor.ActorSystem classic = Adapter.toClassic(system);
     RUNNING.put(classic, readSide);
-    system.getWhenTerminated().thenRun(() -> RUNNING.remove(classic));
+    system.getWhenTerminated().thenRunAsync(() -> RUNNING.remove(classic), HERE);
     return readSide;
   }
 
@@ -109,21 +122,45 @@ public final class ReadSide {
     return Optional.ofNullable(RUNNING.get(system));
   }
 
+  /**
+   * The daemon process of a model is named after the log it follows, not after the model, so that during a rolling
+   * update from a version whose projections followed events-by-tag both kinds run side by side (their writes are
+   * idempotent per poll version).
+   */
   private <M extends PerPollHandler.PollState<M>> void run(ReadModel model, Function<Poll.PollCreated, M> created,
       PerPollHandler.Store<M> store) {
-    ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, model.projectionName(),
-        settings.tagSlices(), slice -> {
-          String tag = Poll.tag(slice);
-          ProjectionId id = ProjectionId.of(model.projectionName(), tag);
-          SourceProvider<Offset, EventEnvelope<Poll.Event>> events =
-              EventSourcedProvider.eventsByTag(system, CassandraReadJournal.Identifier(), tag);
+    ShardedDaemonProcess.get(system).init(ProjectionBehavior.Command.class, model.projectionName() + "-changes",
+        settings.slices(), slice -> {
+          ProjectionId id = projectionId(model, slice);
+          SourceProvider<Offset, EventEnvelope<PollChanges.PollsChanged>> changes =
+              new ChangeLogSource(system, journal, slice, () -> recordEveryPoll(Optional.of(slice)));
           ProjectionLag lag = lags.computeIfAbsent(id, ignored -> new ProjectionLag(Clock.systemUTC()));
           return ProjectionBehavior.create(
-              CassandraProjection.groupedWithin(id, events, () -> new PerPollHandler<>(created, store, lag))
+              CassandraProjection.groupedWithin(id, changes, () -> new PerPollHandler<>(created, store, polls, lag))
                   .withGroup(settings.groupAfterEnvelopes(), settings.groupAfter())
                   .withRestartBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
         },
         ShardedDaemonProcessSettings.create(system), Optional.of(ProjectionBehavior.stopMessage()));
+  }
+
+  private static ProjectionId projectionId(ReadModel model, int slice) {
+    return ProjectionId.of(model.projectionName(), "slice-" + slice);
+  }
+
+  /**
+   * Records every poll in the journal (of {@code slice}, or of all slices) in the change logs as changed up to its
+   * latest event, so that the projections read each one from where their model stands. Used by a rebuild and by a
+   * projection's first start, which also reaches polls written before the change logs existed.
+   */
+  private CompletionStage<Done> recordEveryPoll(Optional<Integer> slice) {
+    String prefix = PollJournal.persistenceId("");
+    return journal.currentPersistenceIds()
+        .filter(persistenceId -> persistenceId.startsWith(prefix))
+        .map(persistenceId -> persistenceId.substring(prefix.length()))
+        .filter(pollId -> slice.isEmpty() || PollChanges.sliceOf(pollId, settings.slices()) == slice.get())
+        .mapAsyncUnordered(16, pollId -> PollChanges.logOf(system, pollId, settings.slices()).<PollChanges.Recorded>ask(
+            replyTo -> new PollChanges.Record(pollId, Long.MAX_VALUE, replyTo), RECORD_TIMEOUT))
+        .runWith(Sink.ignore(), system);
   }
 
   // --------------------------------------------------------------------------------------------------- queries
@@ -132,7 +169,7 @@ public final class ReadSide {
   public CompletionStage<CataloguePage> polls(String owner, String status, CataloguePage.Cursor after, int limit,
       int maxScanned) {
     return catalogue.page(owner, status, after, limit, Math.max(limit + 1, maxScanned))
-        .thenCombine(newestEventAt(ReadModel.CATALOGUE), (page, asOf) -> page.withAsOf(asOf.orElse(null)));
+        .thenCombineAsync(newestEventAt(ReadModel.CATALOGUE), (page, asOf) -> page.withAsOf(asOf.orElse(null)), HERE);
   }
 
   public CompletionStage<Optional<PollActivity>> activity(String pollId) {
@@ -142,7 +179,7 @@ public final class ReadSide {
   /** The write time of the newest event {@code model} has processed, over all its slices. */
   private CompletionStage<Optional<Instant>> newestEventAt(ReadModel model) {
     return forEachInstance(model, this::offsetTime)
-        .thenApply(times -> times.stream().flatMap(Optional::stream).max(Instant::compareTo));
+        .thenApplyAsync(times -> times.stream().flatMap(Optional::stream).max(Instant::compareTo), HERE);
   }
 
   // -------------------------------------------------------------------------------------------------- operators
@@ -153,14 +190,14 @@ public final class ReadSide {
     for (ReadModel model : ReadModel.values()) {
       CompletionStage<List<InstanceStatus>> instances = forEachInstance(model, id -> {
         ProjectionLag lag = lags.get(id);
-        return management().isPaused(id).thenCombine(offsetTime(id), (paused, offsetAt) -> new InstanceStatus(
-            id.name(), id.key(), paused, offsetAt.orElse(null), lag == null ? null : lag.figures()));
+        return management().isPaused(id).thenCombineAsync(offsetTime(id), (paused, offsetAt) -> new InstanceStatus(
+            id.name(), id.key(), paused, offsetAt.orElse(null), lag == null ? null : lag.figures()), HERE);
       });
-      all = all.thenCombine(instances, (before, more) -> {
+      all = all.thenCombineAsync(instances, (before, more) -> {
         List<InstanceStatus> both = new ArrayList<>(before);
         both.addAll(more);
         return both;
-      });
+      }, HERE);
     }
     return all;
   }
@@ -174,12 +211,13 @@ public final class ReadSide {
   }
 
   /**
-   * Rebuilds {@code model} from the journal: pauses its projection, empties its tables, clears its offsets and
-   * resumes, so every event is applied again from the first. The model is incomplete until the replay catches up.
+   * Rebuilds {@code model} from the journal: pauses its projection, empties its tables, records every poll in the
+   * change logs and resumes, so every poll's events are applied again from the first. The model is incomplete until
+   * the replay catches up.
    */
   public CompletionStage<Done> rebuild(ReadModel model) {
     return pause(model)
-        .thenCompose(paused -> {
+        .thenComposeAsync(paused -> {
           CompletionStage<Done> emptied = CompletableFuture.completedFuture(Done.getInstance());
           for (String table : model.tables) {
             // a truncate flushes and snapshots the table on every replica, which takes longer than a query
@@ -187,30 +225,37 @@ public final class ReadSide {
                 "TRUNCATE " + settings.keyspace() + "." + table).setTimeout(TRUNCATE_TIMEOUT)));
           }
           return emptied;
-        })
-        .thenCompose(emptied -> eachInstance(model, management()::clearOffset))
-        .thenCompose(cleared -> resume(model));
+        }, HERE)
+        .thenComposeAsync(emptied -> recordEveryPoll(Optional.empty()), HERE)
+        .thenComposeAsync(recorded -> resume(model), HERE);
   }
 
   private CompletionStage<Done> eachInstance(ReadModel model, Function<ProjectionId, CompletionStage<Done>> action) {
-    return forEachInstance(model, action).thenApply(done -> Done.getInstance());
+    return forEachInstance(model, action).thenApplyAsync(done -> Done.getInstance(), HERE);
   }
 
   /** Asks every instance (tag slice) of {@code model} at once; their answers in slice order. */
   private <T> CompletionStage<List<T>> forEachInstance(ReadModel model,
       Function<ProjectionId, CompletionStage<T>> action) {
     List<CompletableFuture<T>> all = new ArrayList<>();
-    for (int slice = 0; slice < settings.tagSlices(); slice++) {
-      all.add(action.apply(ProjectionId.of(model.projectionName(), Poll.tag(slice))).toCompletableFuture());
+    for (int slice = 0; slice < settings.slices(); slice++) {
+      all.add(action.apply(projectionId(model, slice)).toCompletableFuture());
     }
     return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
-        .thenApply(done -> all.stream().map(CompletableFuture::join).toList());
+        .thenApplyAsync(done -> all.stream().map(CompletableFuture::join).toList(), HERE);
   }
 
+  /** When the change-log record at the instance's offset was written: how far the instance has come. */
   private CompletionStage<Optional<Instant>> offsetTime(ProjectionId id) {
-    return management().<Offset>getOffset(id).thenApply(offset -> offset
-        .filter(TimeBasedUUID.class::isInstance)
-        .map(uuid -> Instant.ofEpochMilli(Uuids.unixTimestamp(((TimeBasedUUID) uuid).value()))));
+    int slice = Integer.parseInt(id.key().substring("slice-".length()));
+    return management().<Offset>getOffset(id).thenComposeAsync(offset -> {
+      if (offset.isEmpty() || !(offset.get() instanceof Sequence seq)) {
+        return CompletableFuture.completedFuture(Optional.<Instant>empty());
+      }
+      return journal.currentEventsByPersistenceId(PollChanges.persistenceId(slice), seq.value(), seq.value())
+          .map(envelope -> Instant.ofEpochMilli(envelope.timestamp()))
+          .runWith(Sink.headOption(), system);
+    }, HERE);
   }
 
   private ProjectionManagement management() {

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import org.apache.pekko.Done;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
 
@@ -24,6 +25,9 @@ import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
  * version they reflect change together or not at all.
  */
 final class ResultsStore implements PerPollHandler.Store<PollActivity> {
+  /** Where callbacks run: where their future completes (Pekko's Java futures would start a thread for each). */
+  private static final Executor HERE = Runnable::run;
+
   private static final String STATICS = "owner, options, ballots_cast, ballots_changed, ballots_retracted, "
       + "unique_voters, first_ballot_at, last_ballot_at, retracted_voters, as_of, seq";
   private static final String MINUTE_COLUMNS = "minute, option, casts, changes_to, changes_from, retractions";
@@ -43,34 +47,40 @@ final class ResultsStore implements PerPollHandler.Store<PollActivity> {
         + ") VALUES (?, ?, ?, ?, ?, ?, ?)");
   }
 
-  /** The poll's figures with the stored counts of the minutes its {@code events} fall in. */
+  /** The poll's figures, without minutes. */
   @Override
-  public CompletionStage<Optional<PollActivity>> load(String pollId, List<Poll.Event> events) {
+  public CompletionStage<Optional<PollActivity>> load(String pollId) {
+    return statics(pollId).thenApplyAsync(statics -> statics.map(row -> activity(pollId, row, Map.of())), HERE);
+  }
+
+  /** The activity with the stored counts of the minutes {@code events} fall in. */
+  @Override
+  public CompletionStage<PollActivity> prepare(PollActivity activity, List<Poll.Event> events) {
     List<Instant> minutes = events.stream().map(PollActivity::minuteOf).filter(Objects::nonNull).distinct().toList();
-    CompletionStage<List<Row>> minuteRows = minutes.isEmpty()
-        ? CompletableFuture.completedFuture(List.of())
-        : session.selectAll("SELECT " + MINUTE_COLUMNS + " FROM " + keyspace
-            + ".poll_results WHERE poll_id = ? AND minute IN ?", pollId, minutes);
-    return statics(pollId).thenCombine(minuteRows, (statics, rows) -> statics.map(row -> activity(pollId, row,
-        minuteCounts(rows))));
+    if (minutes.isEmpty()) {
+      return CompletableFuture.completedFuture(activity);
+    }
+    return session.selectAll("SELECT " + MINUTE_COLUMNS + " FROM " + keyspace
+            + ".poll_results WHERE poll_id = ? AND minute IN ?", activity.pollId(), minutes)
+        .thenApplyAsync(rows -> activity.withMinutes(minuteCounts(rows)), HERE);
   }
 
   /** The poll's figures and every minute of it, for the timeline and the stats. */
   CompletionStage<Optional<PollActivity>> find(String pollId) {
     CompletionStage<List<Row>> rows = session.selectAll("SELECT " + MINUTE_COLUMNS + " FROM " + keyspace
         + ".poll_results WHERE poll_id = ?", pollId);
-    return statics(pollId).thenCombine(rows, (statics, minutes) -> statics.map(row -> activity(pollId, row,
-        minuteCounts(minutes.stream().filter(minute -> minute.getInstant("minute") != null).toList()))));
+    return statics(pollId).thenCombineAsync(rows, (statics, minutes) -> statics.map(row -> activity(pollId, row,
+        minuteCounts(minutes.stream().filter(minute -> minute.getInstant("minute") != null).toList()))), HERE);
   }
 
   private CompletionStage<Optional<Row>> statics(String pollId) {
     return session.selectOne("SELECT " + STATICS + " FROM " + keyspace + ".poll_results WHERE poll_id = ? LIMIT 1",
-        pollId).thenApply(row -> row.filter(found -> !found.isNull("seq")));
+        pollId).thenApplyAsync(row -> row.filter(found -> !found.isNull("seq")), HERE);
   }
 
   @Override
   public CompletionStage<Done> save(PollActivity a) {
-    return updateStatics.thenCombine(insertMinute, (statics, minute) -> {
+    return updateStatics.thenCombineAsync(insertMinute, (statics, minute) -> {
       var p = a.participation();
       BatchStatementBuilder batch = BatchStatement.builder(BatchType.UNLOGGED)
           .addStatement(statics.bind(a.owner(), a.options(), p.ballotsCast(), p.ballotsChanged(),
@@ -79,7 +89,7 @@ final class ResultsStore implements PerPollHandler.Store<PollActivity> {
       a.minutes().forEach((key, counts) -> batch.addStatement(minute.bind(a.pollId(), key.start(), key.option(),
           counts.casts(), counts.changesTo(), counts.changesFrom(), counts.retractions())));
       return batch.build();
-    }).thenCompose(session::executeWriteBatch);
+    }, HERE).thenComposeAsync(session::executeWriteBatch, HERE);
   }
 
   private static PollActivity activity(String pollId, Row row, Map<PollActivity.Minute, PollActivity.MinuteCounts>

@@ -1,6 +1,7 @@
 package server;
 
 import actors.ClosingSchedule;
+import actors.PollChanges;
 import actors.PollInbox;
 import actors.Polls;
 import com.typesafe.config.Config;
@@ -116,7 +117,10 @@ public final class LivepollServer {
       joinCluster(system, settings.seedNodes());
       awaitUp(system, settings.joinTimeout());
       ActorRef<ClosingSchedule.Command> closingSchedule = ClosingSchedule.init(system, Clock.systemUTC());
-      PollInbox.init(system, closingSchedule, settings.pollSettings(Clock.systemUTC()));
+      PollChanges.Settings changes = settings.changeLogs();
+      PollChanges.init(system, changes);
+      PollInbox.init(system, closingSchedule, pollId -> PollChanges.logOf(system, pollId, changes.slices()),
+          settings.pollSettings(Clock.systemUTC()));
       Polls polls = new Polls(system, settings.askTimeout(), settings.retryWithin());
       ReadSide readSide = settings.readSideEnabled() ? ReadSide.start(system, settings.readSide()) : null;
       Uri management = PekkoManagement.get(system).start(operatorAccess(settings))

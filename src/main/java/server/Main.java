@@ -15,7 +15,7 @@ public final class Main {
     switch (command) {
       case "run" -> run();
       case "cassandra" -> runCassandra();
-      case "bench" -> loadtest.LoadDriver.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+      case "bench" -> loadtest.BallotBench.main(java.util.Arrays.copyOfRange(args, 1, args.length));
       case "bench-live" -> loadtest.LiveFanoutBench.main(java.util.Arrays.copyOfRange(args, 1, args.length));
       case "token" -> printToken(args);
       default -> usage();

@@ -1,6 +1,7 @@
 package server;
 
 import actors.Poll;
+import actors.PollChanges;
 import auth.AuthSecret;
 import auth.Tokens;
 import http.EdgeLimits;
@@ -27,10 +28,13 @@ public record Settings(
     Duration retryWithin,
     String authSecret,
     Tokens.Lifetimes tokenLifetimes,
-    int tagSlices,
-    int snapshotEvery,
     int maxBatch,
     int maxQueued,
+    Duration writeInterval,
+    Duration recordWithin,
+    int changeSlices,
+    int changesMaxBatch,
+    Duration changesWriteInterval,
     String remoteHost,
     int remotePort,
     List<InetSocketAddress> seedNodes,
@@ -69,6 +73,7 @@ public record Settings(
             c.getDuration("live.resync-interval"),
             c.getInt("live.max-frame-chars"),
             limit(c.getConfig("live.frames-per-socket")),
+            limit(c.getConfig("live.frames-per-relay")),
             c.getInt("live.max-bad-frames"),
             new EdgeLimits.CatalogueLimits(c.getInt("read-side.catalogue.default-limit"),
                 c.getInt("read-side.catalogue.max-limit"), c.getInt("read-side.catalogue.max-scanned"))),
@@ -81,10 +86,13 @@ public record Settings(
         c.getString("auth.secret"),
         new Tokens.Lifetimes(c.getDuration("auth.organizer-token-ttl"), c.getDuration("auth.voter-token-ttl"),
             c.getDuration("auth.invite-token-ttl")),
-        c.getInt("poll.tag-slices"),
-        c.getInt("poll.snapshot-every"),
         c.getInt("poll.max-batch"),
         c.getInt("poll.max-queued"),
+        c.getDuration("poll.write-interval"),
+        c.getDuration("poll.record-within"),
+        c.getInt("changes.slices"),
+        c.getInt("changes.max-batch"),
+        c.getDuration("changes.write-interval"),
         c.getString("remote.host"),
         c.getInt("remote.port"),
         hostPorts(c.getString("cluster.seed-nodes"), "livepoll.cluster.seed-nodes"),
@@ -101,13 +109,19 @@ public record Settings(
         c.getString("cassandra.local.lib-dir"),
         c.getDuration("cassandra.local.start-timeout"),
         c.getBoolean("read-side.enabled"),
-        new readside.ReadSide.Settings(c.getString("cassandra.keyspace"), c.getInt("poll.tag-slices"),
+        new readside.ReadSide.Settings(c.getString("cassandra.keyspace"), c.getInt("changes.slices"),
             c.getInt("read-side.group-after-envelopes"), c.getDuration("read-side.group-after")));
   }
 
   /** What every poll entity on this node shares; a write that takes longer than the edge waits counts as lost. */
   public Poll.Settings pollSettings(Clock clock) {
-    return new Poll.Settings(tagSlices, snapshotEvery, maxBatch, maxQueued, askTimeout.multipliedBy(2), clock);
+    return new Poll.Settings(maxBatch, maxQueued, writeInterval, askTimeout.multipliedBy(2), recordWithin, clock);
+  }
+
+  /** The change logs: a log's queue holds at most one record per poll of its slice, bounded here all the same. */
+  public PollChanges.Settings changeLogs() {
+    return new PollChanges.Settings(changeSlices, changesMaxBatch, 1_000_000, changesWriteInterval,
+        askTimeout.multipliedBy(2));
   }
 
   /** The token authority of this node: the configured secret, or the one kept in the data directory. */

@@ -213,6 +213,9 @@ public final class LocalCassandra implements AutoCloseable {
     command.add("-Dcassandra-foreground=yes");
     // one node and no peers: nothing to wait for
     command.add("-Dcassandra.skip_wait_for_gossip_to_settle=0");
+    // Cassandra's approximate clock ticks every 2 ms by default: 500 wake-ups a second, the largest part of an idle
+    // node's CPU (measured: 3.3% of a core idle, 1.6% at 20 ms). It only times request deadlines, given in seconds.
+    command.add("-Dcassandra.approximate_time_precision_ms=20");
     command.add("-cp");
     command.add(config.libDirectory().toAbsolutePath() + "/*");
     command.add("cassandranode.CassandraNode");
@@ -249,6 +252,8 @@ public final class LocalCassandra implements AutoCloseable {
         native_transport_port: %1$d
         start_native_transport: true
         endpoint_snitch: SimpleSnitch
+        # one node: no replicas to rank, so no re-ranking every 100 ms
+        dynamic_snitch: false
         concurrent_compactors: 1
         # a poll writes up to livepoll.poll.max-batch events in one batch
         batch_size_warn_threshold: 64KiB

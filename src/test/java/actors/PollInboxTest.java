@@ -21,7 +21,6 @@ import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.apache.pekko.persistence.testkit.ProcessingSuccess;
 import org.apache.pekko.persistence.testkit.WriteEvents;
 import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
-import org.apache.pekko.persistence.testkit.javadsl.SnapshotTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -78,11 +77,23 @@ class PollInboxTest {
   }
 
   private Poll.Settings settings(int maxQueued, Duration writeTimeout) {
-    return new Poll.Settings(4, 1000, 100, maxQueued, writeTimeout, clock);
+    return new Poll.Settings(100, maxQueued, Duration.ZERO, writeTimeout, Duration.ofSeconds(1), clock);
+  }
+
+  /** A real change log on the same in-memory journal: answers wait for it as they do in the server. */
+  private ActorRef<PollChanges.Command> changeLog() {
+    return testKit.spawn(PollChanges.create(0,
+        new PollChanges.Settings(1, 1000, 100_000, Duration.ZERO, Duration.ofSeconds(10))));
   }
 
   private ActorRef<Poll.Request> spawnInbox(Poll.Settings settings) {
-    return testKit.spawn(PollInbox.create(pollId, closingSchedule.ref(), settings));
+    return testKit.spawn(PollInbox.create(pollId, closingSchedule.ref(), changeLog(), settings));
+  }
+
+  /** The ballots the poll's journal holds: one event per write, each with the ballots of that write. */
+  private long ballotsInJournal() {
+    return journal.persistedInStorage("Poll|" + pollId).stream()
+        .mapToLong(event -> event instanceof Poll.BallotsRecorded recorded ? recorded.changes().size() : 0).sum();
   }
 
   private static void createLunchPoll(ActorRef<Poll.Request> inbox) {
@@ -121,13 +132,14 @@ class PollInboxTest {
     return view.options().stream().map(PollView.OptionView::votes).toList();
   }
 
-  /** Sizes of the journal writes of this poll, as the journal sees them. */
+  /** The ballots in each journal write of this poll, as the journal sees them. */
   private List<Integer> recordWrites() {
     List<Integer> sizes = new CopyOnWriteArrayList<>();
     String persistenceId = "Poll|" + pollId;
     journal.withPolicy((id, operation) -> {
       if (id.equals(persistenceId) && operation instanceof WriteEvents write) {
-        sizes.add(write.getBatch().size());
+        sizes.add(write.getBatch().stream()
+            .mapToInt(event -> event instanceof Poll.BallotsRecorded recorded ? recorded.changes().size() : 0).sum());
       }
       return ProcessingSuccess.getInstance();
     });
@@ -161,7 +173,8 @@ class PollInboxTest {
     assertEquals(Arrays.stream(expected).boxed().toList(), votes(view));
     // The Get was answered after every earlier reply was sent, so a duplicate would already be here.
     voters.expectNoMessage(Duration.ZERO);
-    assertEquals(2001, journal.persistedInStorage("Poll|" + pollId).size());
+    assertEquals(2000, ballotsInJournal());
+    assertEquals(1 + writes.size(), journal.persistedInStorage("Poll|" + pollId).size(), "one event per write");
 
     // Group commit: many ballots per journal write, never more than maxBatch.
     assertEquals(2000, writes.stream().mapToInt(Integer::intValue).sum());
@@ -170,7 +183,7 @@ class PollInboxTest {
   }
 
   @Test
-  void pollRecoversItsBallotsFromSnapshotAndEvents() {
+  void pollRecoversItsBallotsFromItsJournal() {
     ActorRef<Poll.Request> inbox = spawnInbox(settings(5000, Duration.ofSeconds(10)));
     createLunchPoll(inbox);
     TestProbe<Poll.Reply> voters = testKit.createTestProbe(Poll.Reply.class);
@@ -180,11 +193,6 @@ class PollInboxTest {
     voters.receiveSeveralMessages(1500, GENEROUS);
     PollView before = get(inbox);
 
-    // snapshotEvery 1000 with 1501 events: recovery must combine a CBOR snapshot with the events after it.
-    Poll.Created snapshot = SnapshotTestKit.create(testKit.system())
-        .expectNextPersistedClass("Poll|" + pollId, Poll.Created.class, GENEROUS);
-    assertTrue(snapshot.ballots().size() > 0, "the snapshot holds ballots");
-    assertEquals(snapshot.tally().totalBallots(), snapshot.ballots().size());
     testKit.stop(inbox, GENEROUS);
     ActorRef<Poll.Request> recovered = spawnInbox(settings(5000, Duration.ofSeconds(10)));
 
@@ -235,7 +243,7 @@ class PollInboxTest {
     }
     assertEquals(accepted, view.totalBallots());
     assertEquals(Arrays.stream(counted).boxed().toList(), votes(view));
-    assertEquals(1 + accepted, journal.persistedInStorage("Poll|" + pollId).size(), "BUSY writes nothing");
+    assertEquals(accepted, ballotsInJournal(), "BUSY writes nothing");
   }
 
   @Test
@@ -262,13 +270,14 @@ class PollInboxTest {
     inbox.tell(new Poll.CastBallot("alice", List.of(0), null, lost.ref()));
     assertEquals(2, assertInstanceOf(Poll.Accepted.class, lost.receiveMessage(GENEROUS)).poll().totalBallots());
     assertEquals(3, journal.persistedInStorage("Poll|" + pollId).size(), "created, bob, alice: the failed write left nothing");
+    assertEquals(2, ballotsInJournal());
   }
 
   @Test
   void stopFromClusterShardingFinishesTheWritesUnderWayThenStops() {
     // A hand-off must not leave a write in flight: the next owner would replay without it and write the same
     // sequence numbers again. So the inbox writes what it has already taken, answers it, and only then stops.
-    ActorRef<Object> inbox = testKit.spawn(PollInbox.behavior(pollId, closingSchedule.ref(),
+    ActorRef<Object> inbox = testKit.spawn(PollInbox.behavior(pollId, closingSchedule.ref(), changeLog(),
         settings(5000, Duration.ofSeconds(10)), () -> false));
     createLunchPoll(inbox.narrow());
     List<Integer> writes = recordWrites();
@@ -283,14 +292,14 @@ class PollInboxTest {
     }
     voters.expectTerminated(inbox, GENEROUS);
     assertTrue(writes.size() > 1, () -> "the stop arrived while batches were still to be written: " + writes);
-    assertEquals(301, journal.persistedInStorage("Poll|" + pollId).size());
+    assertEquals(300, ballotsInJournal());
   }
 
   @Test
   void downedNodeRefusesToWriteSoTheNextOwnerIsTheOnlyWriter() {
     java.util.concurrent.atomic.AtomicBoolean downed = new java.util.concurrent.atomic.AtomicBoolean(false);
     ActorRef<Poll.Request> inbox = testKit.<Object>spawn(PollInbox.behavior(pollId, closingSchedule.ref(),
-        settings(5000, Duration.ofSeconds(10)), downed::get)).narrow();
+        changeLog(), settings(5000, Duration.ofSeconds(10)), downed::get)).narrow();
     createLunchPoll(inbox);
     assertInstanceOf(Poll.Accepted.class, ask(inbox, replyTo -> new Poll.CastBallot("alice", List.of(0), null, replyTo)));
 
@@ -334,7 +343,7 @@ class PollInboxTest {
     uninvited.expectNoMessage(Duration.ZERO);
     assertEquals(300, view.totalBallots());
     assertEquals(Arrays.stream(expected).boxed().toList(), votes(view));
-    assertEquals(301, journal.persistedInStorage("Poll|" + pollId).size(), "NOT_INVITED writes nothing");
+    assertEquals(300, ballotsInJournal(), "NOT_INVITED writes nothing");
     assertEquals(300, writes.stream().mapToInt(Integer::intValue).sum());
   }
 
@@ -360,7 +369,7 @@ class PollInboxTest {
     assertEquals(1, closed.totalBallots());
     assertEquals(Poll.Rejection.FORBIDDEN, rejection(ask(inbox, replyTo -> new Poll.Close(STRANGER, replyTo))));
     assertEquals(Poll.Rejection.POLL_CLOSED, rejection(ask(inbox, replyTo -> new Poll.Invite(BY_OWNER, 1, replyTo))));
-    assertEquals(List.of(Poll.PollCreated.class, Poll.BallotCast.class, Poll.PollClosed.class),
+    assertEquals(List.of(Poll.PollCreated.class, Poll.BallotsRecorded.class, Poll.PollClosed.class),
         journal.persistedInStorage("Poll|" + pollId).stream().map(Object::getClass).toList(),
         "only the create, the ballot and the owner's close are stored");
   }
@@ -374,7 +383,7 @@ class PollInboxTest {
     ActorRef<ClosingSchedule.Command> schedule = testKit.spawn(
         ClosingSchedule.create(id -> inboxRef.get(), new MutableClock(START.plus(Duration.ofMinutes(2)))));
     ActorRef<Poll.Request> inbox =
-        testKit.spawn(PollInbox.create(pollId, schedule, settings(5000, Duration.ofSeconds(10))));
+        testKit.spawn(PollInbox.create(pollId, schedule, changeLog(), settings(5000, Duration.ofSeconds(10))));
     inboxRef.set(inbox);
     createLunchPoll(inbox, Audience.INVITED, "oscar", closesAt);
     TestProbe<Poll.Reply> voter = testKit.createTestProbe(Poll.Reply.class);
@@ -391,5 +400,50 @@ class PollInboxTest {
     inbox.tell(new Poll.CastBallot("alice", List.of(0), pollId, voter.ref()));
     assertEquals(Poll.Rejection.POLL_CLOSED, rejection(voter.receiveMessage(GENEROUS)));
     testKit.stop(schedule, GENEROUS);
+  }
+
+  @Test
+  void answersWaitUntilTheChangeLogHasRecordedTheirWrite() {
+    TestProbe<PollChanges.Command> log = testKit.createTestProbe(PollChanges.Command.class);
+    ActorRef<Poll.Request> inbox = testKit.spawn(PollInbox.create(pollId, closingSchedule.ref(), log.ref(),
+        settings(5000, Duration.ofSeconds(10))));
+    TestProbe<Poll.Reply> organizer = testKit.createTestProbe(Poll.Reply.class);
+    inbox.tell(new Poll.Create(new PollDraft("Where do we eat?", List.of("Pizza", "Sushi"), Kind.SINGLE, null, false,
+        null, Audience.PUBLIC, OWNER), organizer.ref()));
+
+    PollChanges.Record record = assertInstanceOf(PollChanges.Record.class, log.receiveMessage(GENEROUS));
+    assertEquals(new PollChanges.Record(pollId, 1, record.replyTo()), record);
+    organizer.expectNoMessage(Duration.ofMillis(300));
+    // a refusal carries no version: it goes at once
+    TestProbe<Poll.Reply> voter = testKit.createTestProbe(Poll.Reply.class);
+    inbox.tell(new Poll.CastBallot("alice", List.of(7), null, voter.ref()));
+    assertEquals(Poll.Rejection.INVALID_BALLOT, rejection(voter.receiveMessage(GENEROUS)));
+
+    record.replyTo().tell(new PollChanges.Recorded(pollId, 1));
+    assertEquals(1, assertInstanceOf(Poll.Accepted.class, organizer.receiveMessage(GENEROUS)).poll().version());
+    // recorded up to 1: a read of version 1 does not wait again
+    assertEquals(1, get(inbox).version());
+    log.expectNoMessage(Duration.ofMillis(200));
+  }
+
+  @Test
+  void answersGoAnywayWhenTheChangeLogDoesNotConfirmAndTheInboxKeepsRecording() {
+    TestProbe<PollChanges.Command> log = testKit.createTestProbe(PollChanges.Command.class);
+    Poll.Settings patient = new Poll.Settings(100, 5000, Duration.ZERO, Duration.ofSeconds(10),
+        Duration.ofMillis(400), clock);
+    ActorRef<Poll.Request> inbox = testKit.spawn(PollInbox.create(pollId, closingSchedule.ref(), log.ref(), patient));
+    TestProbe<Poll.Reply> organizer = testKit.createTestProbe(Poll.Reply.class);
+    inbox.tell(new Poll.Create(new PollDraft("Where do we eat?", List.of("Pizza", "Sushi"), Kind.SINGLE, null, false,
+        null, Audience.PUBLIC, OWNER), organizer.ref()));
+
+    assertInstanceOf(PollChanges.Record.class, log.receiveMessage(GENEROUS));
+    organizer.expectNoMessage(Duration.ofMillis(200));
+    // after recordWithin the answer goes, though the log never confirmed
+    assertInstanceOf(Poll.Accepted.class, organizer.receiveMessage(Duration.ofSeconds(2)));
+    // and the inbox asks the log again until it does
+    PollChanges.Record again = assertInstanceOf(PollChanges.Record.class, log.receiveMessage(Duration.ofSeconds(3)));
+    assertEquals(1, again.seq());
+    again.replyTo().tell(new PollChanges.Recorded(pollId, 1));
+    log.expectNoMessage(Duration.ofMillis(1500));
   }
 }

@@ -193,6 +193,25 @@ class PollRoutesTest {
     assertProblem(api.get("/api/polls/" + "a".repeat(1000)), 404, "unknown-poll");
   }
 
+  @Test
+  void aBurstOfRequestsStartsNoThreadPerRequest() {
+    // The JDK runs a CompletableFuture's async callbacks without an executor on its common pool, or on a new thread
+    // each when that pool has one thread (2 cores; surefire pins it so for every run). Pekko's Java futures make even
+    // thenApply async: every callback of the request path must name its executor.
+    String id = newPoll(json("{'question':'Threads?','options':['a','b']}"));
+    for (int i = 0; i < 50; i++) {
+      assertView(vote(id, "warm-" + i, i % 2), 200);
+    }
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    long before = threads.getTotalStartedThreadCount();
+    for (int i = 0; i < 150; i++) {
+      assertView(vote(id, "burst-" + i, i % 2), 200);
+      assertView(api.get("/api/polls/" + id), 200);
+    }
+    long started = threads.getTotalStartedThreadCount() - before;
+    assertTrue(started < 30, started + " threads started for 300 requests (and 150 voter sign-ups)");
+  }
+
   // ---------------------------------------------------------------------------------------------------- ballots
 
   @Test

@@ -108,6 +108,40 @@ class ReadModelsTest {
     assertEquals(3, stats.ballotsCast());
   }
 
+  @Test
+  void oneWriteOfManyBallotsChangesTheModelsAsItsBallotsOneByOneWould() {
+    // The events of versions before 2026-11-30 (one per ballot) and a write's BallotsRecorded of the same ballots
+    // at the same time end in the same read models, but for the version they reflect.
+    Instant at = at("10:02:00");
+    List<Poll.Event> oneByOne = List.of(
+        new Poll.BallotCast(POLL, "v1", List.of(0), at),
+        new Poll.BallotCast(POLL, "v2", List.of(1, 2), at),
+        new Poll.BallotChanged(POLL, "v1", List.of(0), List.of(2), at),
+        new Poll.BallotRetracted(POLL, "v2", List.of(1, 2), at),
+        new Poll.BallotCast(POLL, "v2", List.of(1), at));
+    Poll.BallotsRecorded together = new Poll.BallotsRecorded(POLL, at, List.of(
+        Poll.BallotChange.cast("v1", List.of(0)),
+        Poll.BallotChange.cast("v2", List.of(1, 2)),
+        Poll.BallotChange.changed("v1", List.of(0), List.of(2)),
+        Poll.BallotChange.retracted("v2", List.of(1, 2)),
+        Poll.BallotChange.cast("v2", List.of(1))));
+
+    PollSummary summary = PollSummary.created(CREATION);
+    PollActivity activity = PollActivity.created(CREATION);
+    for (int i = 0; i < oneByOne.size(); i++) {
+      summary = summary.apply(oneByOne.get(i), 2 + i);
+      activity = activity.apply(oneByOne.get(i), 2 + i);
+    }
+    PollSummary batchedSummary = PollSummary.created(CREATION).apply(together, 6);
+    PollActivity batchedActivity = PollActivity.created(CREATION).apply(together, 6);
+
+    assertEquals(summary, batchedSummary);
+    assertEquals(2, batchedSummary.totalBallots());
+    assertEquals(activity, batchedActivity);
+    assertEquals(new PollActivity.Participation(3, 1, 1, 2, at, at), batchedActivity.participation());
+    assertEquals(Set.of("v2"), batchedActivity.retractedVoters());
+  }
+
   private static PollActivity.MinuteCounts minute(PollActivity activity, String time, int option) {
     return activity.minutes().getOrDefault(new PollActivity.Minute(at(time), option),
         PollActivity.MinuteCounts.NONE);

@@ -205,7 +205,7 @@ class ReadSideIT {
     ProjectionManagement management = ProjectionManagement.get(server.system());
     for (int slice = 0; slice < 4; slice++) {
       for (String name : List.of("catalogue", "results")) {
-        management.clearOffset(ProjectionId.of(name, actors.Poll.tag(slice))).toCompletableFuture().get();
+        management.clearOffset(ProjectionId.of(name, "slice-" + slice)).toCompletableFuture().get();
       }
     }
     awaitReplayed(offsets, cleared);
@@ -223,7 +223,7 @@ class ReadSideIT {
     Map<String, String> offsets = new LinkedHashMap<>();
     for (JsonNode instance : status(null)) {
       if (!instance.get("offsetEventAt").isNull()) {
-        offsets.put(instance.get("projection").asText() + "/" + instance.get("tag").asText(),
+        offsets.put(instance.get("projection").asText() + "/" + instance.get("slice").asText(),
             instance.get("offsetEventAt").asText());
       }
     }
@@ -235,7 +235,7 @@ class ReadSideIT {
     long deadline = System.nanoTime() + CATCH_UP.toNanos();
     while (true) {
       boolean replayed = status(null).stream().allMatch(instance -> {
-        String offset = offsets.get(instance.get("projection").asText() + "/" + instance.get("tag").asText());
+        String offset = offsets.get(instance.get("projection").asText() + "/" + instance.get("slice").asText());
         JsonNode lag = instance.get("lagHere");
         return offset == null || (offset.equals(instance.get("offsetEventAt").asText())
             && !lag.get("processedAt").isNull() && Instant.parse(lag.get("processedAt").asText()).isAfter(since));
@@ -338,7 +338,7 @@ class ReadSideIT {
     assertEquals(8, instances.size(), instances::toString);
     JsonNode busy = instances.stream()
         .filter(instance -> instance.get("projection").asText().equals("results"))
-        .filter(instance -> instance.get("tag").asText().equals(actors.Poll.tagFor(id, 4)))
+        .filter(instance -> instance.get("slice").asText().equals("slice-" + actors.PollChanges.sliceOf(id, 4)))
         .findFirst().orElseThrow();
     assertFalse(busy.get("offsetEventAt").isNull(), busy::toString);
     JsonNode lag = busy.get("lagHere");

@@ -1,0 +1,177 @@
+package server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import storage.CassandraSchema;
+import storage.LocalCassandra;
+import support.ApiClient;
+import support.FreePorts;
+import support.TestConfig;
+
+/**
+ * Journals written by earlier versions still replay. {@code fixtures/journal-4385bcc.json} holds the journal and
+ * snapshot rows that main at 4385bcc (2026-11-29: one event per ballot, tags for events-by-tag, a snapshot every few
+ * events) wrote for three polls (casts, changes, retractions, an invited multiple-choice poll closed by its owner, a
+ * scheduled close), and the views it answered for them. The rows go into a real Cassandra as they were; a server of
+ * this version must answer the same views, recognise the recorded voters, go on writing after them, and build its
+ * read models from them.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PollJournalFixtureIT {
+  private static final String KEYSPACE = "fixture_4385bcc";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir static Path cassandraDir;
+  private static LocalCassandra cassandra;
+  private static LivepollServer server;
+  private static JsonNode fixture;
+
+  @BeforeAll
+  static void loadTheOldJournalAndStart() throws Exception {
+    try (InputStream in = PollJournalFixtureIT.class.getResourceAsStream("/fixtures/journal-4385bcc.json")) {
+      fixture = JSON.readTree(in);
+    }
+    cassandra = LocalCassandra.start(new LocalCassandra.Config(cassandraDir, FreePorts.next(), FreePorts.next(),
+        Path.of("target", "cassandra-node", "lib"), "512m", "batch", Duration.ofMinutes(2)));
+    CassandraSchema.apply(List.of(cassandra.contactPoint()), "datacenter1", KEYSPACE,
+        "{'class': 'SimpleStrategy', 'replication_factor': 1}", Duration.ofSeconds(60));
+    try (CqlSession session = CqlSession.builder().addContactPoint(cassandra.contactPoint())
+        .withLocalDatacenter("datacenter1").build()) {
+      Set<String> persistenceIds = new LinkedHashSet<>();
+      for (JsonNode row : fixture.get("messages")) {
+        insert(session, "messages", row);
+        persistenceIds.add(row.get("persistence_id").asText());
+      }
+      for (JsonNode row : fixture.get("snapshots")) {
+        insert(session, "snapshots", row);
+      }
+      // the old journal wrote these with each poll's first event; the read side lists polls from them
+      for (String persistenceId : persistenceIds) {
+        session.execute("INSERT INTO " + KEYSPACE + ".all_persistence_ids (persistence_id) VALUES (?)",
+            persistenceId);
+      }
+    }
+    server = LivepollServer.start(TestConfig.with("""
+        livepoll.cassandra.contact-points = "127.0.0.1:%d"
+        livepoll.cassandra.keyspace = %s
+        """.formatted(cassandra.contactPoint().getPort(), KEYSPACE)));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (server != null) {
+      server.stop();
+    }
+    if (cassandra != null) {
+      cassandra.close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void everyOldPollAnswersAsTheOldVersionDid() {
+    ApiClient api = new ApiClient(server.httpPort());
+    for (JsonNode expected : fixture.get("polls")) {
+      ApiClient.Reply reply = api.get("/api/polls/" + expected.get("id").asText());
+      assertEquals(200, reply.status(), reply::toString);
+      assertEquals(expected, reply.json(), "poll " + expected.get("id").asText());
+    }
+  }
+
+  @Test
+  @Order(2)
+  void recoveredVotersAreRecognisedAndNewBallotsFollowTheOldEvents() {
+    JsonNode open = fixture.get("polls").get(0); // single choice, vote change allowed, 11 ballots at version 19
+    String pollId = open.get("id").asText();
+    long version = open.get("version").asLong();
+    // voter-0 changed to option 2 in the old journal: the same ballot again is acknowledged, and writes nothing
+    assertEquals(version, server.polls().castBallot(pollId, "voter-0", List.of(2), null).toCompletableFuture()
+        .join() instanceof actors.Poll.Accepted accepted ? accepted.poll().version() : -1);
+    // voter-2 retracted: a new ballot of theirs counts again, as the next event
+    actors.PollView after = ((actors.Poll.Accepted) server.polls()
+        .castBallot(pollId, "voter-2", List.of(0), null).toCompletableFuture().join()).poll();
+    assertEquals(version + 1, after.version());
+    assertEquals(open.get("totalBallots").asLong() + 1, after.totalBallots());
+    // the invited poll was closed by its owner
+    JsonNode closed = fixture.get("polls").get(1);
+    actors.Poll.Reply late = server.polls().castBallot(closed.get("id").asText(), "guest-4", List.of(0),
+        closed.get("id").asText()).toCompletableFuture().join();
+    assertEquals(actors.Poll.Rejection.POLL_CLOSED, ((actors.Poll.Rejected) late).reason());
+  }
+
+  @Test
+  @Order(3)
+  void theReadSideBuildsItsModelsFromTheOldEvents() throws Exception {
+    // the change logs are empty at the first start of this version: every poll in the journal is recorded in them,
+    // so the projections read the old polls too
+    ApiClient bob = new ApiClient(server.httpPort()).as(TestConfig.tokens().organizer("bob", false));
+    JsonNode invited = fixture.get("polls").get(1);
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    ApiClient.Reply stats;
+    do {
+      stats = bob.get("/api/polls/" + invited.get("id").asText() + "/stats");
+      if (stats.status() == 200 && stats.json().get("seq").asLong() == invited.get("version").asLong()) {
+        break;
+      }
+      Thread.sleep(200);
+    } while (System.nanoTime() < deadline);
+    assertEquals(200, stats.status(), stats::toString);
+    assertEquals(invited.get("version").asLong(), stats.json().get("seq").asLong(), stats::toString);
+    assertEquals(3, stats.json().get("ballotsCast").asLong());
+    assertEquals(3, stats.json().get("uniqueVoters").asLong());
+    JsonNode page = bob.get("/api/polls").json();
+    List<String> listed = new ArrayList<>();
+    page.get("items").forEach(item -> listed.add(item.get("id").asText() + ":" + item.get("status").asText()));
+    assertTrue(listed.contains(invited.get("id").asText() + ":closed"), listed::toString);
+  }
+
+  /** One row as the old version wrote it: strings as they were, blobs base64, timeuuids and numbers as text. */
+  private static void insert(CqlSession session, String table, JsonNode row) {
+    List<String> columns = new ArrayList<>();
+    List<Object> values = new ArrayList<>();
+    for (Iterator<Map.Entry<String, JsonNode>> fields = row.fields(); fields.hasNext(); ) {
+      Map.Entry<String, JsonNode> field = fields.next();
+      columns.add(field.getKey());
+      values.add(value(table, field.getKey(), field.getValue().asText()));
+    }
+    session.execute(com.datastax.oss.driver.api.core.cql.SimpleStatement.newInstance("INSERT INTO " + KEYSPACE + "."
+        + table + " (" + String.join(", ", columns) + ") VALUES (" + "?, ".repeat(columns.size() - 1) + "?)",
+        values.toArray()));
+  }
+
+  private static Object value(String table, String column, String text) {
+    if (text.startsWith("base64:")) {
+      return ByteBuffer.wrap(Base64.getDecoder().decode(text.substring("base64:".length())));
+    }
+    return switch (column) {
+      case "partition_nr", "sequence_nr" -> Long.parseLong(text);
+      case "timestamp" -> table.equals("snapshots") ? (Object) Long.parseLong(text) : UUID.fromString(text);
+      case "ser_id", "meta_ser_id" -> Integer.parseInt(text);
+      case "tags" -> Set.of(text.substring(1, text.length() - 1).split(", "));
+      default -> text;
+    };
+  }
+}
