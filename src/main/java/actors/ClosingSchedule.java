@@ -43,8 +43,13 @@ public final class ClosingSchedule
 
   public sealed interface Command extends CborSerializable {}
 
-  /** Idempotent: scheduling the same poll for the same time again changes nothing. */
-  public record Schedule(String pollId, Instant closesAt) implements Command {}
+  /**
+   * Idempotent: scheduling the same poll for the same time again changes nothing. {@code replyTo}, if not null, hears
+   * {@link Scheduled} once the close is durably scheduled.
+   */
+  public record Schedule(String pollId, Instant closesAt, ActorRef<Scheduled> replyTo) implements Command {}
+
+  public record Scheduled(String pollId) implements CborSerializable {}
 
   record Due(String pollId) implements Command {}
 
@@ -145,11 +150,21 @@ public final class ClosingSchedule
 
   private Effect<Event, State> onSchedule(State state, Schedule schedule) {
     if (schedule.closesAt().equals(state.pending().get(schedule.pollId()))) {
+      confirm(schedule);
       return Effect().none();
     }
     return Effect()
         .persist(new CloseScheduled(schedule.pollId(), schedule.closesAt()))
-        .thenRun(next -> wakeAt(schedule.pollId(), schedule.closesAt()));
+        .thenRun(next -> {
+          wakeAt(schedule.pollId(), schedule.closesAt());
+          confirm(schedule);
+        });
+  }
+
+  private static void confirm(Schedule schedule) {
+    if (schedule.replyTo() != null) {
+      schedule.replyTo().tell(new Scheduled(schedule.pollId()));
+    }
   }
 
   private Effect<Event, State> onDue(State state, Due due) {

@@ -64,8 +64,12 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
    */
   public record Batch(long batchId, List<Request> requests, ActorRef<Written> writtenTo) implements Command {}
 
-  /** A batch is written: the poll's version after it, and each request's answer for the inbox to deliver. */
-  public record Written(long batchId, long version, List<Answer> answers) {}
+  /**
+   * A batch is written: the poll's version after it, and each request's answer for the inbox to deliver. When the
+   * batch created a poll that closes itself, {@code closesAt} says when: the inbox has the close scheduled before it
+   * answers, so the close happens even if the poll's node crashes right after.
+   */
+  public record Written(long batchId, long version, List<Answer> answers, Instant closesAt) {}
 
   /** The answer to one request of a batch, and where it goes. */
   public record Answer(ActorRef<Reply> to, Reply reply) {}
@@ -303,7 +307,7 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
   // Told again after every recovery, so a scheduled close survives even a crash right after creation.
   private void scheduleCloseIfPending(State state) {
     if (state instanceof Created created && !created.closed() && created.definition().closesAt() != null) {
-      closingSchedule.tell(new ClosingSchedule.Schedule(pollId, created.definition().closesAt()));
+      closingSchedule.tell(new ClosingSchedule.Schedule(pollId, created.definition().closesAt(), null));
     }
   }
 
@@ -345,14 +349,16 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
       for (int i = 0; i < requests.size(); i++) {
         answers.add(new Answer(requests.get(i).replyTo(), decisions.get(i).reply().apply(outcome)));
       }
-      if (created) {
+      Instant toSchedule = created && persisted instanceof Created poll && !poll.closed()
+          ? poll.definition().closesAt() : null;
+      if (toSchedule != null && writtenTo == null) {
         scheduleCloseIfPending(persisted);
       }
       if (!written.isEmpty()) {
         tallies.tell(Topic.publish(TallyUpdate.of(outcome.accepted().poll())));
       }
       if (writtenTo != null) {
-        writtenTo.tell(new Written(batchId, outcome.version(), answers));
+        writtenTo.tell(new Written(batchId, outcome.version(), answers, toSchedule));
       } else {
         answers.forEach(answer -> answer.to().tell(answer.reply()));
       }

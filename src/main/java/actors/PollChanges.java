@@ -1,13 +1,16 @@
 package actors;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import org.apache.pekko.actor.DeadLetterSuppression;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -15,6 +18,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.pubsub.Topic;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
@@ -58,6 +62,28 @@ public final class PollChanges {
 
   public record PollSeq(String pollId, long seq) implements CborSerializable {}
 
+  /**
+   * Published to the slice's topic ({@link #topicName}) after each write of its log, so that its readers read at once
+   * instead of at their next look. Nobody listening is fine: the update is dropped, not logged as a dead letter.
+   */
+  public record Appended(int slice) implements CborSerializable, DeadLetterSuppression {}
+
+  /** The cluster-wide topic of slice {@code slice}'s log. */
+  public static String topicName(int slice) {
+    return "poll-changes-" + slice;
+  }
+
+  /**
+   * This node's instance of each slice's topic, started with the node: the logs on this node publish through them
+   * and the read side here listens on them. A topic instance started only when its log starts would drop what it
+   * publishes until it has heard of the others (on one node too), and the first records after a start would wait
+   * for the read side's next look.
+   */
+  public record Topics(List<ActorRef<Topic.Command<Appended>>> bySlice) {
+    public ActorRef<Topic.Command<Appended>> of(int slice) {
+      return bySlice.get(slice);
+    }
+  }
   /** How the logs run: {@code slices} logs; a write at most every {@code writeInterval}, of up to {@code maxBatch}. */
   public record Settings(int slices, int maxBatch, int maxQueued, Duration writeInterval, Duration writeTimeout) {}
 
@@ -73,13 +99,22 @@ public final class PollChanges {
     return PersistenceId.of(ENTITY_KEY.name(), Integer.toString(slice)).id();
   }
 
-  /** Registers the logs with Cluster Sharding on this node. */
-  public static void init(ActorSystem<?> system, Settings settings) {
+  /** Registers the logs with Cluster Sharding on this node, and returns this node's instances of their topics. */
+  public static Topics init(ActorSystem<?> system, Settings settings) {
     BooleanSupplier downed = PollInbox.nodeDowned(system);
-    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, context ->
-            Behaviors.<Object>setup(log -> Behaviors.withTimers(timers ->
-                new Log(log, timers, Integer.parseInt(context.getEntityId()), settings, downed))).<Command>narrow())
+    List<ActorRef<Topic.Command<Appended>>> topics = new ArrayList<>();
+    for (int slice = 0; slice < settings.slices(); slice++) {
+      topics.add(system.systemActorOf(Topic.create(Appended.class, topicName(slice)), "poll-changes-" + slice,
+          Props.empty()));
+    }
+    Topics announcements = new Topics(List.copyOf(topics));
+    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, context -> {
+          int slice = Integer.parseInt(context.getEntityId());
+          return Behaviors.<Object>setup(log -> Behaviors.withTimers(timers ->
+              new Log(log, timers, slice, settings, announcements.of(slice), downed))).<Command>narrow();
+        })
         .withStopMessage(Stop.INSTANCE));
+    return announcements;
   }
 
   /** The log that records {@code pollId}'s changes. */
@@ -87,10 +122,10 @@ public final class PollChanges {
     return ClusterSharding.get(system).entityRefFor(ENTITY_KEY, Integer.toString(sliceOf(pollId, slices)));
   }
 
-  /** A log outside Cluster Sharding, on a node that is never downed (tests). */
+  /** A log outside Cluster Sharding, on a node that is never downed, announcing its writes on its own topic. */
   public static Behavior<Command> create(int slice, Settings settings) {
-    return Behaviors.<Object>setup(log -> Behaviors.withTimers(timers ->
-        new Log(log, timers, slice, settings, () -> false))).narrow();
+    return Behaviors.<Object>setup(log -> Behaviors.withTimers(timers -> new Log(log, timers, slice, settings,
+        log.spawn(Topic.create(Appended.class, topicName(slice)), "appended"), () -> false))).narrow();
   }
 
   // ---------------------------------------------------------------------------------------------------- the log
@@ -102,16 +137,20 @@ public final class PollChanges {
   /** The sharded front of one slice's log: queues records and hands them to its writer a write at a time. */
   private static final class Log extends AbstractBehavior<Object> {
     private final ActorRef<Write> writer;
+    private final ActorRef<Topic.Command<Appended>> appended;
+    private final Appended news;
     private final BooleanSupplier nodeDowned;
     private final GroupCommit<Record> commits;
     private final Map<Long, List<Record>> inFlight = new LinkedHashMap<>();
     private boolean stopping;
 
     Log(ActorContext<Object> context, TimerScheduler<Object> timers, int slice, Settings settings,
-        BooleanSupplier nodeDowned) {
+        ActorRef<Topic.Command<Appended>> appended, BooleanSupplier nodeDowned) {
       super(context);
       this.nodeDowned = nodeDowned;
       this.writer = context.spawn(writer(slice), "writer");
+      this.appended = appended;
+      this.news = new Appended(slice);
       context.watch(writer);
       ActorRef<Written> written = context.getSelf().narrow();
       this.commits = new GroupCommit<>(settings.maxBatch(), settings.maxQueued(), settings.writeInterval(),
@@ -131,6 +170,7 @@ public final class PollChanges {
             if (records != null) {
               records.forEach(record -> record.replyTo().tell(new Recorded(record.pollId(), record.seq())));
             }
+            appended.tell(Topic.publish(news));
             return over(written.batchId());
           })
           .onMessage(GroupCommit.Due.class, due -> {

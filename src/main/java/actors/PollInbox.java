@@ -31,9 +31,11 @@ import org.apache.pekko.cluster.typed.Cluster;
  *
  * <p>After each write the inbox records in its slice's {@link PollChanges} log how far the poll's journal reaches, and
  * holds the write's answers until that record is durable too, so that whatever was acknowledged reaches the read
- * side. The next batch is written meanwhile. If the log does not confirm within {@code recordWithin} (its node is
- * failing over) the answers go out anyway and the inbox keeps recording until the log confirms; a poll whose node
- * crashes before that is recorded again by its next request.
+ * side. A batch is over only then: the requests that arrive meanwhile go into the next batch, so a busy poll's
+ * writes grow with the round trip to its log instead of costing a journal write each. If the log does not confirm
+ * within {@code recordWithin} (its node is failing over) the answers go out anyway, the next batch is written, and
+ * the inbox keeps recording until the log confirms; a poll whose node crashes before that is recorded again by its
+ * next request.
  *
  * <p>When Cluster Sharding moves the poll to another node (hand-off, a node leaving) or passivates it, the inbox
  * first finishes the write in flight, the requests already queued and their answers, then stops: the next owner
@@ -58,10 +60,19 @@ public final class PollInbox extends AbstractBehavior<Object> {
 
   private enum ReleaseHeld { INSTANCE }
 
-  /** The answers of a written batch, waiting until the change log has recorded {@code version}. */
-  private record Held(long version, java.util.List<Poll.Answer> answers, long since) {}
+  /**
+   * The answers of written batch {@code batchId}, waiting until the change log has recorded {@code version} and, if
+   * the batch created a poll that closes itself, the closing schedule has the close; or until {@code deadline}.
+   */
+  private record Held(long batchId, long version, java.util.List<Poll.Answer> answers, boolean scheduling,
+      long deadline) {
+    Held scheduled() {
+      return new Held(batchId, version, answers, false, deadline);
+    }
+  }
 
   private final String pollId;
+  private final ActorRef<ClosingSchedule.Command> closingSchedule;
   private final ActorRef<Poll.Command> writer;
   private final TimerScheduler<Object> timers;
   private final Poll.Settings settings;
@@ -87,6 +98,7 @@ public final class PollInbox extends AbstractBehavior<Object> {
       BooleanSupplier nodeDowned) {
     super(context);
     this.pollId = pollId;
+    this.closingSchedule = closingSchedule;
     this.timers = timers;
     this.settings = settings;
     this.nodeDowned = nodeDowned;
@@ -159,12 +171,19 @@ public final class PollInbox extends AbstractBehavior<Object> {
           return this;
         })
         .onMessage(PollChanges.Recorded.class, this::onRecorded)
+        .onMessage(ClosingSchedule.Scheduled.class, scheduled -> {
+          java.util.List<Held> waiting = new java.util.ArrayList<>(held);
+          held.clear();
+          waiting.forEach(batch -> held.add(batch.scheduled()));
+          return releaseReady();
+        })
         .onMessageEquals(RecordAgain.INSTANCE, () -> {
           recording = 0;
           recordIfBehind();
           return this;
         })
-        .onMessageEquals(ReleaseHeld.INSTANCE, this::onReleaseHeld)
+        // answers that waited too long go out; the inbox keeps recording meanwhile
+        .onMessageEquals(ReleaseHeld.INSTANCE, this::releaseReady)
         .onMessageEquals(Stop.INSTANCE, () -> {
           stopping = true;
           return continueOrStop();
@@ -186,24 +205,27 @@ public final class PollInbox extends AbstractBehavior<Object> {
   }
 
   private Behavior<Object> onWritten(Poll.Written done) {
-    commits.done(done.batchId());
     written = Math.max(written, done.version());
-    if (done.version() <= recorded) {
+    boolean scheduling = done.closesAt() != null;
+    if (scheduling) {
+      closingSchedule.tell(new ClosingSchedule.Schedule(pollId, done.closesAt(), getContext().getSelf().narrow()));
+    }
+    // refusals carry no version: nothing to wait for
+    java.util.List<Poll.Answer> waiting = done.answers().stream()
+        .filter(answer -> answer.reply() instanceof Poll.Accepted).toList();
+    if ((done.version() <= recorded && !scheduling) || waiting.isEmpty()) {
       done.answers().forEach(PollInbox::deliver);
+      commits.done(done.batchId());
     } else {
-      // refusals carry no version: nothing to wait for
-      java.util.List<Poll.Answer> waiting = done.answers().stream()
-          .filter(answer -> answer.reply() instanceof Poll.Accepted).toList();
       done.answers().stream().filter(answer -> !(answer.reply() instanceof Poll.Accepted))
           .forEach(PollInbox::deliver);
-      if (!waiting.isEmpty()) {
-        if (held.isEmpty()) {
-          timers.startSingleTimer(ReleaseHeld.INSTANCE, ReleaseHeld.INSTANCE, settings.recordWithin());
-        }
-        held.add(new Held(done.version(), waiting, System.nanoTime()));
-      }
-      recordIfBehind();
+      // a new poll's close is scheduled by a singleton, which may take a while to start: creations wait longer
+      long deadline = System.nanoTime() + (scheduling ? settings.writeTimeout() : settings.recordWithin()).toNanos();
+      held.add(new Held(done.batchId(), done.version(), waiting, scheduling, deadline));
+      timers.startSingleTimer(ReleaseHeld.INSTANCE, ReleaseHeld.INSTANCE,
+          Duration.ofNanos(Math.max(0, held.peek().deadline() - System.nanoTime())));
     }
+    recordIfBehind();
     return continueOrStop();
   }
 
@@ -218,35 +240,38 @@ public final class PollInbox extends AbstractBehavior<Object> {
 
   private Behavior<Object> onRecorded(PollChanges.Recorded confirmed) {
     recorded = Math.max(recorded, confirmed.seq());
-    while (!held.isEmpty() && held.peek().version() <= recorded) {
-      held.poll().answers().forEach(PollInbox::deliver);
-    }
     if (recording != 0 && recorded >= recording) {
       recording = 0;
       timers.cancel(RecordAgain.INSTANCE);
       recordIfBehind();
     }
-    if (held.isEmpty()) {
-      timers.cancel(ReleaseHeld.INSTANCE);
-    }
-    return continueOrStop();
+    return releaseReady();
   }
 
-  /** Answers that waited {@code recordWithin} for the change log go out; the inbox keeps recording meanwhile. */
-  private Behavior<Object> onReleaseHeld() {
-    long limit = System.nanoTime() - settings.recordWithin().toNanos();
-    while (!held.isEmpty() && held.peek().since() <= limit) {
-      held.poll().answers().forEach(PollInbox::deliver);
+  /** Held answers go, in order, once all they wait for is done or their deadline has passed. */
+  private Behavior<Object> releaseReady() {
+    long now = System.nanoTime();
+    while (!held.isEmpty()
+        && ((held.peek().version() <= recorded && !held.peek().scheduling()) || held.peek().deadline() <= now)) {
+      release(held.poll());
     }
-    if (!held.isEmpty()) {
+    if (held.isEmpty()) {
+      timers.cancel(ReleaseHeld.INSTANCE);
+    } else {
       timers.startSingleTimer(ReleaseHeld.INSTANCE, ReleaseHeld.INSTANCE,
-          Duration.ofNanos(held.peek().since() - limit));
+          Duration.ofNanos(Math.max(0, held.peek().deadline() - now)));
     }
     return continueOrStop();
   }
 
   private Behavior<Object> continueOrStop() {
     return stopping && commits.idle() && held.isEmpty() ? Behaviors.stopped() : this;
+  }
+
+  /** A held batch's answers go, and its batch is over: the next one may be written. */
+  private void release(Held batch) {
+    batch.answers().forEach(PollInbox::deliver);
+    commits.done(batch.batchId());
   }
 
   private static void deliver(Poll.Answer answer) {

@@ -36,8 +36,10 @@ final class Acks {
     }
   }
 
-  void failed(String why) {
-    failures.computeIfAbsent(why, w -> new AtomicLong()).incrementAndGet();
+  /** A ballot that failed or was not sent, at {@code sentAt} (nanoTime): counted apart in the warm-up. */
+  void failed(String why, long sentAt) {
+    String when = sentAt < measureFrom ? "warm-up: " : sentAt < measureUntil ? "" : "after: ";
+    failures.computeIfAbsent(when + why, w -> new AtomicLong()).incrementAndGet();
   }
 
   long acknowledged(int poll, int option) {

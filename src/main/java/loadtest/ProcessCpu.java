@@ -3,6 +3,7 @@ package loadtest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -18,12 +19,14 @@ record ProcessCpu(long pid, long totalNanos, long jitNanos) {
     try {
       long total = ticks(Path.of("/proc", Long.toString(pid), "stat"));
       long jit = 0;
-      try (Stream<Path> threads = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
-        for (Path thread : (Iterable<Path>) threads::iterator) {
+      for (Path thread : threads(pid)) {
+        try {
           String name = Files.readString(thread.resolve("comm")).strip();
           if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
             jit += ticks(thread.resolve("stat"));
           }
+        } catch (IOException ended) {
+          // a thread that ended meanwhile
         }
       }
       return Optional.of(new ProcessCpu(pid, total * NANOS_PER_TICK, jit * NANOS_PER_TICK));
@@ -35,18 +38,26 @@ record ProcessCpu(long pid, long totalNanos, long jitNanos) {
   /** The local Cassandra that a server started as its child, if it did. */
   static Optional<Long> cassandraChildOf(long serverPid) {
     try {
-      String children = Files.readString(
-          Path.of("/proc", Long.toString(serverPid), "task", Long.toString(serverPid), "children")).strip();
-      for (String child : children.isEmpty() ? new String[0] : children.split("\\s+")) {
-        String command = Files.readString(Path.of("/proc", child, "cmdline")).replace('\0', ' ');
-        if (command.contains("CassandraNode")) {
-          return Optional.of(Long.parseLong(child));
+      // a child is listed under the thread that started it
+      for (Path thread : threads(serverPid)) {
+        String children = Files.readString(thread.resolve("children")).strip();
+        for (String child : children.isEmpty() ? new String[0] : children.split("\\s+")) {
+          String command = Files.readString(Path.of("/proc", child, "cmdline")).replace('\0', ' ');
+          if (command.contains("CassandraNode")) {
+            return Optional.of(Long.parseLong(child));
+          }
         }
       }
     } catch (IOException | RuntimeException e) {
       // not Linux, or no such process: no Cassandra figures
     }
     return Optional.empty();
+  }
+
+  private static List<Path> threads(long pid) throws IOException {
+    try (Stream<Path> threads = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+      return threads.toList();
+    }
   }
 
   /** CPU used between {@code earlier} and this reading. */

@@ -85,7 +85,7 @@ final class RelayVoters implements AutoCloseable {
         }
         BenchSupport.pace(start, i, rate);
         if (!inFlight.tryAcquire()) {
-          acks.failed("not sent: " + concurrency + " in flight");
+          acks.failed("not sent: " + concurrency + " in flight", System.nanoTime());
           continue;
         }
       } else {
@@ -107,7 +107,7 @@ final class RelayVoters implements AutoCloseable {
       if (offered != QueueOfferResult.enqueued()) {
         pending.remove(ref);
         inFlight.release();
-        acks.failed("not sent: socket queue " + offered);
+        acks.failed("not sent: socket queue " + offered, System.nanoTime());
       }
     }
     // the ballots still in flight get their answers
@@ -122,13 +122,13 @@ final class RelayVoters implements AutoCloseable {
     String ref = BenchSupport.stringField(frame, "ref");
     Pending ballot = ref == null ? null : pending.remove(ref);
     if (ballot == null) {
-      acks.failed("error frame without a ballot: " + frame);
+      acks.failed("error frame without a ballot: " + frame, System.nanoTime());
       return;
     }
     if (ack) {
       acks.acknowledged(ballot.poll(), ballot.option(), ballot.sentAt());
     } else {
-      acks.failed("error frame " + BenchSupport.field(frame, "status"));
+      acks.failed("error frame " + BenchSupport.field(frame, "status"), ballot.sentAt());
     }
     inFlight.release();
   }

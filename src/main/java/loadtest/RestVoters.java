@@ -66,7 +66,7 @@ final class RestVoters {
       BenchSupport.pace(start, i, rate);
       if (!inFlight.tryAcquire()) {
         // the server is behind: the ballot is not sent, and counts as such
-        acks.failed("not sent: " + concurrency + " in flight");
+        acks.failed("not sent: " + concurrency + " in flight", System.nanoTime());
         continue;
       }
       int poll = (int) (i % polls.size());
@@ -98,10 +98,10 @@ final class RestVoters {
       if (status == 200) {
         acks.acknowledged(poll, option, sent);
       } else {
-        acks.failed("HTTP " + status);
+        acks.failed("HTTP " + status, sent);
       }
     } catch (Exception e) {
-      acks.failed("no answer: " + e.getClass().getSimpleName());
+      acks.failed("no answer: " + e.getClass().getSimpleName(), sent);
     }
   }
 }

@@ -1,6 +1,5 @@
 package readside;
 
-import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,7 +7,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.pekko.Done;
-import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
 
 /** The catalogue read model in Cassandra: a summary per poll, and the same summaries by owner, newest first. */
 final class CatalogueStore implements PerPollHandler.Store<PollSummary> {
@@ -17,23 +15,29 @@ final class CatalogueStore implements PerPollHandler.Store<PollSummary> {
 
   private static final String COLUMNS = "poll_id, owner, question, status, total_ballots, created_at, closes_at, seq";
 
-  private final CassandraSession session;
-  private final String keyspace;
-  private final CompletionStage<PreparedStatement> insertSummary;
-  private final CompletionStage<PreparedStatement> insertByOwner;
+  private final Cql cql;
+  private final Cql.Prepared insertSummary;
+  private final Cql.Prepared insertByOwner;
+  private final Cql.Prepared selectSummary;
+  private final Cql.Prepared selectByOwner;
+  private final Cql.Prepared selectByOwnerAfter;
 
-  CatalogueStore(CassandraSession session, String keyspace) {
-    this.session = session;
-    this.keyspace = keyspace;
-    this.insertSummary = session.prepare("INSERT INTO " + keyspace + ".poll_summaries (" + COLUMNS
+  CatalogueStore(Cql cql, String keyspace) {
+    this.cql = cql;
+    this.insertSummary = cql.prepare("INSERT INTO " + keyspace + ".poll_summaries (" + COLUMNS
         + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    this.insertByOwner = session.prepare("INSERT INTO " + keyspace + ".polls_by_owner (" + COLUMNS
+    this.insertByOwner = cql.prepare("INSERT INTO " + keyspace + ".polls_by_owner (" + COLUMNS
         + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    this.selectSummary = cql.prepare("SELECT " + COLUMNS + " FROM " + keyspace + ".poll_summaries WHERE poll_id = ?");
+    this.selectByOwner = cql.prepare("SELECT " + COLUMNS + " FROM " + keyspace
+        + ".polls_by_owner WHERE owner = ? LIMIT ?");
+    this.selectByOwnerAfter = cql.prepare("SELECT " + COLUMNS + " FROM " + keyspace
+        + ".polls_by_owner WHERE owner = ? AND (created_at, poll_id) < (?, ?) LIMIT ?");
   }
 
   @Override
   public CompletionStage<Optional<PollSummary>> load(String pollId) {
-    return session.selectOne("SELECT " + COLUMNS + " FROM " + keyspace + ".poll_summaries WHERE poll_id = ?", pollId)
+    return cql.one(selectSummary.bind(select -> select.bind().setString(0, pollId)))
         .thenApplyAsync(row -> row.map(CatalogueStore::summary), HERE);
   }
 
@@ -46,9 +50,10 @@ final class CatalogueStore implements PerPollHandler.Store<PollSummary> {
     return write(insertByOwner, s).thenComposeAsync(byOwner -> write(insertSummary, s), HERE);
   }
 
-  private CompletionStage<Done> write(CompletionStage<PreparedStatement> statement, PollSummary s) {
-    return statement.thenComposeAsync(insert -> session.executeWrite(insert.bind(s.pollId(), s.owner(), s.question(),
-        s.status(), s.totalBallots(), s.createdAt(), s.closesAt(), s.seq())), HERE);
+  private CompletionStage<Done> write(Cql.Prepared statement, PollSummary s) {
+    return cql.write(statement.bind(insert -> insert.bind().setString(0, s.pollId()).setString(1, s.owner())
+        .setString(2, s.question()).setString(3, s.status()).setLong(4, s.totalBallots())
+        .setInstant(5, s.createdAt()).setInstant(6, s.closesAt()).setLong(7, s.seq())));
   }
 
   /**
@@ -58,11 +63,10 @@ final class CatalogueStore implements PerPollHandler.Store<PollSummary> {
    * {@code limit}, so that a full page knows whether anything follows it.
    */
   CompletionStage<CataloguePage> page(String owner, String status, CataloguePage.Cursor after, int limit, int maxScanned) {
-    String cql = "SELECT " + COLUMNS + " FROM " + keyspace + ".polls_by_owner WHERE owner = ?"
-        + (after == null ? "" : " AND (created_at, poll_id) < (?, ?)") + " LIMIT ?";
     CompletionStage<List<Row>> rows = after == null
-        ? session.selectAll(cql, owner, maxScanned)
-        : session.selectAll(cql, owner, after.createdAt(), after.pollId(), maxScanned);
+        ? cql.all(selectByOwner.bind(select -> select.bind().setString(0, owner).setInt(1, maxScanned)))
+        : cql.all(selectByOwnerAfter.bind(select -> select.bind().setString(0, owner)
+            .setInstant(1, after.createdAt()).setString(2, after.pollId()).setInt(3, maxScanned)));
     return rows.thenApplyAsync(scanned -> {
       List<PollSummary> items = new ArrayList<>();
       CataloguePage.Cursor last = null;

@@ -80,29 +80,32 @@ final class PerPollHandler<M extends PerPollHandler.PollState<M>>
   private CompletionStage<Done> catchUp(String pollId, long upTo) {
     return store.load(pollId).thenComposeAsync(stored -> {
       long from = stored.map(PollState::seq).orElse(0L) + 1;
-      if (from > upTo) {
+      return from > upTo ? done() : apply(pollId, stored.orElse(null), from);
+    }, HERE);
+  }
+
+  /** Applies the events from {@code from} on to {@code start} (null: no model yet), a read at a time. */
+  private CompletionStage<Done> apply(String pollId, M start, long from) {
+    return journal.eventsOf(pollId, from).thenComposeAsync(events -> {
+      if (events.isEmpty()) {
         return done();
       }
-      return journal.eventsOf(pollId, from).thenComposeAsync(events -> {
-        if (events.isEmpty()) {
-          return done();
-        }
-        M start = stored.orElse(null);
-        if (start == null && !(events.get(0).event() instanceof Poll.PollCreated)) {
-          log.warn("Poll {}: its read model is empty and its journal does not start with its creation", pollId);
-          return done();
-        }
-        List<PollJournal.Event> toApply = start == null ? events.subList(1, events.size()) : events;
-        M first = start != null ? start : created.apply((Poll.PollCreated) events.get(0).event());
-        return store.prepare(first, toApply.stream().map(PollJournal.Event::event).toList())
-            .thenComposeAsync(prepared -> {
-              M current = prepared;
-              for (PollJournal.Event event : toApply) {
-                current = current.apply(event.event(), event.seq());
-              }
-              return store.save(current);
-            }, HERE);
-      }, HERE);
+      if (start == null && !(events.get(0).event() instanceof Poll.PollCreated)) {
+        log.warn("Poll {}: its read model is empty and its journal does not start with its creation", pollId);
+        return done();
+      }
+      List<PollJournal.Event> toApply = start == null ? events.subList(1, events.size()) : events;
+      M first = start != null ? start : created.apply((Poll.PollCreated) events.get(0).event());
+      return store.prepare(first, toApply.stream().map(PollJournal.Event::event).toList())
+          .thenComposeAsync(prepared -> {
+            M current = prepared;
+            for (PollJournal.Event event : toApply) {
+              current = current.apply(event.event(), event.seq());
+            }
+            M saved = current;
+            return store.save(saved).thenComposeAsync(done -> events.size() < PollJournal.READ_AT_MOST
+                ? done() : apply(pollId, saved, saved.seq() + 1), HERE);
+          }, HERE);
     }, HERE);
   }
 

@@ -4,29 +4,29 @@ import actors.Poll;
 import actors.PollInbox;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.persistence.cassandra.query.javadsl.CassandraReadJournal;
+import java.util.concurrent.Executor;
 import org.apache.pekko.persistence.typed.PersistenceId;
-import org.apache.pekko.stream.javadsl.Sink;
 
 /** A poll's events as its journal holds them, read by the read side (which never asks the poll itself). */
 final class PollJournal {
+  /** Events one read returns at most; a poll further behind is caught up a read at a time. */
+  static final int READ_AT_MOST = 1000;
+  /** Where callbacks run: where their future completes (Pekko's Java futures would start a thread for each). */
+  private static final Executor HERE = Runnable::run;
+
   /** One event and its sequence number, the poll's version after it. */
   record Event(long seq, Poll.Event event) {}
 
-  private final ActorSystem<?> system;
-  private final CassandraReadJournal journal;
+  private final JournalReader journal;
 
-  PollJournal(ActorSystem<?> system, CassandraReadJournal journal) {
-    this.system = system;
+  PollJournal(JournalReader journal) {
     this.journal = journal;
   }
 
-  /** The poll's events from sequence number {@code from} to the latest. */
+  /** Up to {@link #READ_AT_MOST} of the poll's events from sequence number {@code from}, in order. */
   CompletionStage<List<Event>> eventsOf(String pollId, long from) {
-    return journal.currentEventsByPersistenceId(persistenceId(pollId), from, Long.MAX_VALUE)
-        .map(envelope -> new Event(envelope.sequenceNr(), (Poll.Event) envelope.event()))
-        .runWith(Sink.seq(), system);
+    return journal.events(persistenceId(pollId), from, READ_AT_MOST).thenApplyAsync(events -> events.stream()
+        .map(event -> new Event(event.seq(), (Poll.Event) event.event())).toList(), HERE);
   }
 
   static String persistenceId(String pollId) {

@@ -30,7 +30,6 @@ import org.apache.pekko.projection.cassandra.javadsl.CassandraProjection;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
 import org.apache.pekko.projection.javadsl.ProjectionManagement;
 import org.apache.pekko.projection.javadsl.SourceProvider;
-import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegistry;
 import org.apache.pekko.stream.javadsl.Sink;
 
@@ -72,8 +71,12 @@ public final class ReadSide {
     }
   }
 
-  /** How the projections run: one instance per slice, grouping of change-log records per handler call. */
-  public record Settings(String keyspace, int slices, int groupAfterEnvelopes, Duration groupAfter) {}
+  /**
+   * How the projections run: one instance per slice, grouping of change-log records per handler call, and how often
+   * an instance looks at its log when the log did not announce a write.
+   */
+  public record Settings(String keyspace, int slices, int groupAfterEnvelopes, Duration groupAfter,
+      Duration lookEvery) {}
 
   /** One projection instance as operators see it: its stored offset, whether paused, and lag on this node. */
   public record InstanceStatus(String projection, String slice, boolean paused, Instant offsetEventAt,
@@ -85,9 +88,11 @@ public final class ReadSide {
 
   private final ActorSystem<?> system;
   private final Settings settings;
-  private final CassandraSession session;
+  private final Cql cql;
   private final CassandraReadJournal journal;
+  private final JournalReader reader;
   private final PollJournal polls;
+  private final PollChanges.Topics logTopics;
   private final CatalogueStore catalogue;
   private final ResultsStore results;
   private final Map<ProjectionId, ProjectionLag> lags = new ConcurrentHashMap<>();
@@ -95,20 +100,24 @@ public final class ReadSide {
   /** The read side running in each actor system, for the operator endpoints that Pekko Management builds. */
   private static final Map<org.apache.pekko.actor.ActorSystem, ReadSide> RUNNING = new ConcurrentHashMap<>();
 
-  private ReadSide(ActorSystem<?> system, Settings settings) {
+  private ReadSide(ActorSystem<?> system, Settings settings, PollChanges.Topics logTopics) {
+    this.logTopics = logTopics;
     this.system = system;
     this.settings = settings;
-    this.session = CassandraSessionRegistry.get(system).sessionFor(SESSION_CONFIG_PATH);
+    this.cql = new Cql(CassandraSessionRegistry.get(system).sessionFor(SESSION_CONFIG_PATH),
+        system.executionContext());
     this.journal = PersistenceQuery.get(system)
         .getReadJournalFor(CassandraReadJournal.class, CassandraReadJournal.Identifier());
-    this.polls = new PollJournal(system, journal);
-    this.catalogue = new CatalogueStore(session, settings.keyspace());
-    this.results = new ResultsStore(session, settings.keyspace());
+    this.reader = new JournalReader(system, cql, settings.keyspace());
+    this.polls = new PollJournal(reader);
+    this.catalogue = new CatalogueStore(cql, settings.keyspace());
+    this.results = new ResultsStore(cql, settings.keyspace());
   }
 
   /** Starts this node's part of every projection and returns the queries. */
-  public static ReadSide start(ActorSystem<?> system, Settings settings) {
-    ReadSide readSide = new ReadSide(system, settings);
+  /** {@code logTopics}: this node's instances of the topics on which the change logs announce their writes. */
+  public static ReadSide start(ActorSystem<?> system, Settings settings, PollChanges.Topics logTopics) {
+    ReadSide readSide = new ReadSide(system, settings, logTopics);
     readSide.run(ReadModel.CATALOGUE, PollSummary::created, readSide.catalogue);
     readSide.run(ReadModel.RESULTS, PollActivity::created, readSide.results);
     org.apache.pekko.actor.ActorSystem classic = Adapter.toClassic(system);
@@ -133,7 +142,8 @@ public final class ReadSide {
         settings.slices(), slice -> {
           ProjectionId id = projectionId(model, slice);
           SourceProvider<Offset, EventEnvelope<PollChanges.PollsChanged>> changes =
-              new ChangeLogSource(system, journal, slice, () -> recordEveryPoll(Optional.of(slice)));
+              new ChangeLogSource(reader, slice, logTopics.of(slice), settings.lookEvery(),
+                  () -> recordEveryPoll(Optional.of(slice)));
           ProjectionLag lag = lags.computeIfAbsent(id, ignored -> new ProjectionLag(Clock.systemUTC()));
           return ProjectionBehavior.create(
               CassandraProjection.groupedWithin(id, changes, () -> new PerPollHandler<>(created, store, polls, lag))
@@ -221,8 +231,9 @@ public final class ReadSide {
           CompletionStage<Done> emptied = CompletableFuture.completedFuture(Done.getInstance());
           for (String table : model.tables) {
             // a truncate flushes and snapshots the table on every replica, which takes longer than a query
-            emptied = emptied.thenCompose(done -> session.executeWrite(SimpleStatement.newInstance(
-                "TRUNCATE " + settings.keyspace() + "." + table).setTimeout(TRUNCATE_TIMEOUT)));
+            emptied = emptied.thenCompose(done -> cql.write(CompletableFuture.completedFuture(
+                SimpleStatement.newInstance("TRUNCATE " + settings.keyspace() + "." + table)
+                    .setTimeout(TRUNCATE_TIMEOUT))));
           }
           return emptied;
         }, HERE)
@@ -252,9 +263,8 @@ public final class ReadSide {
       if (offset.isEmpty() || !(offset.get() instanceof Sequence seq)) {
         return CompletableFuture.completedFuture(Optional.<Instant>empty());
       }
-      return journal.currentEventsByPersistenceId(PollChanges.persistenceId(slice), seq.value(), seq.value())
-          .map(envelope -> Instant.ofEpochMilli(envelope.timestamp()))
-          .runWith(Sink.headOption(), system);
+      return reader.events(PollChanges.persistenceId(slice), seq.value(), 1).thenApplyAsync(events -> events.stream()
+          .findFirst().map(event -> Instant.ofEpochMilli(event.writtenAt())), HERE);
     }, HERE);
   }
 

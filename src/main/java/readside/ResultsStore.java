@@ -4,7 +4,7 @@ import actors.Poll;
 import com.datastax.oss.driver.api.core.cql.BatchStatement;
 import com.datastax.oss.driver.api.core.cql.BatchStatementBuilder;
 import com.datastax.oss.driver.api.core.cql.BatchType;
-import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import java.time.Instant;
 import java.util.HashMap;
@@ -17,7 +17,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.pekko.Done;
-import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
 
 /**
  * The results read model in Cassandra: one partition per poll, its participation figures in static columns and
@@ -32,19 +31,26 @@ final class ResultsStore implements PerPollHandler.Store<PollActivity> {
       + "unique_voters, first_ballot_at, last_ballot_at, retracted_voters, as_of, seq";
   private static final String MINUTE_COLUMNS = "minute, option, casts, changes_to, changes_from, retractions";
 
-  private final CassandraSession session;
-  private final String keyspace;
-  private final CompletionStage<PreparedStatement> updateStatics;
-  private final CompletionStage<PreparedStatement> insertMinute;
+  private final Cql cql;
+  private final Cql.Prepared updateStatics;
+  private final Cql.Prepared insertMinute;
+  private final Cql.Prepared selectStatics;
+  private final Cql.Prepared selectMinutes;
+  private final Cql.Prepared selectAllMinutes;
 
-  ResultsStore(CassandraSession session, String keyspace) {
-    this.session = session;
-    this.keyspace = keyspace;
-    this.updateStatics = session.prepare("UPDATE " + keyspace + ".poll_results SET owner = ?, options = ?, "
+  ResultsStore(Cql cql, String keyspace) {
+    this.cql = cql;
+    this.updateStatics = cql.prepare("UPDATE " + keyspace + ".poll_results SET owner = ?, options = ?, "
         + "ballots_cast = ?, ballots_changed = ?, ballots_retracted = ?, unique_voters = ?, first_ballot_at = ?, "
         + "last_ballot_at = ?, retracted_voters = retracted_voters + ?, as_of = ?, seq = ? WHERE poll_id = ?");
-    this.insertMinute = session.prepare("INSERT INTO " + keyspace + ".poll_results (poll_id, " + MINUTE_COLUMNS
+    this.insertMinute = cql.prepare("INSERT INTO " + keyspace + ".poll_results (poll_id, " + MINUTE_COLUMNS
         + ") VALUES (?, ?, ?, ?, ?, ?, ?)");
+    this.selectStatics = cql.prepare("SELECT " + STATICS + " FROM " + keyspace
+        + ".poll_results WHERE poll_id = ? LIMIT 1");
+    this.selectMinutes = cql.prepare("SELECT " + MINUTE_COLUMNS + " FROM " + keyspace
+        + ".poll_results WHERE poll_id = ? AND minute IN ?");
+    this.selectAllMinutes = cql.prepare("SELECT " + MINUTE_COLUMNS + " FROM " + keyspace
+        + ".poll_results WHERE poll_id = ?");
   }
 
   /** The poll's figures, without minutes. */
@@ -60,36 +66,41 @@ final class ResultsStore implements PerPollHandler.Store<PollActivity> {
     if (minutes.isEmpty()) {
       return CompletableFuture.completedFuture(activity);
     }
-    return session.selectAll("SELECT " + MINUTE_COLUMNS + " FROM " + keyspace
-            + ".poll_results WHERE poll_id = ? AND minute IN ?", activity.pollId(), minutes)
+    return cql.all(selectMinutes.bind(select -> select.bind()
+            .setString(0, activity.pollId()).setList(1, minutes, Instant.class)))
         .thenApplyAsync(rows -> activity.withMinutes(minuteCounts(rows)), HERE);
   }
 
   /** The poll's figures and every minute of it, for the timeline and the stats. */
   CompletionStage<Optional<PollActivity>> find(String pollId) {
-    CompletionStage<List<Row>> rows = session.selectAll("SELECT " + MINUTE_COLUMNS + " FROM " + keyspace
-        + ".poll_results WHERE poll_id = ?", pollId);
+    CompletionStage<List<Row>> rows = cql.all(selectAllMinutes.bind(select -> select.bind().setString(0, pollId)));
     return statics(pollId).thenCombineAsync(rows, (statics, minutes) -> statics.map(row -> activity(pollId, row,
         minuteCounts(minutes.stream().filter(minute -> minute.getInstant("minute") != null).toList()))), HERE);
   }
 
   private CompletionStage<Optional<Row>> statics(String pollId) {
-    return session.selectOne("SELECT " + STATICS + " FROM " + keyspace + ".poll_results WHERE poll_id = ? LIMIT 1",
-        pollId).thenApplyAsync(row -> row.filter(found -> !found.isNull("seq")), HERE);
+    return cql.one(selectStatics.bind(select -> select.bind().setString(0, pollId)))
+        .thenApplyAsync(row -> row.filter(found -> !found.isNull("seq")), HERE);
   }
 
   @Override
   public CompletionStage<Done> save(PollActivity a) {
-    return updateStatics.thenCombineAsync(insertMinute, (statics, minute) -> {
-      var p = a.participation();
-      BatchStatementBuilder batch = BatchStatement.builder(BatchType.UNLOGGED)
-          .addStatement(statics.bind(a.owner(), a.options(), p.ballotsCast(), p.ballotsChanged(),
-              p.ballotsRetracted(), p.uniqueVoters(), p.firstBallotAt(), p.lastBallotAt(), a.retractedVoters(),
-              a.asOf(), a.seq(), a.pollId()));
-      a.minutes().forEach((key, counts) -> batch.addStatement(minute.bind(a.pollId(), key.start(), key.option(),
-          counts.casts(), counts.changesTo(), counts.changesFrom(), counts.retractions())));
-      return batch.build();
-    }, HERE).thenComposeAsync(session::executeWriteBatch, HERE);
+    var p = a.participation();
+    CompletionStage<BoundStatement> statics = updateStatics.bind(update -> update.bind()
+        .setString(0, a.owner()).setInt(1, a.options()).setLong(2, p.ballotsCast()).setLong(3, p.ballotsChanged())
+        .setLong(4, p.ballotsRetracted()).setLong(5, p.uniqueVoters()).setInstant(6, p.firstBallotAt())
+        .setInstant(7, p.lastBallotAt()).setSet(8, a.retractedVoters(), String.class).setInstant(9, a.asOf())
+        .setLong(10, a.seq()).setString(11, a.pollId()));
+    CompletionStage<BatchStatement> batch = statics.thenCombine(insertMinute.bind(insert -> insert.bind()),
+        (update, minute) -> {
+          BatchStatementBuilder all = BatchStatement.builder(BatchType.UNLOGGED).addStatement(update);
+          a.minutes().forEach((key, counts) -> all.addStatement(minute.getPreparedStatement().bind()
+              .setString(0, a.pollId()).setInstant(1, key.start()).setInt(2, key.option())
+              .setLong(3, counts.casts()).setLong(4, counts.changesTo()).setLong(5, counts.changesFrom())
+              .setLong(6, counts.retractions())));
+          return all.build();
+        });
+    return cql.write(batch);
   }
 
   private static PollActivity activity(String pollId, Row row, Map<PollActivity.Minute, PollActivity.MinuteCounts>

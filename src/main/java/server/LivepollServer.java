@@ -118,11 +118,12 @@ public final class LivepollServer {
       awaitUp(system, settings.joinTimeout());
       ActorRef<ClosingSchedule.Command> closingSchedule = ClosingSchedule.init(system, Clock.systemUTC());
       PollChanges.Settings changes = settings.changeLogs();
-      PollChanges.init(system, changes);
+      PollChanges.Topics changeTopics = PollChanges.init(system, changes);
       PollInbox.init(system, closingSchedule, pollId -> PollChanges.logOf(system, pollId, changes.slices()),
           settings.pollSettings(Clock.systemUTC()));
       Polls polls = new Polls(system, settings.askTimeout(), settings.retryWithin());
-      ReadSide readSide = settings.readSideEnabled() ? ReadSide.start(system, settings.readSide()) : null;
+      ReadSide readSide = settings.readSideEnabled()
+          ? ReadSide.start(system, settings.readSide(), changeTopics) : null;
       Uri management = PekkoManagement.get(system).start(operatorAccess(settings))
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
       PollRoutes routes = new PollRoutes(system, polls, settings.tokens(Clock.systemUTC()), settings.edgeLimits(),

@@ -110,7 +110,8 @@ public record Settings(
         c.getDuration("cassandra.local.start-timeout"),
         c.getBoolean("read-side.enabled"),
         new readside.ReadSide.Settings(c.getString("cassandra.keyspace"), c.getInt("changes.slices"),
-            c.getInt("read-side.group-after-envelopes"), c.getDuration("read-side.group-after")));
+            c.getInt("read-side.group-after-envelopes"), c.getDuration("read-side.group-after"),
+            c.getDuration("read-side.look-every")));
   }
 
   /** What every poll entity on this node shares; a write that takes longer than the edge waits counts as lost. */
