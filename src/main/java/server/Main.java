@@ -17,6 +17,7 @@ public final class Main {
       case "cassandra" -> runCassandra();
       case "bench" -> loadtest.BallotBench.main(java.util.Arrays.copyOfRange(args, 1, args.length));
       case "bench-live" -> loadtest.LiveFanoutBench.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+      case "bench-recovery" -> loadtest.RecoveryBench.main(java.util.Arrays.copyOfRange(args, 1, args.length));
       case "token" -> printToken(args);
       default -> usage();
     }
@@ -24,7 +25,8 @@ public final class Main {
 
   private static void usage() {
     System.err.println(
-        "usage: livepoll [run | cassandra | token organizer|admin <name> | bench [options] | bench-live [options]]");
+        "usage: livepoll [run | cassandra | token organizer|admin <name> | bench [options] | bench-live [options]"
+            + " | bench-recovery [options]]");
     System.exit(2);
   }
 
