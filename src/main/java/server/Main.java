@@ -3,6 +3,7 @@ package server;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import auth.Tokens;
+import metrics.Telemetry;
 import org.apache.pekko.cluster.typed.Cluster;
 import storage.LocalCassandra;
 
@@ -42,11 +43,16 @@ public final class Main {
   }
 
   private static void run() {
-    LivepollServer server = LivepollServer.start(ConfigFactory.load());
-    System.out.println("Livepoll is ready: http://" + Settings.from(server.system().settings().config()).httpHost()
-        + ":" + server.httpPort() + "/api/polls  (app-version "
-        + Cluster.get(server.system()).selfMember().appVersion() + "; Ctrl-C stops it)");
-    server.awaitTermination();
+    LogFormat logs = LogFormat.current();
+    Config config = ConfigFactory.load();
+    // Kamon first: its agent must instrument Pekko's classes before the actor system loads them
+    try (Telemetry telemetry = Telemetry.start(config)) {
+      LivepollServer server = LivepollServer.start(config);
+      logs.announce("Livepoll is ready: http://" + Settings.from(server.system().settings().config()).httpHost()
+          + ":" + server.httpPort() + "/api/polls  (app-version "
+          + Cluster.get(server.system()).selfMember().appVersion() + "; Ctrl-C stops it)");
+      server.awaitTermination();
+    }
   }
 
   private static void runCassandra() throws InterruptedException {
