@@ -167,6 +167,7 @@ public final class PollInbox extends AbstractBehavior<Object> {
     }
     inFlight = nextBatchId++;
     writer.tell(new Poll.Batch(inFlight, batch, written));
+    metrics.Metrics.journalBatch(batch.size());
     timers.startSingleTimer("write", new WriteTimedOut(inFlight), settings.writeTimeout());
   }
 

@@ -117,7 +117,7 @@ public final class ReadSide {
           ProjectionId id = ProjectionId.of(model.projectionName(), tag);
           SourceProvider<Offset, EventEnvelope<Poll.Event>> events =
               EventSourcedProvider.eventsByTag(system, CassandraReadJournal.Identifier(), tag);
-          ProjectionLag lag = lags.computeIfAbsent(id, ignored -> new ProjectionLag(Clock.systemUTC()));
+          ProjectionLag lag = lags.computeIfAbsent(id, ignored -> new ProjectionLag(id, Clock.systemUTC()));
           return ProjectionBehavior.create(
               CassandraProjection.groupedWithin(id, events, () -> new PerPollHandler<>(created, store, lag))
                   .withGroup(settings.groupAfterEnvelopes(), settings.groupAfter())
