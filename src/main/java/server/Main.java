@@ -7,7 +7,10 @@ import metrics.Telemetry;
 import org.apache.pekko.cluster.typed.Cluster;
 import storage.LocalCassandra;
 
-/** Command-line entry point: {@code run} (default) a server node, or {@code cassandra} alone, or {@code bench}. */
+/**
+ * Command-line entry point: {@code run} (default) a server node, or {@code cassandra} alone, {@code schema} to
+ * prepare an existing database, {@code token}, {@code bench}.
+ */
 public final class Main {
   private Main() {}
 
@@ -19,13 +22,15 @@ public final class Main {
       case "bench" -> loadtest.LoadDriver.main(java.util.Arrays.copyOfRange(args, 1, args.length));
       case "bench-live" -> loadtest.LiveFanoutBench.main(java.util.Arrays.copyOfRange(args, 1, args.length));
       case "token" -> printToken(args);
+      case "schema" -> applySchema();
       default -> usage();
     }
   }
 
   private static void usage() {
     System.err.println(
-        "usage: livepoll [run | cassandra | token organizer|admin <name> | bench [options] | bench-live [options]]");
+        "usage: livepoll [run | cassandra | schema | token organizer|admin <name> | bench [options] "
+            + "| bench-live [options]]");
     System.exit(2);
   }
 
@@ -53,6 +58,21 @@ public final class Main {
           + Cluster.get(server.system()).selfMember().appVersion() + "; Ctrl-C stops it)");
       server.awaitTermination();
     }
+  }
+
+  /**
+   * Creates the keyspace and tables in the Cassandra of LIVEPOLL_CASSANDRA_CONTACT_POINTS, once, before any node
+   * starts: nodes that apply the schema at the same moment through different Cassandra nodes can disagree on it.
+   */
+  private static void applySchema() {
+    Settings settings = Settings.from(ConfigFactory.load());
+    if (settings.embeddedCassandra()) {
+      System.err.println("livepoll schema: set LIVEPOLL_CASSANDRA_CONTACT_POINTS to the database to prepare");
+      System.exit(2);
+    }
+    storage.CassandraSchema.apply(settings.cassandraContactPoints(), settings.cassandraLocalDatacenter(),
+        settings.cassandraKeyspace(), settings.cassandraReplication(), settings.schemaTimeout());
+    System.out.println("Schema of keyspace " + settings.cassandraKeyspace() + " is in place");
   }
 
   private static void runCassandra() throws InterruptedException {

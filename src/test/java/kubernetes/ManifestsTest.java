@@ -20,6 +20,7 @@ import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
@@ -236,6 +237,20 @@ class ManifestsTest {
   }
 
   @Test
+  void theSchemaJobPreparesTheDatabaseTheServerUses() {
+    Container schema = container(one(Job.class, "livepoll-schema").getSpec().getTemplate(), "schema");
+    Container server = container(one(Deployment.class, "livepoll").getSpec().getTemplate(), "livepoll");
+    assertEquals(List.of("schema"), schema.getArgs());
+    assertEquals(server.getImage(), schema.getImage());
+    for (String variable : List.of("LIVEPOLL_CASSANDRA_CONTACT_POINTS", "LIVEPOLL_CASSANDRA_LOCAL_DATACENTER",
+        "LIVEPOLL_CASSANDRA_REPLICATION")) {
+      assertEquals(env(server, variable), env(schema, variable), variable);
+    }
+    assertFalse(one(Job.class, "livepoll-schema").getSpec().getTemplate().getMetadata().getLabels()
+        .containsValue("livepoll"), "Cluster Bootstrap would take the Job's pod for a node");
+  }
+
+  @Test
   void theServerWritesToTheStatefulSetsCassandraWithReplicationThree() {
     StatefulSet cassandra = one(StatefulSet.class, "cassandra");
     Container node = container(cassandra.getSpec().getTemplate(), "cassandra");
@@ -303,6 +318,7 @@ class ManifestsTest {
     List<PodTemplateSpec> templates = new ArrayList<>();
     all(Deployment.class).forEach(d -> templates.add(d.getSpec().getTemplate()));
     all(StatefulSet.class).forEach(s -> templates.add(s.getSpec().getTemplate()));
+    all(Job.class).forEach(j -> templates.add(j.getSpec().getTemplate()));
     return templates;
   }
 
