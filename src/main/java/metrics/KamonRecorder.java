@@ -59,10 +59,10 @@ final class KamonRecorder implements Recorder {
   }
 
   @Override
-  public void projectionLag(String projection, String instance, long lagMillis) {
-    projectionLags.computeIfAbsent(projection + "/" + instance, key ->
+  public void projectionLag(String projection, String key, long lagMillis) {
+    projectionLags.computeIfAbsent(projection + "/" + key, ignored ->
             Kamon.gauge("livepoll.projection.lag", MeasurementUnit.time().seconds())
-                .withTags(TagSet.of("projection", projection).withTag("instance", instance)))
+                .withTags(TagSet.of("projection", projection).withTag("key", key)))
         .update(lagMillis / 1000.0);
   }
 

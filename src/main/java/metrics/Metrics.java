@@ -48,11 +48,11 @@ public final class Metrics {
   }
 
   /**
-   * How far instance {@code instance} of read-side projection {@code projection} was behind the journal when it
-   * finished its latest group of events: from the newest event's write to the end of its processing.
+   * How far read-side projection {@code projection} (its instance {@code key}, a tag slice) was behind the journal
+   * when it finished its latest group of events: from the newest event's write to the end of its processing.
    */
-  public static void projectionLag(String projection, String instance, long lagMillis) {
-    recorder.projectionLag(projection, instance, lagMillis);
+  public static void projectionLag(String projection, String key, long lagMillis) {
+    recorder.projectionLag(projection, key, lagMillis);
   }
 
   /** A request refused with 429 by rate limit {@code limit} (its name in livepoll.limits / livepoll.live). */

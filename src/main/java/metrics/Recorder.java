@@ -13,7 +13,7 @@ sealed interface Recorder permits Recorder.Off, KamonRecorder {
 
   void liveFrameSent();
 
-  void projectionLag(String projection, String instance, long lagMillis);
+  void projectionLag(String projection, String key, long lagMillis);
 
   void rateLimited(String limit);
 
@@ -37,7 +37,7 @@ sealed interface Recorder permits Recorder.Off, KamonRecorder {
     public void liveFrameSent() {}
 
     @Override
-    public void projectionLag(String projection, String instance, long lagMillis) {}
+    public void projectionLag(String projection, String key, long lagMillis) {}
 
     @Override
     public void rateLimited(String limit) {}

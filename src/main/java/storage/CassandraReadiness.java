@@ -28,7 +28,8 @@ public final class CassandraReadiness implements Supplier<CompletionStage<Boolea
 
   @Override
   public CompletionStage<Boolean> get() {
-    // a failed query fails the check: Pekko Management then answers 503 with the failure's message
+    // a failed query fails the check: /ready then answers 500 with the driver's reason (Pekko Management answers
+    // every check that is not ok with 500)
     return session.selectOne("SELECT release_version FROM system.local")
         .thenApplyAsync(row -> row.isPresent(), CALLING_THREAD);
   }
