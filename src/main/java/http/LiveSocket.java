@@ -146,7 +146,10 @@ final class LiveSocket {
         .takeWhile(frame -> frame != leaving, true)
         // a client that stops reading for this long is disconnected instead of being written to forever
         .backpressureTimeout(slowReaderTimeout)
-        .wireTap(frame -> Metrics.liveFrameSent())
+        .map(frame -> {
+          Metrics.liveFrameSent();
+          return frame;
+        })
         .watchTermination((notUsed, closed) -> {
           Metrics.liveSocketOpened();
           closed.whenCompleteAsync((done, failure) -> Metrics.liveSocketClosed(), CALLING_THREAD);

@@ -76,6 +76,10 @@ class OperationsIT {
     env.put("LIVEPOLL_AUTH_SECRET", TestConfig.AUTH_SECRET);
     env.put("LIVEPOLL_LOG_FORMAT", "json");
     env.put("LIVEPOLL_METRICS_ENABLED", "true");
+    // the schema first, as the Kubernetes Job does it, then a server that finds it in place
+    Command schema = Command.run(List.of("./livepoll", "schema"), env);
+    assertEquals(0, schema.exitCode(), schema.output());
+    assertTrue(schema.output().contains("Schema of keyspace operations_it is in place"), schema.output());
     server = LivepollProcess.start("operations", List.of("./livepoll"), env, dir.resolve("server.log"),
         line -> !line.contains("\"level\":\"DEBUG\""));
     awaitReady(server);
@@ -224,9 +228,20 @@ class OperationsIT {
     assertTrue(ready, "the ready line is a log event too");
   }
 
-  /** Last: it stops the database under the server. */
   @Test
   @Order(4)
+  void aLogFormatWithoutAnAppenderStopsAtOnceAndSaysWhy() throws Exception {
+    Command wrong = Command.run(List.of("./livepoll"), Map.of("LIVEPOLL_LOG_FORMAT", "xml",
+        "LIVEPOLL_DATA_DIR", dir.resolve("never-used").toString(), "LIVEPOLL_METRICS_PORT",
+        Integer.toString(FreePorts.next())));
+    assertEquals(2, wrong.exitCode(), wrong.output());
+    assertTrue(wrong.output().contains("LIVEPOLL_LOG_FORMAT must be text or json, not 'xml'"), wrong.output());
+    assertFalse(Files.exists(dir.resolve("never-used").resolve("cassandra")), "nothing may have been started");
+  }
+
+  /** Last: it stops the database under the server. */
+  @Test
+  @Order(5)
   void readinessFollowsTheDatabase() throws Exception {
     ApiClient management = new ApiClient(managementPort);
     assertEquals(200, management.get("/ready").status());
@@ -309,6 +324,22 @@ class OperationsIT {
         throw new AssertionError("the server was not ready within " + START_TIMEOUT);
       }
       Thread.sleep(200);
+    }
+  }
+
+  /** A ./livepoll command run to its end, with its output. */
+  private record Command(int exitCode, String output) {
+    static Command run(List<String> command, Map<String, String> env) throws Exception {
+      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+      builder.environment().putAll(env);
+      Process process = builder.start();
+      try {
+        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(2, java.util.concurrent.TimeUnit.MINUTES), "did not end: " + command);
+        return new Command(process.exitValue(), output);
+      } finally {
+        process.destroyForcibly();
+      }
     }
   }
 
