@@ -33,6 +33,7 @@ final class ServerNode implements AutoCloseable {
   final int httpPort = FreePorts.next();
   final int remotePort = FreePorts.next();
   final int managementPort = FreePorts.next();
+  final int metricsPort = FreePorts.next();
   private final Path workDir;
   private final Map<String, String> sharedEnv;
   private final ApiClient api;
@@ -72,6 +73,7 @@ final class ServerNode implements AutoCloseable {
     env.put("LIVEPOLL_REMOTE_PORT", Integer.toString(remotePort));
     env.put("LIVEPOLL_MANAGEMENT_HOST", placement.serviceHost());
     env.put("LIVEPOLL_MANAGEMENT_PORT", Integer.toString(managementPort));
+    env.put("LIVEPOLL_METRICS_PORT", Integer.toString(metricsPort));
     env.put("LIVEPOLL_SEED_NODES", seedNodes);
     env.put("LIVEPOLL_APP_VERSION", appVersion);
     List<String> command = new ArrayList<>(placement.commandPrefix());

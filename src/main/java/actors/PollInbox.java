@@ -117,6 +117,7 @@ public final class PollInbox extends AbstractBehavior<Object> {
             commits().done(batch.id());
           } else {
             writer.tell(new Poll.Batch(batch.id(), batch.requests(), writtenTo));
+            metrics.Metrics.journalBatch(batch.requests().size());
           }
         });
   }

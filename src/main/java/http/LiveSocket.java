@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
+import metrics.Metrics;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -45,6 +46,9 @@ final class LiveSocket {
   record AckFrame(String type, String ref, long seq, long totalBallots) {}
 
   record ErrorFrame(String type, String ref, int status, String title, String detail) {}
+
+  /** Runs a cheap callback (a gauge update) on the thread that completes the stage. */
+  private static final Executor CALLING_THREAD = Runnable::run;
 
   private final Polls polls;
   private final LiveFeeds feeds;
@@ -169,11 +173,21 @@ final class LiveSocket {
         .merge(leavingNotice, true)
         .takeWhile(frame -> frame != leaving, true)
         // a client that stops reading for this long is disconnected instead of being written to forever
-        .backpressureTimeout(slowReaderTimeout);
+        .backpressureTimeout(slowReaderTimeout)
+        .map(frame -> {
+          Metrics.liveFrameSent();
+          return frame;
+        })
+        .watchTermination((notUsed, closed) -> {
+          Metrics.liveSocketOpened();
+          closed.whenCompleteAsync((done, failure) -> Metrics.liveSocketClosed(), CALLING_THREAD);
+          return notUsed;
+        });
   }
 
   private CompletionStage<Answer> answer(String pollId, Identity caller, Message message, ClientBudget budget) {
-    var overLimit = Throttling.overLimit(budget.takeFrame(), "frames on this socket");
+    long received = System.nanoTime();
+    var overLimit = Throttling.overLimit(budget.takeFrame(), "frames-per-socket", "frames on this socket");
     if (overLimit.isPresent()) {
       return drain(message).thenApplyAsync(drained -> Answer.bad(error(null, overLimit.get())), HERE);
     }
@@ -186,7 +200,7 @@ final class LiveSocket {
         .runFold(new BoundedText(maxFrameChars), BoundedText::append, materializer)
         .thenComposeAsync(frame -> frame.overLimit()
             ? done(malformed(null, "a frame must be JSON text of at most " + maxFrameChars + " characters"))
-            : ballot(pollId, caller, frame.text()), HERE);
+            : ballot(pollId, caller, frame.text(), received), HERE);
   }
 
   private CompletionStage<?> drain(Message message) {
@@ -228,7 +242,7 @@ final class LiveSocket {
         new Problems.Problem(StatusCodes.BAD_REQUEST, "malformed-frame", "Malformed frame", detail)));
   }
 
-  private CompletionStage<Answer> ballot(String pollId, Identity caller, String frame) {
+  private CompletionStage<Answer> ballot(String pollId, Identity caller, String frame, long received) {
     Requests.SocketBallot ballot;
     try {
       ballot = json.read(frame.getBytes(java.nio.charset.StandardCharsets.UTF_8), Requests.SocketBallot.class);
@@ -266,7 +280,8 @@ final class LiveSocket {
       return refuse(ref, overLimit.get());
     }
     // the answer is rendered on the dispatcher, not on the poll's thread that delivers a whole batch of answers
-    return polls.castBallot(pollId, voter.voterId(), ballot.choices(), voter.invitedTo())
+    return BallotOutcome.observe(polls.castBallot(pollId, voter.voterId(), ballot.choices(), voter.invitedTo()),
+            received)
         .handleAsync((reply, failure) -> Answer.of(failure != null
             ? error(ref, new Problems.Problem(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", "Service unavailable",
                 "the poll did not answer in time; retry the ballot"))

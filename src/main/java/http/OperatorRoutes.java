@@ -5,6 +5,9 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.pekko.cluster.Cluster;
+import org.apache.pekko.management.cluster.javadsl.ClusterHttpManagementRoutes;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -19,23 +22,47 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
 import readside.ReadSide;
 
 /**
- * Operator endpoints of the read side, served by Pekko Management next to the cluster routes (so on its loopback
- * port, behind its credentials): {@code GET /projections} always; {@code POST /projections/{name}/pause|resume|
- * rebuild} only when the operator endpoints are not read-only (an operator password is set).
+ * Operator endpoints, served by Pekko Management on its (loopback by default) port: the cluster's ({@code /cluster/
+ * members}, {@code /cluster/shards/...}; leave and down only when not read-only) and the read side's ({@code GET
+ * /projections} always; {@code POST /projections/{name}/pause|resume|rebuild} only when not read-only). With an
+ * operator password set, every one of them needs the operator's basic credentials; the health checks and Cluster
+ * Bootstrap, which Pekko Management serves beside them, do not.
  */
 public final class OperatorRoutes extends AllDirectives implements ManagementRouteProvider {
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(OperatorRoutes.class);
   private final ExtendedActorSystem system;
+  private final String operatorUser;
+  private final String operatorPassword;
   /** Only writes: operators send no bodies here. */
   private final Json json = new Json(1);
   private final Problems problems = new Problems(json);
 
   public OperatorRoutes(ExtendedActorSystem system) {
     this.system = system;
+    this.operatorUser = system.settings().config().getString("livepoll.management.operator-user");
+    this.operatorPassword = system.settings().config().getString("livepoll.management.operator-password");
   }
 
   @Override
   public Route routes(ManagementRouteProviderSettings settings) {
+    Cluster cluster = Cluster.get(system);
+    return operator(() -> concat(
+        settings.readOnly() ? ClusterHttpManagementRoutes.readOnly(cluster) : ClusterHttpManagementRoutes.all(cluster),
+        projections(settings)));
+  }
+
+  /** The operator's basic credentials, when an operator password is set. */
+  private Route operator(Supplier<Route> inner) {
+    if (operatorPassword.isEmpty()) {
+      return inner.get();
+    }
+    return authenticateBasic("livepoll-operator", credentials -> credentials
+        .filter(provided -> provided.identifier().equals(operatorUser))
+        .filter(provided -> provided.verify(operatorPassword))
+        .map(provided -> provided.identifier()), user -> inner.get());
+  }
+
+  private Route projections(ManagementRouteProviderSettings settings) {
     return pathPrefix("projections", () -> readSide(readSide -> concat(
         pathEndOrSingleSlash(() -> get(() -> onSuccess(readSide.status(), status -> complete(ok(status))))),
         settings.readOnly() ? reject() : pathPrefix(segment(), name -> model(name, model -> concat(

@@ -80,8 +80,11 @@ public final class PollRoutes extends AllDirectives {
   private Route poll(String pollId) {
     return concat(
         pathEndOrSingleSlash(() -> get(() -> reply(polls.get(pollId), StatusCodes.OK))),
-        path("ballots", () -> post(() -> voter(pollId, voter ->
-            body(Requests.Ballot.class, ballot -> castBallot(pollId, voter, ballot))))),
+        path("ballots", () -> post(() -> {
+          long received = System.nanoTime();
+          return voter(pollId, voter -> body(Requests.Ballot.class, ballot ->
+              castBallot(pollId, voter, ballot, received)));
+        })),
         path(segment("ballots").slash("me"), () -> delete(() -> voter(pollId, voter ->
             reply(polls.retractBallot(pollId, voter.voterId()), StatusCodes.OK)))),
         path("close", () -> post(() -> auth.organizer(organizer ->
@@ -109,12 +112,13 @@ public final class PollRoutes extends AllDirectives {
     });
   }
 
-  private Route castBallot(String pollId, Identity.Voter voter, Requests.Ballot ballot) {
+  private Route castBallot(String pollId, Identity.Voter voter, Requests.Ballot ballot, long received) {
     if (ballot.voterId() != null && !ballot.voterId().equals(voter.voterId())) {
       return complete(problems.response(StatusCodes.FORBIDDEN, "voter-mismatch", "Forbidden",
           "voterId differs from the voter in the token; leave it out or send your own"));
     }
-    return reply(polls.castBallot(pollId, voter.voterId(), ballot.choices(), voter.invitedTo()), StatusCodes.OK);
+    return reply(BallotOutcome.observe(
+        polls.castBallot(pollId, voter.voterId(), ballot.choices(), voter.invitedTo()), received), StatusCodes.OK);
   }
 
   private Route invite(String pollId, Requester organizer, Requests.Invites request) {

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import metrics.Metrics;
 import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
@@ -30,25 +31,34 @@ final class Throttling extends AllDirectives {
   }
 
   Route perAddress(Supplier<Route> inner) {
-    return clientAddress(address -> limited(requests, address, "requests from your address", inner));
+    return clientAddress(address ->
+        limited(requests, "requests-per-address", address, "requests from your address", inner));
   }
 
   Route voterSignUp(Supplier<Route> inner) {
-    return clientAddress(address -> limited(voterSignUps, address, "new voters from your address", inner));
+    return clientAddress(address ->
+        limited(voterSignUps, "voters-per-address", address, "new voters from your address", inner));
   }
 
   Route ballots(String voterId, Supplier<Route> inner) {
-    return limited(ballots, voterId, "ballots from this voter", inner);
+    return limited(ballots, "ballots-per-voter", voterId, "ballots from this voter", inner);
   }
 
   /** The same per-voter limit for ballots that arrive on a WebSocket: the problem to answer, if over it. */
   Optional<Problems.Problem> ballotOverLimit(String voterId) {
-    return overLimit(ballots.acquire(voterId), "ballots from this voter");
+    return overLimit(ballots.acquire(voterId), "ballots-per-voter", "ballots from this voter");
   }
 
-  /** The 429 problem for a request that must {@code wait} before it is allowed, if it must wait at all. */
-  static Optional<Problems.Problem> overLimit(Duration wait, String what) {
-    return wait.isZero() ? Optional.empty() : Optional.of(tooMany(retrySeconds(wait), what));
+  /**
+   * The 429 problem for a request that must {@code wait} before rate limit {@code limit} allows it, if it must wait
+   * at all.
+   */
+  static Optional<Problems.Problem> overLimit(Duration wait, String limit, String what) {
+    if (wait.isZero()) {
+      return Optional.empty();
+    }
+    Metrics.rateLimited(limit);
+    return Optional.of(tooMany(retrySeconds(wait), what));
   }
 
   private Route clientAddress(Function<String, Route> inner) {
@@ -58,11 +68,12 @@ final class Throttling extends AllDirectives {
         .orElse("unknown")));
   }
 
-  private Route limited(RateLimiter limiter, String key, String what, Supplier<Route> inner) {
+  private Route limited(RateLimiter limiter, String limit, String key, String what, Supplier<Route> inner) {
     Duration wait = limiter.acquire(key);
     if (wait.isZero()) {
       return inner.get();
     }
+    Metrics.rateLimited(limit);
     long seconds = retrySeconds(wait);
     return complete(problems.response(tooMany(seconds, what)).addHeader(RetryAfter.create(seconds)));
   }

@@ -4,8 +4,10 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import metrics.Metrics;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
+import org.apache.pekko.projection.ProjectionId;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
 
 /**
@@ -17,6 +19,7 @@ final class ProjectionLag {
   record Figures(long eventsProcessed, Instant newestEventAt, Instant processedAt, Long lastLagMillis,
       Long p50LagMillis, Long p99LagMillis, Long maxLagMillis) {}
 
+  private final ProjectionId projection;
   private final Clock clock;
   private final AtomicLong events = new AtomicLong();
   private final Recorder recorder = new Recorder(3);
@@ -24,7 +27,8 @@ final class ProjectionLag {
   private volatile long newestEventAt;
   private volatile long processedAt;
 
-  ProjectionLag(Clock clock) {
+  ProjectionLag(ProjectionId projection, Clock clock) {
+    this.projection = projection;
     this.clock = clock;
   }
 
@@ -35,6 +39,7 @@ final class ProjectionLag {
     newestEventAt = newest;
     processedAt = now;
     recorder.recordValue(Math.max(0, now - newest));
+    Metrics.projectionLag(projection.name(), projection.key(), Math.max(0, now - newest));
   }
 
   /** Figures since this instance started on this node. */

@@ -144,7 +144,7 @@ public final class ReadSide {
           SourceProvider<Offset, EventEnvelope<PollChanges.PollsChanged>> changes =
               new ChangeLogSource(reader, slice, logTopics.of(slice), settings.lookEvery(),
                   () -> recordEveryPoll(Optional.of(slice)));
-          ProjectionLag lag = lags.computeIfAbsent(id, ignored -> new ProjectionLag(Clock.systemUTC()));
+          ProjectionLag lag = lags.computeIfAbsent(id, ignored -> new ProjectionLag(id, Clock.systemUTC()));
           return ProjectionBehavior.create(
               CassandraProjection.groupedWithin(id, changes, () -> new PerPollHandler<>(created, store, polls, lag))
                   .withGroup(settings.groupAfterEnvelopes(), settings.groupAfter())

@@ -33,6 +33,7 @@ import org.apache.pekko.http.javadsl.model.Uri;
 import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
 import java.util.function.Function;
 import org.apache.pekko.management.javadsl.PekkoManagement;
+import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import storage.CassandraSchema;
@@ -60,24 +61,32 @@ public final class LivepollServer {
   }
 
   /**
-   * Without an operator password the operator endpoints stay read-only (Pekko Management's default); with one, all
-   * of them need basic credentials and the cluster-changing ones are enabled.
+   * Without an operator password the operator endpoints stay read-only (Pekko Management's default); with one, the
+   * cluster-changing ones are enabled, and {@link http.OperatorRoutes} asks for the operator's credentials on every
+   * one of them. Health checks and Cluster Bootstrap stay open either way: Kubernetes probes and peers that form the
+   * cluster carry no credentials.
    */
   private static Function<ManagementRouteProviderSettings, ManagementRouteProviderSettings> operatorAccess(
       Settings settings) {
-    if (settings.operatorPassword().isEmpty()) {
-      return access -> access.withReadOnly(true);
-    }
-    return access -> access.withReadOnly(false).withAuth(credentials -> CompletableFuture.completedFuture(
-        credentials
-            .filter(provided -> provided.identifier().equals(settings.operatorUser()))
-            .filter(provided -> provided.verify(settings.operatorPassword()))
-            .map(provided -> provided.identifier())));
+    return access -> access.withReadOnly(settings.operatorPassword().isEmpty());
   }
+
+  /**
+   * Refused: a node that joins others but starts a Cassandra of its own would write its polls where no other node
+   * reads them, and the cluster's single writer per poll would mean nothing.
+   */
+  static final String PRIVATE_CASSANDRA_IN_A_CLUSTER = "this node joins a cluster (LIVEPOLL_SEED_NODES or "
+      + "LIVEPOLL_CLUSTER_FORMATION=kubernetes-api is set) but LIVEPOLL_CASSANDRA_CONTACT_POINTS is empty, so it would "
+      + "start a private Cassandra that no other node reads. Set LIVEPOLL_CASSANDRA_CONTACT_POINTS to the cluster's "
+      + "database (for instance one started with `./livepoll cassandra`), or unset LIVEPOLL_SEED_NODES to run a node "
+      + "of its own.";
 
   /** Starts a node from {@code config} (usually {@code ConfigFactory.load()}). */
   public static LivepollServer start(Config config) {
     Settings settings = Settings.from(config);
+    if (settings.embeddedCassandra() && settings.joinsOtherNodes()) {
+      throw new IllegalStateException("Livepoll could not start: " + PRIVATE_CASSANDRA_IN_A_CLUSTER);
+    }
     LocalCassandra localCassandra = settings.embeddedCassandra() ? startLocalCassandra(settings) : null;
     try {
       List<InetSocketAddress> contactPoints = localCassandra != null
@@ -114,7 +123,11 @@ public final class LivepollServer {
               }));
     }
     try {
-      joinCluster(system, settings.seedNodes());
+      // before joining: Cluster Bootstrap finds its peers through their management endpoints, and /ready answers
+      // (not ready) while the node joins
+      Uri management = PekkoManagement.get(system).start(operatorAccess(settings))
+          .toCompletableFuture().get(30, TimeUnit.SECONDS);
+      joinCluster(system, settings);
       awaitUp(system, settings.joinTimeout());
       ActorRef<ClosingSchedule.Command> closingSchedule = ClosingSchedule.init(system, Clock.systemUTC());
       PollChanges.Settings changes = settings.changeLogs();
@@ -124,8 +137,6 @@ public final class LivepollServer {
       Polls polls = new Polls(system, settings.askTimeout(), settings.retryWithin());
       ReadSide readSide = settings.readSideEnabled()
           ? ReadSide.start(system, settings.readSide(), changeTopics) : null;
-      Uri management = PekkoManagement.get(system).start(operatorAccess(settings))
-          .toCompletableFuture().get(30, TimeUnit.SECONDS);
       PollRoutes routes = new PollRoutes(system, polls, settings.tokens(Clock.systemUTC()), settings.edgeLimits(),
           readSide);
       ServerBuilder serverAt = Http.get(system).newServerAt(settings.httpHost(), settings.httpPort());
@@ -148,7 +159,12 @@ public final class LivepollServer {
     }
   }
 
-  private static void joinCluster(ActorSystem<?> system, List<InetSocketAddress> seedNodes) {
+  private static void joinCluster(ActorSystem<?> system, Settings settings) {
+    if (settings.clusterFormation() == Settings.ClusterFormation.KUBERNETES_API) {
+      ClusterBootstrap.get(system).start();
+      return;
+    }
+    List<InetSocketAddress> seedNodes = settings.seedNodes();
     Cluster cluster = Cluster.get(system);
     if (seedNodes.isEmpty()) {
       cluster.manager().tell(new org.apache.pekko.cluster.typed.Join(cluster.selfMember().address()));

@@ -3,10 +3,14 @@ package server;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import auth.Tokens;
+import metrics.Telemetry;
 import org.apache.pekko.cluster.typed.Cluster;
 import storage.LocalCassandra;
 
-/** Command-line entry point: {@code run} (default) a server node, or {@code cassandra} alone, or {@code bench}. */
+/**
+ * Command-line entry point: {@code run} (default) a server node, or {@code cassandra} alone, {@code schema} to
+ * prepare an existing database, {@code token}, {@code bench}.
+ */
 public final class Main {
   private Main() {}
 
@@ -19,14 +23,15 @@ public final class Main {
       case "bench-live" -> loadtest.LiveFanoutBench.main(java.util.Arrays.copyOfRange(args, 1, args.length));
       case "bench-recovery" -> loadtest.RecoveryBench.main(java.util.Arrays.copyOfRange(args, 1, args.length));
       case "token" -> printToken(args);
+      case "schema" -> applySchema();
       default -> usage();
     }
   }
 
   private static void usage() {
     System.err.println(
-        "usage: livepoll [run | cassandra | token organizer|admin <name> | bench [options] | bench-live [options]"
-            + " | bench-recovery [options]]");
+        "usage: livepoll [run | cassandra | schema | token organizer|admin <name> | bench [options] "
+            + "| bench-live [options] | bench-recovery [options]]");
     System.exit(2);
   }
 
@@ -44,11 +49,31 @@ public final class Main {
   }
 
   private static void run() {
-    LivepollServer server = LivepollServer.start(ConfigFactory.load());
-    System.out.println("Livepoll is ready: http://" + Settings.from(server.system().settings().config()).httpHost()
-        + ":" + server.httpPort() + "/api/polls  (app-version "
-        + Cluster.get(server.system()).selfMember().appVersion() + "; Ctrl-C stops it)");
-    server.awaitTermination();
+    LogFormat logs = LogFormat.current();
+    Config config = ConfigFactory.load();
+    // Kamon first: its agent must instrument Pekko's classes before the actor system loads them
+    try (Telemetry telemetry = Telemetry.start(config)) {
+      LivepollServer server = LivepollServer.start(config);
+      logs.announce("Livepoll is ready: http://" + Settings.from(server.system().settings().config()).httpHost()
+          + ":" + server.httpPort() + "/api/polls  (app-version "
+          + Cluster.get(server.system()).selfMember().appVersion() + "; Ctrl-C stops it)");
+      server.awaitTermination();
+    }
+  }
+
+  /**
+   * Creates the keyspace and tables in the Cassandra of LIVEPOLL_CASSANDRA_CONTACT_POINTS, once, before any node
+   * starts: nodes that apply the schema at the same moment through different Cassandra nodes can disagree on it.
+   */
+  private static void applySchema() {
+    Settings settings = Settings.from(ConfigFactory.load());
+    if (settings.embeddedCassandra()) {
+      System.err.println("livepoll schema: set LIVEPOLL_CASSANDRA_CONTACT_POINTS to the database to prepare");
+      System.exit(2);
+    }
+    storage.CassandraSchema.apply(settings.cassandraContactPoints(), settings.cassandraLocalDatacenter(),
+        settings.cassandraKeyspace(), settings.cassandraReplication(), settings.schemaTimeout());
+    System.out.println("Schema of keyspace " + settings.cassandraKeyspace() + " is in place");
   }
 
   private static void runCassandra() throws InterruptedException {

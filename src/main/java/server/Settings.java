@@ -51,7 +51,26 @@ public record Settings(
     String localCassandraLibDir,
     Duration localCassandraStartTimeout,
     boolean readSideEnabled,
-    readside.ReadSide.Settings readSide) {
+    readside.ReadSide.Settings readSide,
+    ClusterFormation clusterFormation) {
+
+  /** How a node finds the other nodes of its cluster ({@code livepoll.cluster.formation}). */
+  public enum ClusterFormation {
+    /** The configured seed nodes, or a cluster of its own when there are none. */
+    SEED_NODES,
+    /** Pekko Cluster Bootstrap over the Kubernetes API: the pods of the same app find each other. */
+    KUBERNETES_API;
+
+    static ClusterFormation named(String name) {
+      return switch (name) {
+        case "seed-nodes" -> SEED_NODES;
+        case "kubernetes-api" -> KUBERNETES_API;
+        default -> throw new IllegalArgumentException(
+            "livepoll.cluster.formation (LIVEPOLL_CLUSTER_FORMATION): expected seed-nodes or kubernetes-api, got '"
+                + name + "'");
+      };
+    }
+  }
 
   public static Settings from(Config config) {
     Config c = config.getConfig("livepoll");
@@ -111,7 +130,8 @@ public record Settings(
         c.getBoolean("read-side.enabled"),
         new readside.ReadSide.Settings(c.getString("cassandra.keyspace"), c.getInt("changes.slices"),
             c.getInt("read-side.group-after-envelopes"), c.getDuration("read-side.group-after"),
-            c.getDuration("read-side.look-every")));
+            c.getDuration("read-side.look-every")),
+        ClusterFormation.named(c.getString("cluster.formation")));
   }
 
   /** What every poll entity on this node shares; a write that takes longer than the edge waits counts as lost. */
@@ -133,6 +153,11 @@ public record Settings(
   /** Whether the server runs its own Cassandra node (no contact points configured). */
   public boolean embeddedCassandra() {
     return cassandraContactPoints.isEmpty();
+  }
+
+  /** Whether this node joins other nodes, which must all write to one database. */
+  public boolean joinsOtherNodes() {
+    return !seedNodes.isEmpty() || clusterFormation == ClusterFormation.KUBERNETES_API;
   }
 
   private static RateLimiter.Limit limit(Config config) {

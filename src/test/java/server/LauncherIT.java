@@ -41,6 +41,7 @@ class LauncherIT {
         "LIVEPOLL_HTTP_PORT", Integer.toString(FreePorts.next()),
         "LIVEPOLL_REMOTE_PORT", Integer.toString(FreePorts.next()),
         "LIVEPOLL_MANAGEMENT_PORT", Integer.toString(FreePorts.next()),
+        "LIVEPOLL_METRICS_PORT", Integer.toString(FreePorts.next()),
         "LIVEPOLL_CASSANDRA_PORT", Integer.toString(FreePorts.next()),
         "LIVEPOLL_CASSANDRA_STORAGE_PORT", Integer.toString(FreePorts.next()),
         "LIVEPOLL_CASSANDRA_HEAP", "512m",

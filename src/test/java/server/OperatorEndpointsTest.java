@@ -16,7 +16,10 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.Test;
 import support.TestConfig;
 
-/** Pekko Management on a real node: read-only without an operator password, behind basic auth with one. */
+/**
+ * Pekko Management on a real node: read-only without an operator password, behind basic auth with one; health
+ * checks open either way (Kubernetes probes carry no credentials).
+ */
 class OperatorEndpointsTest {
   private static final HttpClient CLIENT = HttpClient.newHttpClient();
 
@@ -48,7 +51,9 @@ class OperatorEndpointsTest {
       assertEquals(401, send(server, "GET", "/cluster/members", basic("operator", "wrong")).statusCode());
       assertEquals(401, send(server, "GET", "/cluster/members", basic("intruder", "s3cret-operator-password"))
           .statusCode());
-      assertEquals(401, send(server, "GET", "/ready", null).statusCode());
+      assertEquals(200, send(server, "GET", "/ready", null).statusCode(), "probes carry no credentials");
+      assertEquals(200, send(server, "GET", "/alive", null).statusCode(), "probes carry no credentials");
+      assertEquals(401, send(server, "GET", "/projections", null).statusCode());
       HttpResponse<String> members = send(server, "GET", "/cluster/members",
           basic("operator", "s3cret-operator-password"));
       assertEquals(200, members.statusCode());

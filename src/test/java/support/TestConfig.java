@@ -32,7 +32,11 @@ public final class TestConfig {
   /** The same on the in-memory journal and snapshot store, for fast tests of everything above persistence. */
   public static Config inMemory(String overrides) {
     return load(ConfigFactory.parseString(overrides)
-        .withFallback(ConfigFactory.parseString("livepoll.read-side.enabled = off"))
+        .withFallback(ConfigFactory.parseString("""
+            livepoll.read-side.enabled = off
+            # no database to be ready for
+            pekko.management.health-checks.readiness-checks.cassandra = ""
+            """))
         .withFallback(PersistenceTestKitPlugin.getInstance().config())
         .withFallback(PersistenceTestKitSnapshotPlugin.config()));
   }

@@ -1,0 +1,74 @@
+package metrics;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import kamon.Kamon;
+import kamon.metric.Counter;
+import kamon.metric.Gauge;
+import kamon.metric.Histogram;
+import kamon.metric.MeasurementUnit;
+import kamon.metric.Timer;
+import kamon.tag.TagSet;
+
+/**
+ * {@link Metrics} on Kamon's instruments. Kamon's Prometheus reporter names them: a counter gets {@code _total}, a
+ * time in seconds gets {@code _seconds}, dots become underscores ({@code livepoll.ballots} is
+ * {@code livepoll_ballots_total}). Instruments are looked up once per label value and kept.
+ */
+final class KamonRecorder implements Recorder {
+  private final Counter accepted =
+      Kamon.counter("livepoll.ballots").withTags(TagSet.of("outcome", "accepted").withTag("reason", "none"));
+  private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
+  private final Timer ack = Kamon.timer("livepoll.ballot.ack").withoutTags();
+  private final Histogram batchSize = Kamon.histogram("livepoll.journal.batch.size").withoutTags();
+  private final Gauge liveSockets = Kamon.gauge("livepoll.live.sockets").withoutTags();
+  private final Counter liveFrames = Kamon.counter("livepoll.live.frames").withoutTags();
+  private final Map<String, Gauge> projectionLags = new ConcurrentHashMap<>();
+  private final Map<String, Counter> rateLimited = new ConcurrentHashMap<>();
+
+  @Override
+  public void ballotAccepted(long ackNanos) {
+    accepted.increment();
+    ack.record(ackNanos);
+  }
+
+  @Override
+  public void ballotRejected(String reason) {
+    rejected.computeIfAbsent(reason, r -> Kamon.counter("livepoll.ballots")
+            .withTags(TagSet.of("outcome", "rejected").withTag("reason", r)))
+        .increment();
+  }
+
+  @Override
+  public void journalBatch(int requests) {
+    batchSize.record(requests);
+  }
+
+  @Override
+  public void liveSockets(int change) {
+    if (change > 0) {
+      liveSockets.increment(change);
+    } else {
+      liveSockets.decrement(-change);
+    }
+  }
+
+  @Override
+  public void liveFrameSent() {
+    liveFrames.increment();
+  }
+
+  @Override
+  public void projectionLag(String projection, String key, long lagMillis) {
+    projectionLags.computeIfAbsent(projection + "/" + key, ignored ->
+            Kamon.gauge("livepoll.projection.lag", MeasurementUnit.time().seconds())
+                .withTags(TagSet.of("projection", projection).withTag("key", key)))
+        .update(lagMillis / 1000.0);
+  }
+
+  @Override
+  public void rateLimited(String limit) {
+    rateLimited.computeIfAbsent(limit, l -> Kamon.counter("livepoll.rate.limited").withTags(TagSet.of("limit", l)))
+        .increment();
+  }
+}

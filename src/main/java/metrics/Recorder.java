@@ -1,0 +1,45 @@
+package metrics;
+
+/** Where {@link Metrics} sends what it is told: nowhere, or Kamon's instruments. */
+sealed interface Recorder permits Recorder.Off, KamonRecorder {
+
+  void ballotAccepted(long ackNanos);
+
+  void ballotRejected(String reason);
+
+  void journalBatch(int requests);
+
+  void liveSockets(int change);
+
+  void liveFrameSent();
+
+  void projectionLag(String projection, String key, long lagMillis);
+
+  void rateLimited(String limit);
+
+  /** Metrics are off: every call returns at once. */
+  enum Off implements Recorder {
+    INSTANCE;
+
+    @Override
+    public void ballotAccepted(long ackNanos) {}
+
+    @Override
+    public void ballotRejected(String reason) {}
+
+    @Override
+    public void journalBatch(int requests) {}
+
+    @Override
+    public void liveSockets(int change) {}
+
+    @Override
+    public void liveFrameSent() {}
+
+    @Override
+    public void projectionLag(String projection, String key, long lagMillis) {}
+
+    @Override
+    public void rateLimited(String limit) {}
+  }
+}
