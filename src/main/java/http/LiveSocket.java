@@ -4,15 +4,16 @@ import actors.Poll;
 import actors.PollView;
 import actors.Polls;
 import actors.Requester;
+import actors.TallyUpdate;
 import auth.Identity;
 import auth.Tokens;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicLong;
-import metrics.Metrics;
+import live.Fanout;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -47,14 +48,10 @@ final class LiveSocket {
 
   record ErrorFrame(String type, String ref, int status, String title, String detail) {}
 
-  /** Runs a cheap callback (a gauge update) on the thread that completes the stage. */
-  private static final Executor CALLING_THREAD = Runnable::run;
-
   private final Polls polls;
-  private final LiveFeeds feeds;
+  private final Fanout<Message> fanout;
   private final Json json;
   private final Throttling throttle;
-  private final Duration slowReaderTimeout;
   private final int maxFrameChars;
   private final RateLimiter.Limit framesPerSocket;
   private final RateLimiter.Limit framesPerRelay;
@@ -62,35 +59,34 @@ final class LiveSocket {
   private final int maxBadFrames;
   private final Materializer materializer;
   private final Executor dispatcher;
-  private final CompletionStage<Done> nodeLeaving;
 
   /** The sockets of this node; when the node begins to shut down, every socket says so and closes. */
   LiveSocket(ActorSystem<?> system, Polls polls, Tokens tokens, Json json, Throttling throttle, EdgeLimits limits) {
     this.tokens = tokens;
     this.polls = polls;
     this.json = json;
-    this.feeds = new LiveFeeds(system, polls, limits.resyncInterval(), limits.tallyInterval(), update ->
-        text(new TallyFrame("tally", update.counts(), update.totalBallots(), update.status(), update.seq())));
+    Fanout.Reader current = pollId -> polls.get(pollId).thenApply(reply -> reply instanceof Poll.Accepted accepted
+        ? Optional.of(TallyUpdate.of(accepted.poll())) : Optional.empty());
+    this.fanout = new Fanout<>(system, current,
+        new Fanout.Settings(limits.tallyInterval(), limits.resyncInterval(), limits.slowReaderTimeout()),
+        update -> text(new TallyFrame("tally", update.counts(), update.totalBallots(), update.status(),
+            update.seq())));
     this.throttle = throttle;
-    this.slowReaderTimeout = limits.slowReaderTimeout();
     this.maxFrameChars = limits.maxFrameChars();
     this.framesPerSocket = limits.framesPerSocket();
     this.framesPerRelay = limits.framesPerRelay();
     this.maxBadFrames = limits.maxBadFrames();
     this.materializer = Materializer.matFromSystem(system);
     this.dispatcher = system.executionContext();
-    this.nodeLeaving = nodeLeaving(system);
-  }
-
-  /** Completes in the first phase of coordinated shutdown, before the HTTP server unbinds. */
-  private static CompletionStage<Done> nodeLeaving(ActorSystem<?> system) {
-    CompletableFuture<Done> leaving = new CompletableFuture<>();
+    // A leaving node closes its sockets at once instead of when its connections are cut: clients reconnect to
+    // another node and start again from a fresh snapshot there. This runs before the HTTP server unbinds.
+    Message leaving = error(null, new Problems.Problem(StatusCodes.SERVICE_UNAVAILABLE, "node-leaving",
+        "Node leaving", "this node is shutting down; reconnect (to any node) for a fresh snapshot"));
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "close-live-sockets",
         () -> {
-          leaving.complete(Done.getInstance());
+          fanout.leave(leaving);
           return CompletableFuture.completedFuture(Done.getInstance());
         });
-    return leaving;
   }
 
   /** What a socket's client may still send: its frame budget and how many bad frames it has left. */
@@ -140,49 +136,20 @@ final class LiveSocket {
     String pollId = snapshot.id();
     boolean relay = caller instanceof Identity.Organizer organizer
         && new Requester(organizer.name(), organizer.admin()).mayManage(snapshot.owner());
-    // the feed may repeat a state (it re-reads the poll now and then): a socket sends each seq once, in order
-    AtomicLong sent = new AtomicLong(snapshot.version());
-    Source<Message, NotUsed> tallies = feeds.updates(pollId)
-        .filter(frame -> frame.seq() > sent.get())
-        // a slow socket holds one pending tally, the newest, however many changes it misses
-        .conflate((older, newer) -> newer.seq() > older.seq() ? newer : older)
-        .filter(frame -> frame.seq() > sent.get())
-        .map(frame -> {
-          sent.set(frame.seq());
-          return frame.message();
-        });
-    Source<Message, NotUsed> out = Source.single(text(new SnapshotFrame("snapshot", snapshot, snapshot.version())))
-        .concat(tallies);
+    // the snapshot, then each newer state the socket can take; the source ends after the node's leaving frame,
+    // and fails (closing the socket) when its client stops reading while the poll changes
+    Source<Message, NotUsed> out = fanout.frames(pollId, snapshot.version(),
+        text(new SnapshotFrame("snapshot", snapshot, snapshot.version())));
     ClientBudget budget = new ClientBudget(relay ? framesPerRelay : framesPerSocket);
     Message goodbye = error(null, new Problems.Problem(StatusCodes.TOO_MANY_REQUESTS, "too-many-bad-frames",
         "Too many bad frames", "this socket sent " + maxBadFrames
             + " malformed or over-the-rate frames; the server closes it"));
-    // A leaving node closes its sockets at once instead of when its connections are cut: clients reconnect to
-    // another node and start again from a fresh snapshot there.
-    Message leaving = error(null, new Problems.Problem(StatusCodes.SERVICE_UNAVAILABLE, "node-leaving",
-        "Node leaving", "this node is shutting down; reconnect (to any node) for a fresh snapshot"));
-    Source<Message, NotUsed> leavingNotice = Source.completionStage(nodeLeaving)
-        .map(done -> leaving)
-        .concat(Source.never());
     return Flow.<Message>create()
         .mapAsync(relay ? RELAY_IN_FLIGHT : 1, message -> answer(pollId, caller, message, budget))
         .mapConcat(answer -> budget.exhaustedBy(answer) ? List.of(answer.frame(), goodbye) : List.of(answer.frame()))
         // the socket ends after the goodbye: completing the answers completes the merge, which closes the socket
         .takeWhile(frame -> frame != goodbye, true)
-        .merge(out, true)
-        .merge(leavingNotice, true)
-        .takeWhile(frame -> frame != leaving, true)
-        // a client that stops reading for this long is disconnected instead of being written to forever
-        .backpressureTimeout(slowReaderTimeout)
-        .map(frame -> {
-          Metrics.liveFrameSent();
-          return frame;
-        })
-        .watchTermination((notUsed, closed) -> {
-          Metrics.liveSocketOpened();
-          closed.whenCompleteAsync((done, failure) -> Metrics.liveSocketClosed(), CALLING_THREAD);
-          return notUsed;
-        });
+        .merge(out, true);
   }
 
   private CompletionStage<Answer> answer(String pollId, Identity caller, Message message, ClientBudget budget) {

@@ -131,9 +131,10 @@ final class BenchSupport {
 
   /** Percentiles of a histogram of microseconds, printed in milliseconds. */
   static void printLatency(String label, Histogram histogram) {
-    System.out.printf("%s (ms): p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f%n", label,
+    System.out.printf("%s (ms): p50 %.2f  p90 %.2f  p95 %.2f  p99 %.2f  p99.9 %.2f  max %.2f%n", label,
         histogram.getValueAtPercentile(50) / 1000.0,
         histogram.getValueAtPercentile(90) / 1000.0,
+        histogram.getValueAtPercentile(95) / 1000.0,
         histogram.getValueAtPercentile(99) / 1000.0,
         histogram.getValueAtPercentile(99.9) / 1000.0,
         histogram.getMaxValue() / 1000.0);

@@ -1,0 +1,239 @@
+package live;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import actors.TallyUpdate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
+
+/**
+ * The node's fan-out on its own: polls whose state the test sets (each feed re-reads it), sockets as plain stream
+ * subscribers, fast or stalled.
+ */
+class FanoutTest {
+  private static final Duration SLOW_READER_TIMEOUT = Duration.ofMillis(400);
+  private static ActorTestKit testKit;
+
+  /** The current state of each poll, as the feeds read it. */
+  private final Map<String, TallyUpdate> polls = new ConcurrentHashMap<>();
+  private final Fanout<String> fanout = new Fanout<>(testKit.system(),
+      pollId -> CompletableFuture.completedFuture(Optional.ofNullable(polls.get(pollId))),
+      new Fanout.Settings(Duration.ofMillis(20), Duration.ofMillis(30), SLOW_READER_TIMEOUT),
+      update -> "tally " + update.seq());
+
+  @BeforeAll
+  static void start() {
+    testKit = ActorTestKit.create();
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  private void set(String pollId, long seq) {
+    polls.put(pollId, new TallyUpdate(pollId, List.of(seq), seq, "open", seq));
+  }
+
+  @Test
+  void aSocketGetsItsSnapshotThenEachNewerStateOnceAndInOrder() throws Exception {
+    set("p1", 3);
+    Reader reader = Reader.open(fanout, "p1", 3, Long.MAX_VALUE);
+    reader.awaitFrames(1);
+    set("p1", 5);
+    reader.awaitLast("tally 5");
+    set("p1", 9);
+    reader.awaitLast("tally 9");
+    Thread.sleep(200); // several re-reads of the same state
+    assertEquals(List.of("snapshot 3", "tally 5", "tally 9"), reader.frames);
+  }
+
+  @Test
+  void aStateOlderThanTheSnapshotIsNeverSent() throws Exception {
+    set("p2", 4);
+    Reader reader = Reader.open(fanout, "p2", 10, Long.MAX_VALUE);
+    Thread.sleep(500);
+    set("p2", 11);
+    reader.awaitLast("tally 11");
+    assertEquals(List.of("snapshot 10", "tally 11"), reader.frames);
+  }
+
+  @Test
+  void aBurstReachesASocketAsItsLatestStateNotAsABacklog() throws Exception {
+    set("p3", 0);
+    Reader reader = Reader.open(fanout, "p3", 0, Long.MAX_VALUE);
+    reader.awaitFrames(1);
+    for (int seq = 1; seq <= 200; seq++) {
+      set("p3", seq);
+      Thread.sleep(1);
+    }
+    reader.awaitLast("tally 200");
+    assertTrue(reader.frames.size() < 100, "conflated: " + reader.frames.size() + " frames for 200 states");
+    reader.assertIncreasing();
+  }
+
+  @Test
+  void aReaderThatTakesNothingWhileItsPollChangesIsCutOff() throws Exception {
+    set("p4", 1);
+    Reader stalled = Reader.open(fanout, "p4", 1, 1);
+    Reader fast = Reader.open(fanout, "p4", 1, Long.MAX_VALUE);
+    long started = System.nanoTime();
+    for (int seq = 2; stalled.error.get() == null && seq < 400; seq++) {
+      set("p4", seq);
+      Thread.sleep(10);
+    }
+    Throwable error = stalled.awaitError();
+    assertInstanceOf(LatestFrame.SlowReader.class, error);
+    long after = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    assertTrue(after >= SLOW_READER_TIMEOUT.toMillis(), "cut off after " + after + " ms");
+    assertEquals(List.of("snapshot 1"), stalled.frames);
+    assertNull(fast.error.get(), "a fast reader on the same poll is not cut off");
+    fast.assertIncreasing();
+  }
+
+  @Test
+  void aReaderOfAQuietPollIsNotCutOff() throws Exception {
+    set("p5", 7);
+    Reader stalled = Reader.open(fanout, "p5", 7, 1);
+    Thread.sleep(3 * SLOW_READER_TIMEOUT.toMillis());
+    assertNull(stalled.error.get());
+    assertEquals(List.of("snapshot 7"), stalled.frames);
+  }
+
+  @Test
+  void leavingSendsTheLastFrameToEverySocketAndEndsThemAndSocketsOpenedLaterToo() throws Exception {
+    Fanout<String> leaving = new Fanout<>(testKit.system(),
+        pollId -> CompletableFuture.completedFuture(Optional.ofNullable(polls.get(pollId))),
+        new Fanout.Settings(Duration.ofMillis(20), Duration.ofMillis(30), SLOW_READER_TIMEOUT),
+        update -> "tally " + update.seq());
+    set("p6", 1);
+    List<CompletableFuture<List<String>>> sockets = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      sockets.add(leaving.frames("p6", 1, "snapshot 1")
+          .runWith(Sink.seq(), testKit.system()).toCompletableFuture());
+    }
+    Thread.sleep(300);
+    leaving.leave("node leaving");
+    for (CompletableFuture<List<String>> socket : sockets) {
+      List<String> frames = socket.get(5, TimeUnit.SECONDS);
+      assertEquals("snapshot 1", frames.get(0));
+      assertEquals("node leaving", frames.get(frames.size() - 1));
+    }
+    assertEquals(List.of("snapshot 1", "node leaving"), leaving.frames("p6", 1, "snapshot 1")
+        .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(5, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void thousandsOfSocketsAllEndOnTheLatestStateAndThePollsFeedStopsWithTheLastOne() throws Exception {
+    set("p7", 0);
+    List<Reader> readers = new ArrayList<>();
+    for (int i = 0; i < 2000; i++) {
+      readers.add(Reader.open(fanout, "p7", 0, Long.MAX_VALUE));
+    }
+    for (int seq = 1; seq <= 100; seq++) {
+      set("p7", seq);
+      Thread.sleep(2);
+    }
+    for (Reader reader : readers) {
+      reader.awaitLast("tally 100");
+      reader.assertIncreasing();
+    }
+    assertEquals(1, fanout.watchedPolls(), "one feed for the poll, however many sockets");
+    readers.forEach(Reader::cancel);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (fanout.watchedPolls() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertEquals(0, fanout.watchedPolls(), "the feed stops when its last socket leaves");
+  }
+
+  /** A socket's reader: takes {@code demand} frames, then nothing more (a stalled client) unless unbounded. */
+  private static final class Reader implements Subscriber<String> {
+    final List<String> frames = new CopyOnWriteArrayList<>();
+    final AtomicReference<Throwable> error = new AtomicReference<>();
+    final CompletableFuture<Throwable> failed = new CompletableFuture<>();
+    private final long demand;
+    private volatile Subscription subscription;
+
+    private Reader(long demand) {
+      this.demand = demand;
+    }
+
+    static Reader open(Fanout<String> fanout, String pollId, long seq, long demand) {
+      Reader reader = new Reader(demand);
+      fanout.frames(pollId, seq, "snapshot " + seq).runWith(Sink.fromSubscriber(reader), testKit.system());
+      return reader;
+    }
+
+    @Override
+    public void onSubscribe(Subscription subscription) {
+      this.subscription = subscription;
+      subscription.request(demand);
+    }
+
+    @Override
+    public void onNext(String frame) {
+      frames.add(frame);
+    }
+
+    @Override
+    public void onError(Throwable failure) {
+      error.set(failure);
+      failed.complete(failure);
+    }
+
+    @Override
+    public void onComplete() {}
+
+    void cancel() {
+      subscription.cancel();
+    }
+
+    void awaitFrames(int count) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (frames.size() < count && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertTrue(frames.size() >= count, "frames: " + frames);
+    }
+
+    void awaitLast(String frame) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while ((frames.isEmpty() || !frames.get(frames.size() - 1).equals(frame)) && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertEquals(frame, frames.get(frames.size() - 1), "frames: " + frames);
+    }
+
+    Throwable awaitError() throws Exception {
+      return failed.get(5, TimeUnit.SECONDS);
+    }
+
+    void assertIncreasing() {
+      long last = -1;
+      for (String frame : frames) {
+        long seq = Long.parseLong(frame.substring(frame.indexOf(' ') + 1));
+        assertTrue(seq > last, "in order, each once: " + frames);
+        last = seq;
+      }
+    }
+  }
+}
