@@ -15,6 +15,7 @@ public record EdgeLimits(
     RateLimiter.Limit framesPerSocket,
     RateLimiter.Limit framesPerRelay,
     int maxBadFrames,
+    int maxLiveSockets,
     CatalogueLimits catalogue) {
 
   /** Paging of the poll catalogue: the page size without {@code limit}, the largest allowed, rows read at most. */

@@ -57,6 +57,7 @@ final class LiveSocket {
   private final RateLimiter.Limit framesPerRelay;
   private final Tokens tokens;
   private final int maxBadFrames;
+  private final int maxSockets;
   private final Materializer materializer;
   private final Executor dispatcher;
 
@@ -70,12 +71,13 @@ final class LiveSocket {
     this.fanout = new Fanout<>(system, current,
         new Fanout.Settings(limits.tallyInterval(), limits.resyncInterval(), limits.slowReaderTimeout()),
         update -> text(new TallyFrame("tally", update.counts(), update.totalBallots(), update.status(),
-            update.seq())));
+            update.seq()))).resyncOnClusterChanges();
     this.throttle = throttle;
     this.maxFrameChars = limits.maxFrameChars();
     this.framesPerSocket = limits.framesPerSocket();
     this.framesPerRelay = limits.framesPerRelay();
     this.maxBadFrames = limits.maxBadFrames();
+    this.maxSockets = limits.maxLiveSockets();
     this.materializer = Materializer.matFromSystem(system);
     this.dispatcher = system.executionContext();
     // A leaving node closes its sockets at once instead of when its connections are cut: clients reconnect to
@@ -87,6 +89,17 @@ final class LiveSocket {
           fanout.leave(leaving);
           return CompletableFuture.completedFuture(Done.getInstance());
         });
+  }
+
+  /** Whether this node holds as many live sockets as it may: a new one is refused until some close. */
+  boolean full() {
+    return fanout.sockets() >= maxSockets;
+  }
+
+  /** The answer to a socket refused because the node is full. */
+  Problems.Problem fullProblem() {
+    return new Problems.Problem(StatusCodes.SERVICE_UNAVAILABLE, "too-many-sockets", "Too many live sockets",
+        "this node holds its maximum of " + maxSockets + " live sockets; retry later or on another node");
   }
 
   /** What a socket's client may still send: its frame budget and how many bad frames it has left. */

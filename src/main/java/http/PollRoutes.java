@@ -91,7 +91,8 @@ public final class PollRoutes extends AllDirectives {
             reply(polls.close(pollId, organizer), StatusCodes.OK)))),
         path("invites", () -> post(() -> auth.organizer(organizer ->
             body(Requests.Invites.class, request -> invite(pollId, organizer, request))))),
-        path("live", () -> get(() -> parameterOptional("token", token -> auth.watcher(token, voter ->
+        path("live", () -> get(() -> live.full() ? complete(problems.response(live.fullProblem()))
+            : parameterOptional("token", token -> auth.watcher(token, voter ->
             onSuccess(polls.get(pollId), reply -> reply instanceof Poll.Accepted accepted
                 ? handleWebSocketMessages(live.flow(accepted.poll(), voter))
                 : complete(toResponse(reply, StatusCodes.OK))))))));

@@ -16,6 +16,9 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.pubsub.Topic;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
@@ -26,7 +29,10 @@ import org.apache.pekko.stream.javadsl.Source;
  *
  * <p>Each poll's feed sends at most one frame per {@code tallyInterval} (the newest state always last). A topic
  * reaches a new subscriber only once the cluster has spread the news of it, and membership changes can delay it
- * again, so each feed also re-reads its poll every {@code resyncInterval}: the latest state always arrives.
+ * again, so each feed also re-reads its poll: soon after it starts and after each change of the cluster's
+ * membership or reachability ({@link #resyncAll}), at 0.3 s and then twice as long each time, up to
+ * {@code resyncInterval}, and from then on every {@code resyncInterval}: the latest state always arrives, and a
+ * node that watches many quiet polls does not re-read them all every few seconds.
  *
  * @param <F> what a frame is on the wire, e.g. a WebSocket message
  */
@@ -48,6 +54,8 @@ public final class Fanout<F> {
   private final Map<String, Audience<F>> audiences = new HashMap<>();
   private F leavingFrame;
   private long nextFeedId;
+  /** Sockets on this node; changed only under this object's lock. */
+  private int sockets;
 
   /** Feeds re-read polls with {@code polls} and render each state once with {@code render}. */
   public Fanout(ActorSystem<?> system, Reader polls, Settings settings, Function<TallyUpdate, F> render) {
@@ -90,6 +98,7 @@ public final class Fanout<F> {
           Props.empty()));
     }
     audience.members(audience.members() + 1);
+    sockets++;
     return audience;
   }
 
@@ -99,6 +108,7 @@ public final class Fanout<F> {
     if (audience == null) {
       return;
     }
+    sockets--;
     if (audience.members() > 1) {
       audience.members(audience.members() - 1);
     } else {
@@ -107,9 +117,41 @@ public final class Fanout<F> {
     }
   }
 
+  /** Live sockets on this node now. */
+  public synchronized int sockets() {
+    return sockets;
+  }
+
   /** How many polls this node watches now: one feed each. */
   synchronized int watchedPolls() {
     return audiences.size();
+  }
+
+  /**
+   * Calls {@link #resyncAll} whenever a member joins, leaves or changes reachability: topic registrations follow the
+   * membership, and an update published meanwhile may not reach this node.
+   */
+  public Fanout<F> resyncOnClusterChanges() {
+    system.systemActorOf(Behaviors.setup(context -> {
+      Cluster cluster = Cluster.get(context.getSystem());
+      cluster.subscriptions().tell(Subscribe.create(context.getSelf().narrow(), ClusterEvent.MemberEvent.class));
+      cluster.subscriptions().tell(
+          Subscribe.create(context.getSelf().narrow(), ClusterEvent.ReachabilityEvent.class));
+      return Behaviors.receiveMessage(event -> {
+        resyncAll();
+        return Behaviors.same();
+      });
+    }), "live-membership", Props.empty());
+    return this;
+  }
+
+  /** Every feed re-reads its poll soon again, and then at growing intervals: the cluster's membership changed. */
+  public void resyncAll() {
+    List<Audience<F>> all;
+    synchronized (this) {
+      all = new ArrayList<>(audiences.values());
+    }
+    all.forEach(audience -> audience.feed().tell(Resync.AGAIN));
   }
 
   synchronized F leavingFrame() {
@@ -118,11 +160,20 @@ public final class Fanout<F> {
 
   private enum Stop { INSTANCE }
 
-  private enum Resync { INSTANCE }
+  private enum Resync {
+    /** A timer's: re-read now. */
+    NOW,
+    /** Start over from the first, short, delay. */
+    AGAIN
+  }
 
   private enum Flush { INSTANCE }
 
   private enum Unchanged { INSTANCE }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
 
   /**
    * Holds this node's instance of the poll's topic and re-reads the poll until stopped; publishes each newer state
@@ -134,12 +185,13 @@ public final class Fanout<F> {
       ActorRef<Topic.Command<TallyUpdate>> topic =
           context.spawn(Topic.create(TallyUpdate.class, TallyUpdate.topicName(pollId)), "topic");
       topic.tell(Topic.subscribe(context.getSelf().<TallyUpdate>narrow()));
-      timers.startTimerWithFixedDelay(Resync.INSTANCE, Resync.INSTANCE, FIRST_RESYNC, settings.resyncInterval());
+      timers.startSingleTimer(Resync.NOW, Resync.NOW, FIRST_RESYNC);
       var state = new Object() {
         TallyUpdate pending;
         long publishedSeq = Long.MIN_VALUE;
         long publishedAt = System.nanoTime() - intervalNanos;
         boolean flushScheduled;
+        Duration resyncDelay = FIRST_RESYNC;
 
         void publish() {
           long now = System.nanoTime();
@@ -175,7 +227,14 @@ public final class Fanout<F> {
             }
             return Behaviors.same();
           })
-          .onMessageEquals(Resync.INSTANCE, () -> {
+          .onMessageEquals(Resync.AGAIN, () -> {
+            state.resyncDelay = FIRST_RESYNC;
+            timers.startSingleTimer(Resync.NOW, Resync.NOW, FIRST_RESYNC);
+            return Behaviors.same();
+          })
+          .onMessageEquals(Resync.NOW, () -> {
+            state.resyncDelay = min(state.resyncDelay.multipliedBy(2), settings.resyncInterval());
+            timers.startSingleTimer(Resync.NOW, Resync.NOW, state.resyncDelay);
             context.pipeToSelf(polls.read(pollId), (current, failure) ->
                 current != null && current.isPresent() ? current.get() : Unchanged.INSTANCE);
             return Behaviors.same();

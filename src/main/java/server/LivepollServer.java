@@ -112,6 +112,8 @@ public final class LivepollServer {
   }
 
   private static LivepollServer startNode(Config config, Settings settings, LocalCassandra localCassandra) {
+    warnIfTooFewFileDescriptors(config.getInt("pekko.http.server.max-connections"),
+        settings.edgeLimits().maxLiveSockets());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, config);
     if (localCassandra != null) {
       // Runs after the HTTP server is unbound, shards are handed off and entities have written their events.
@@ -156,6 +158,25 @@ public final class LivepollServer {
       system.terminate();
       awaitTermination(system);
       throw new IllegalStateException("Livepoll could not start: " + e.getMessage(), e);
+    }
+  }
+
+  /** Spare descriptors for the jars, Cassandra's connections, the cluster's and the management port. */
+  private static final int SPARE_FILE_DESCRIPTORS = 1024;
+
+  /**
+   * Each connection and each live socket is a file descriptor: a process out of them can accept nothing more (and
+   * Pekko's accept loop then spins). Says so at start when the process's limit does not cover the configured maxima.
+   */
+  private static void warnIfTooFewFileDescriptors(int maxConnections, int maxLiveSockets) {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+      long needed = (long) maxConnections + maxLiveSockets + SPARE_FILE_DESCRIPTORS;
+      if (unix.getMaxFileDescriptorCount() < needed) {
+        log.warn("This process may open {} files (ulimit -n) but up to {} connections and {} live sockets need "
+                + "about {}: raise the limit, or lower LIVEPOLL_HTTP_MAX_CONNECTIONS / LIVEPOLL_LIVE_MAX_SOCKETS",
+            unix.getMaxFileDescriptorCount(), maxConnections, maxLiveSockets, needed);
+      }
     }
   }
 

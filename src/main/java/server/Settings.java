@@ -94,6 +94,7 @@ public record Settings(
             limit(c.getConfig("live.frames-per-socket")),
             limit(c.getConfig("live.frames-per-relay")),
             c.getInt("live.max-bad-frames"),
+            c.getInt("live.max-sockets"),
             new EdgeLimits.CatalogueLimits(c.getInt("read-side.catalogue.default-limit"),
                 c.getInt("read-side.catalogue.max-limit"), c.getInt("read-side.catalogue.max-scanned"))),
         c.getString("http.https.keystore"),

@@ -4,6 +4,7 @@ import static support.Views.votes;
 import static support.Views.counts;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -555,9 +556,13 @@ class LiveSocketTest {
   // ------------------------------------------------------------------------------------------- helpers
 
   private void assertHandshakeRefused(String pollId, String token, int status) {
+    assertHandshakeRefused(server, pollId, token, status);
+  }
+
+  private void assertHandshakeRefused(LivepollServer target, String pollId, String token, int status) {
     CompletableFuture<WebSocket> handshake = WS_CLIENT.newWebSocketBuilder()
         .connectTimeout(Duration.ofSeconds(5))
-        .buildAsync(uri(server, pollId, token), new WebSocket.Listener() {});
+        .buildAsync(uri(target, pollId, token), new WebSocket.Listener() {});
     try {
       WebSocket socket = handshake.get(10, TimeUnit.SECONDS);
       socket.abort();
@@ -622,6 +627,40 @@ class LiveSocketTest {
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
       assertDoesNotThrow(() -> stopping.get(2, TimeUnit.MINUTES));
     });
+  }
+
+  @Test
+  void aNodeHoldingItsMaximumOfSocketsRefusesMoreWith503UntilOneCloses() {
+    withServer("livepoll.live.max-sockets = 2", (own, ownApi) -> {
+      ApiClient.Reply created = ownApi.as(TOKENS.organizer("alice", false)).post("/api/polls", POLL);
+      assertEquals(201, created.status(), created::toString);
+      String id = ApiClient.createdId(created);
+      Live first = open(own, id, null);
+      first.snapshot();
+      open(own, id, null).snapshot();
+      assertHandshakeRefused(own, id, null, 503);
+      first.abort();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      Live third = null;
+      while (third == null && System.nanoTime() < deadline) {
+        try {
+          Live attempt = open(own, id, null);
+          attempt.snapshot();
+          third = attempt;
+        } catch (AssertionError | RuntimeException stillFull) {
+          sleep(100);
+        }
+      }
+      assertNotNull(third, "a socket is accepted again once one has closed");
+    });
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static String ballot(String choices, String ref) {

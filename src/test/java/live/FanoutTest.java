@@ -165,6 +165,28 @@ class FanoutTest {
     assertEquals(0, fanout.watchedPolls(), "the feed stops when its last socket leaves");
   }
 
+  @Test
+  void aFeedReReadsItsPollAtGrowingIntervalsAndSoonAgainAfterAMembershipChange() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+    Fanout<String> counting = new Fanout<>(testKit.system(), pollId -> {
+      reads.incrementAndGet();
+      return CompletableFuture.completedFuture(Optional.ofNullable(polls.get(pollId)));
+    }, new Fanout.Settings(Duration.ofMillis(20), Duration.ofSeconds(60), SLOW_READER_TIMEOUT),
+        update -> "tally " + update.seq());
+    set("p8", 1);
+    Reader reader = Reader.open(counting, "p8", 1, Long.MAX_VALUE);
+    Thread.sleep(3_000);
+    // at 0.3, 0.9 and 2.1 s: not every few milliseconds, and not never
+    int early = reads.get();
+    assertTrue(early >= 2 && early <= 4, early + " reads in 3 s");
+    counting.resyncAll();
+    Thread.sleep(700);
+    assertTrue(reads.get() > early, "read again soon after a membership change");
+    set("p8", 2);
+    counting.resyncAll();
+    reader.awaitLast("tally 2");
+  }
+
   /** A socket's reader: takes {@code demand} frames, then nothing more (a stalled client) unless unbounded. */
   private static final class Reader implements Subscriber<String> {
     final List<String> frames = new CopyOnWriteArrayList<>();
