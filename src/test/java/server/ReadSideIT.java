@@ -45,7 +45,7 @@ import support.TestConfig;
  */
 class ReadSideIT {
   private static final Tokens TOKENS = TestConfig.tokens();
-  private static final Duration CATCH_UP = Duration.ofSeconds(15);
+  private static final Duration CATCH_UP = Duration.ofSeconds(30);
   private static final String OPERATOR_PASSWORD = "it-operator";
   private static final String POLL = "{\"question\":\"Q?\",\"options\":[\"a\",\"=b\",\"c\"],\"allowVoteChange\":true}";
 
