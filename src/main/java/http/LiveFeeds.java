@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -42,14 +41,26 @@ final class LiveFeeds {
 
   private static final Duration FIRST_RESYNC = Duration.ofMillis(300);
 
-  /** One rendered tally frame of a feed, shared by every socket that sends it. */
-  record Frame(long seq, Message message) {}
+  /**
+   * One rendered tally frame of a feed, shared by every socket that sends it: the frame of readers who manage the
+   * poll, and everyone else's (the same message when they see the same).
+   */
+  record Frame(long seq, Message forManagers, Message forEveryone) {
+    Message message(boolean manager) {
+      return manager ? forManagers : forEveryone;
+    }
+  }
+
+  /** Renders an update's frame as managers of the poll ({@code true}) or everyone else see it. */
+  interface Render {
+    Message frame(TallyUpdate update, boolean manager);
+  }
 
   private final ActorSystem<?> system;
   private final Polls polls;
   private final Duration resyncInterval;
   private final Duration interval;
-  private final Function<TallyUpdate, Message> render;
+  private final Render render;
   private final Map<String, Feed> feeds = new HashMap<>();
   private long nextFeedId = 0;
 
@@ -62,7 +73,7 @@ final class LiveFeeds {
 
   /** Feeds send at most one tally per {@code interval}, each rendered once by {@code render}. */
   LiveFeeds(ActorSystem<?> system, Polls polls, Duration resyncInterval, Duration interval,
-      Function<TallyUpdate, Message> render) {
+      Render render) {
     this.system = system;
     this.polls = polls;
     this.resyncInterval = resyncInterval;
@@ -88,7 +99,11 @@ final class LiveFeeds {
               update -> update == END, update -> Optional.empty(), HUB_BUFFER, OverflowStrategy.dropHead())
           .conflate((older, newer) -> newer.seq() > older.seq() ? newer : older)
           .throttle(1, interval)
-          .map(update -> new Frame(update.seq(), render.apply(update)))
+          .map(update -> {
+            Message forEveryone = render.frame(update, false);
+            boolean same = update.poll() == null || !update.poll().hasPrivateParts();
+            return new Frame(update.seq(), same ? forEveryone : render.frame(update, true), forEveryone);
+          })
           .toMat(BroadcastHub.of(Frame.class, HUB_BUFFER), Keep.both())
           .run(system);
       ActorRef<Object> subscription = system.systemActorOf(

@@ -4,6 +4,8 @@ import actors.Poll;
 import actors.PollView;
 import actors.Polls;
 import actors.Requester;
+import actors.TallyUpdate;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import auth.Identity;
 import auth.Tokens;
 import java.time.Duration;
@@ -41,7 +43,43 @@ final class LiveSocket {
   /** What a socket sends: exactly one of these shapes per frame. */
   record SnapshotFrame(String type, PollView poll, long seq) {}
 
-  record TallyFrame(String type, List<Long> counts, long totalBallots, String status, long seq) {}
+  /**
+   * A change: the counts of the options (absent while results are withheld from this reader), the kind's results
+   * (ranking: {@code points} and {@code averagePositions} per option; rating; words), the round.
+   */
+  record TallyFrame(
+      String type,
+      @JsonInclude(JsonInclude.Include.NON_NULL) List<Long> counts,
+      long totalBallots,
+      String status,
+      long seq,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Integer round,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Boolean resultsWithheld,
+      @JsonInclude(JsonInclude.Include.NON_NULL) List<Long> points,
+      @JsonInclude(JsonInclude.Include.NON_NULL) List<Double> averagePositions,
+      @JsonInclude(JsonInclude.Include.NON_NULL) PollView.RatingResult rating,
+      @JsonInclude(JsonInclude.Include.NON_NULL) List<PollView.WordCount> words,
+      @JsonInclude(JsonInclude.Include.NON_NULL) List<PollView.WordCount> hiddenWords) {
+
+    /** The frame of a reader who manages the poll ({@code manager}) or of anyone else. */
+    static TallyFrame of(TallyUpdate update, boolean manager) {
+      if (update.poll() == null) {
+        // an update from a node of an older version: the counts are all it has
+        return new TallyFrame("tally", update.counts(), update.totalBallots(), update.status(), update.seq(), null,
+            null, null, null, null, null, null);
+      }
+      PollView poll = manager ? update.poll() : update.poll().forPublic();
+      boolean withheld = Boolean.TRUE.equals(poll.resultsWithheld());
+      boolean ranking = poll.kind() == actors.Kind.RANKING;
+      return new TallyFrame("tally",
+          withheld ? null : poll.options().stream().map(PollView.OptionView::votes).toList(),
+          poll.totalBallots(), poll.status(), poll.version(), poll.round(), poll.resultsWithheld(),
+          ranking && !withheld ? poll.options().stream().map(PollView.OptionView::points).toList() : null,
+          ranking && !withheld
+              ? poll.options().stream().map(PollView.OptionView::averagePosition).toList() : null,
+          poll.rating(), poll.words(), poll.hiddenWords());
+    }
+  }
 
   record AckFrame(String type, String ref, long seq, long totalBallots) {}
 
@@ -69,8 +107,8 @@ final class LiveSocket {
     this.tokens = tokens;
     this.polls = polls;
     this.json = json;
-    this.feeds = new LiveFeeds(system, polls, limits.resyncInterval(), limits.tallyInterval(), update ->
-        text(new TallyFrame("tally", update.counts(), update.totalBallots(), update.status(), update.seq())));
+    this.feeds = new LiveFeeds(system, polls, limits.resyncInterval(), limits.tallyInterval(),
+        (update, manager) -> text(TallyFrame.of(update, manager)));
     this.throttle = throttle;
     this.slowReaderTimeout = limits.slowReaderTimeout();
     this.maxFrameChars = limits.maxFrameChars();
@@ -138,8 +176,10 @@ final class LiveSocket {
    */
   Flow<Message, Message, NotUsed> flow(PollView snapshot, Identity caller) {
     String pollId = snapshot.id();
-    boolean relay = caller instanceof Identity.Organizer organizer
-        && new Requester(organizer.name(), organizer.admin()).mayManage(snapshot.owner());
+    Requester reader = caller instanceof Identity.Organizer organizer
+        ? new Requester(organizer.name(), organizer.admin()) : null;
+    // the owner or an admin: a relay, and a reader of everything the poll shows its managers
+    boolean relay = reader != null && reader.mayManage(snapshot.owner());
     // the feed may repeat a state (it re-reads the poll now and then): a socket sends each seq once, in order
     AtomicLong sent = new AtomicLong(snapshot.version());
     Source<Message, NotUsed> tallies = feeds.updates(pollId)
@@ -149,9 +189,10 @@ final class LiveSocket {
         .filter(frame -> frame.seq() > sent.get())
         .map(frame -> {
           sent.set(frame.seq());
-          return frame.message();
+          return frame.message(relay);
         });
-    Source<Message, NotUsed> out = Source.single(text(new SnapshotFrame("snapshot", snapshot, snapshot.version())))
+    Source<Message, NotUsed> out = Source.single(
+            text(new SnapshotFrame("snapshot", snapshot.seenBy(reader), snapshot.version())))
         .concat(tallies);
     ClientBudget budget = new ClientBudget(relay ? framesPerRelay : framesPerSocket);
     Message goodbye = error(null, new Problems.Problem(StatusCodes.TOO_MANY_REQUESTS, "too-many-bad-frames",
@@ -244,8 +285,10 @@ final class LiveSocket {
 
   private CompletionStage<Answer> ballot(String pollId, Identity caller, String frame, long received) {
     Requests.SocketBallot ballot;
+    actors.Ballot marked;
     try {
       ballot = json.read(frame.getBytes(java.nio.charset.StandardCharsets.UTF_8), Requests.SocketBallot.class);
+      marked = ballot.toBallot();
     } catch (Json.BadJson bad) {
       return done(malformed(null, bad.getMessage()));
     }
@@ -280,7 +323,7 @@ final class LiveSocket {
       return refuse(ref, overLimit.get());
     }
     // the answer is rendered on the dispatcher, not on the poll's thread that delivers a whole batch of answers
-    return BallotOutcome.observe(polls.castBallot(pollId, voter.voterId(), ballot.choices(), voter.invitedTo()),
+    return BallotOutcome.observe(polls.castBallot(pollId, voter.voterId(), marked, voter.invitedTo()),
             received)
         .handleAsync((reply, failure) -> Answer.of(failure != null
             ? error(ref, new Problems.Problem(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", "Service unavailable",
