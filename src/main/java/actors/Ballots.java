@@ -9,7 +9,8 @@ import scala.jdk.javaapi.CollectionConverters;
 import scala.jdk.javaapi.OptionConverters;
 
 /**
- * Who voted for what: voter id to the option indexes of their ballot.
+ * Who voted for what: voter id to their ballot as {@link Poll.BallotChange} records it, a list of integers (option
+ * indexes, or the rating) or of words.
  *
  * <p>Immutable and persistent (a hash trie from the Scala library Pekko already ships), so recording one ballot in a
  * poll with a million voters costs O(log n), not a copy of the map.
@@ -17,9 +18,9 @@ import scala.jdk.javaapi.OptionConverters;
 public final class Ballots {
   private static final Ballots EMPTY = new Ballots(scala.collection.immutable.HashMap$.MODULE$.empty());
 
-  private final scala.collection.immutable.HashMap<String, List<Integer>> byVoter;
+  private final scala.collection.immutable.HashMap<String, List<?>> byVoter;
 
-  private Ballots(scala.collection.immutable.HashMap<String, List<Integer>> byVoter) {
+  private Ballots(scala.collection.immutable.HashMap<String, List<?>> byVoter) {
     this.byVoter = byVoter;
   }
 
@@ -29,19 +30,19 @@ public final class Ballots {
 
   @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
   public static Ballots fromMap(Map<String, List<Integer>> byVoter) {
-    scala.collection.immutable.HashMap<String, List<Integer>> map = scala.collection.immutable.HashMap$.MODULE$.empty();
+    scala.collection.immutable.HashMap<String, List<?>> map = scala.collection.immutable.HashMap$.MODULE$.empty();
     for (Map.Entry<String, List<Integer>> entry : byVoter.entrySet()) {
       map = map.updated(entry.getKey(), List.copyOf(entry.getValue()));
     }
     return new Ballots(map);
   }
 
-  public Optional<List<Integer>> ballotOf(String voterId) {
+  public Optional<List<?>> ballotOf(String voterId) {
     return OptionConverters.toJava(byVoter.get(voterId));
   }
 
-  public Ballots with(String voterId, List<Integer> choices) {
-    return new Ballots(byVoter.updated(voterId, List.copyOf(choices)));
+  public Ballots with(String voterId, List<?> ballot) {
+    return new Ballots(byVoter.updated(voterId, List.copyOf(ballot)));
   }
 
   public Ballots without(String voterId) {
@@ -54,7 +55,7 @@ public final class Ballots {
 
   /** A read-only view for snapshots; Jackson writes it as a plain JSON/CBOR object. */
   @JsonValue
-  public Map<String, List<Integer>> asMap() {
+  public Map<String, List<?>> asMap() {
     return CollectionConverters.asJava(byVoter);
   }
 

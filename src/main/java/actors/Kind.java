@@ -2,13 +2,24 @@ package actors;
 
 import com.fasterxml.jackson.annotation.JsonValue;
 
-/** Whether a voter picks exactly one option or up to {@code maxChoices} of them. */
+/**
+ * What a voter answers: exactly one option, up to {@code maxChoices} options, a point on a rating scale, options in
+ * order of preference, or a few words of their own.
+ */
 public enum Kind {
   SINGLE,
-  MULTIPLE;
+  MULTIPLE,
+  RATING,
+  RANKING,
+  WORDCLOUD;
 
   @JsonValue
   public String label() {
     return name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /** Whether the poll has options to choose from. */
+  public boolean hasOptions() {
+    return this == SINGLE || this == MULTIPLE || this == RANKING;
   }
 }

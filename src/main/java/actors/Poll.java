@@ -3,8 +3,11 @@ package actors;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -37,16 +40,35 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
 
   /** What can be asked of a poll; every request is answered with exactly one {@link Reply}. */
   public sealed interface Request extends Command, CborSerializable, PollInbox.Message
-      permits Create, CastBallot, RetractBallot, Close, Invite, Get {
+      permits Create, CastBallot, RetractBallot, Close, Invite, Get, Reveal, HideWord, ShowWord, NextRound,
+          GetRounds {
     ActorRef<Reply> replyTo();
   }
 
   /** Opens the poll as drafted; the entity checks the draft. */
   public record Create(PollDraft draft, ActorRef<Reply> replyTo) implements Request {}
 
-  /** {@code invitedTo} is the poll the voter's invite is for, or null for a voter of the general public. */
-  public record CastBallot(String voterId, List<Integer> choices, String invitedTo, ActorRef<Reply> replyTo)
-      implements Request {}
+  /**
+   * {@code invitedTo} is the poll the voter's invite is for, or null for a voter of the general public. The ballot is
+   * the one of {@code choices}, {@code rating}, {@code ranking} and {@code words} that is set (see {@link Ballot});
+   * the last three came later and are absent in the messages of older nodes.
+   */
+  public record CastBallot(String voterId, List<Integer> choices, String invitedTo, ActorRef<Reply> replyTo,
+      Integer rating, List<Integer> ranking, List<String> words) implements Request {
+
+    public CastBallot(String voterId, Ballot ballot, String invitedTo, ActorRef<Reply> replyTo) {
+      this(voterId, ballot.choices(), invitedTo, replyTo, ballot.rating(), ballot.ranking(), ballot.words());
+    }
+
+    /** A choice ballot. */
+    public CastBallot(String voterId, List<Integer> choices, String invitedTo, ActorRef<Reply> replyTo) {
+      this(voterId, choices, invitedTo, replyTo, null, null, null);
+    }
+
+    Ballot ballot() {
+      return new Ballot(choices, rating, ranking, words);
+    }
+  }
 
   public record RetractBallot(String voterId, ActorRef<Reply> replyTo) implements Request {}
 
@@ -57,6 +79,21 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
   public record Invite(Requester requester, int count, ActorRef<Reply> replyTo) implements Request {}
 
   public record Get(ActorRef<Reply> replyTo) implements Request {}
+
+  /** Shows a poll's hidden results to everyone from now on (its owner or an admin only); idempotent. */
+  public record Reveal(Requester requester, ActorRef<Reply> replyTo) implements Request {}
+
+  /** Keeps a word of a word cloud out of everyone's view but its owner's and admins' (owner or admin only). */
+  public record HideWord(Requester requester, String text, ActorRef<Reply> replyTo) implements Request {}
+
+  /** Shows a hidden word again (owner or admin only); showing a word that is not hidden changes nothing. */
+  public record ShowWord(Requester requester, String text, ActorRef<Reply> replyTo) implements Request {}
+
+  /** Ends the current round and opens the next (owner or admin only): counts start from zero, everyone may vote. */
+  public record NextRound(Requester requester, ActorRef<Reply> replyTo) implements Request {}
+
+  /** Asks for the finished rounds' final results. */
+  public record GetRounds(ActorRef<Reply> replyTo) implements Request {}
 
   /**
    * Requests decided in order and persisted in one write; {@code writtenTo} gets their answers. Sent only by the
@@ -75,9 +112,26 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
   public record Answer(ActorRef<Reply> to, Reply reply) {}
 
   /** The answer to every request: the poll as it now stands, or why the request was refused. */
-  public sealed interface Reply extends CborSerializable permits Accepted, Rejected {}
+  public sealed interface Reply extends CborSerializable permits Accepted, Rejected, RoundsListed {}
 
+  /** The poll as its owner sees it; {@link PollView#seenBy} gives anyone else's view. */
   public record Accepted(PollView poll) implements Reply {}
+
+  /** The poll and every finished round's final results, oldest first, as the owner sees them. */
+  public record RoundsListed(PollView poll, List<PollView.RoundView> rounds) implements Reply {
+    public RoundsListed {
+      rounds = List.copyOf(rounds);
+    }
+
+    /** What {@code reader} may see of them, by the same rules as the poll's view. */
+    public RoundsListed seenBy(Requester reader) {
+      if (reader != null && reader.mayManage(poll.owner())) {
+        return this;
+      }
+      boolean withhold = poll.withholdsResults();
+      return new RoundsListed(poll.forPublic(), rounds.stream().map(round -> round.forPublic(withhold)).toList());
+    }
+  }
 
   public record Rejected(Rejection reason, String detail) implements Reply {}
 
@@ -99,7 +153,11 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     /** Too many requests are queued for this poll; retry shortly. */
     BUSY,
     /** The node holding the poll was downed (it lost the cluster) and writes no more; another node takes over. */
-    NODE_DOWNED
+    NODE_DOWNED,
+    /** A word to hide or show is not a valid word, or the poll is no word cloud. */
+    INVALID_WORD,
+    /** The poll reached one of its limits (distinct words, hidden words, rounds); the detail says which. */
+    LIMIT_REACHED
   }
 
   /**
@@ -110,7 +168,8 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
    * as long as journals holding it may exist (see {@code PollJournalFixtureIT}).
    */
   public sealed interface Event extends CborSerializable
-      permits PollCreated, BallotsRecorded, PollClosed, BallotCast, BallotChanged, BallotRetracted {
+      permits PollCreated, BallotsRecorded, PollClosed, ResultsRevealed, WordHidden, WordShown, RoundStarted,
+          BallotCast, BallotChanged, BallotRetracted {
     String pollId();
   }
 
@@ -147,35 +206,77 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
   }
 
   /**
-   * One voter's ballot changing: {@code previous} is null for the voter's first ballot, {@code choices} null for a
-   * retraction; choices are option indexes in ascending order.
+   * One voter's ballot changing: the ballot before ({@code previous} or {@code previousWords}) is absent for the
+   * voter's first ballot, the new one ({@code choices} or {@code words}) for a retraction. {@code choices} holds
+   * option indexes in ascending order (single, multiple), in order of preference (ranking), or the one rating;
+   * a word cloud's ballots are {@code words}, normalized. The word fields came later: absent, not null, in JSON.
    */
-  public record BallotChange(String voterId, List<Integer> previous, List<Integer> choices)
+  public record BallotChange(String voterId, List<Integer> previous, List<Integer> choices,
+      @JsonInclude(JsonInclude.Include.NON_NULL) List<String> previousWords,
+      @JsonInclude(JsonInclude.Include.NON_NULL) List<String> words)
       implements CborSerializable {
 
-    public static BallotChange cast(String voterId, List<Integer> choices) {
-      return new BallotChange(voterId, null, choices);
+    public BallotChange(String voterId, List<Integer> previous, List<Integer> choices) {
+      this(voterId, previous, choices, null, null);
     }
 
-    public static BallotChange changed(String voterId, List<Integer> previous, List<Integer> choices) {
-      return new BallotChange(voterId, previous, choices);
+    public static BallotChange cast(String voterId, List<?> ballot) {
+      return changed(voterId, null, ballot);
     }
 
-    public static BallotChange retracted(String voterId, List<Integer> previous) {
-      return new BallotChange(voterId, previous, null);
+    /** {@code previous} and {@code ballot} as {@link PollDefinition#check} gives them: integers or words. */
+    @SuppressWarnings("unchecked")
+    public static BallotChange changed(String voterId, List<?> previous, List<?> ballot) {
+      boolean words = isWords(previous) || isWords(ballot);
+      return words
+          ? new BallotChange(voterId, null, null, (List<String>) previous, (List<String>) ballot)
+          : new BallotChange(voterId, (List<Integer>) previous, (List<Integer>) ballot, null, null);
+    }
+
+    public static BallotChange retracted(String voterId, List<?> previous) {
+      return changed(voterId, previous, null);
+    }
+
+    private static boolean isWords(List<?> ballot) {
+      return ballot != null && !ballot.isEmpty() && ballot.get(0) instanceof String;
     }
 
     public boolean isCast() {
-      return previous == null;
+      return previous == null && previousWords == null;
     }
 
     public boolean isRetraction() {
-      return choices == null;
+      return choices == null && words == null;
+    }
+
+    /** The voter's ballot before this change, whichever its kind; null for a first ballot. */
+    public List<?> previousBallot() {
+      return previous != null ? previous : previousWords;
+    }
+
+    /** The voter's ballot after this change, whichever its kind; null for a retraction. */
+    public List<?> ballot() {
+      return choices != null ? choices : words;
     }
   }
 
   /** {@code at} is when the poll stopped taking ballots: its {@code closesAt} for a scheduled close. */
   public record PollClosed(String pollId, Instant at) implements Event {}
+
+  /** The owner revealed a poll's hidden results: everyone sees them from now on. */
+  public record ResultsRevealed(String pollId, Instant at) implements Event {}
+
+  /** The owner hid a word of a word cloud; {@code text} is normalized, and every spelling of it is hidden. */
+  public record WordHidden(String pollId, String text, Instant at) implements Event {}
+
+  /** The owner showed a hidden word again. */
+  public record WordShown(String pollId, String text, Instant at) implements Event {}
+
+  /**
+   * The owner ended a round and opened round number {@code round} (2 for the first one started): its counts start
+   * from zero and every voter may vote again. The ended round's final results stay readable.
+   */
+  public record RoundStarted(String pollId, int round, Instant at) implements Event {}
 
   /** Written until 2026-11-29, one event per ballot; replayed as a {@link BallotChange}, never written again. */
   public record BallotCast(String pollId, String voterId, List<Integer> choices, Instant at) implements Event {}
@@ -193,10 +294,25 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
 
   public record Blank() implements State {}
 
-  /** {@code version} counts the poll's events, so it equals the journal's sequence number of the latest one. */
+  /**
+   * {@code version} counts the poll's events, so it equals the journal's sequence number of the latest one.
+   * {@code ballots} and {@code tally} are the current round's; {@code rounds} holds the finished ones' results.
+   * {@code hiddenWords} maps the key of each hidden word to how the owner wrote it.
+   */
   public record Created(
-      String pollId, PollDefinition definition, Ballots ballots, Tally tally, Instant closedAt, long version)
+      String pollId, PollDefinition definition, Ballots ballots, Tally tally, Instant closedAt, long version,
+      int round, Instant revealedAt, Map<String, String> hiddenWords, List<PollView.RoundView> rounds)
       implements State {
+
+    public Created {
+      hiddenWords = Map.copyOf(hiddenWords);
+      rounds = List.copyOf(rounds);
+    }
+
+    static Created of(String pollId, PollDefinition definition) {
+      return new Created(pollId, definition, Ballots.empty(), Tally.empty(definition), null, 1, 1, null, Map.of(),
+          List.of());
+    }
 
     boolean closed() {
       return closedAt != null;
@@ -207,35 +323,72 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
       return !closed() && definition.closesAt() != null && !now.isBefore(definition.closesAt());
     }
 
-    /** Whether this exact ballot (choices in ascending order) is already counted for the voter. */
-    boolean counts(String voterId, List<Integer> sortedChoices) {
-      return ballots.ballotOf(voterId).map(sortedChoices::equals).orElse(false);
+    /** Whether this exact ballot (as {@link PollDefinition#check} gives it) is already counted for the voter. */
+    boolean counts(String voterId, List<?> ballot) {
+      return ballots.ballotOf(voterId).map(ballot::equals).orElse(false);
     }
 
     PollView view() {
-      return PollView.of(pollId, definition, tally, closedAt, version);
+      return PollView.of(this);
+    }
+
+    /** The finished rounds as the owner sees them now (hidden words as they are now). */
+    List<PollView.RoundView> finishedRounds() {
+      return rounds.stream().map(round -> round.regrouped(hiddenWords)).toList();
     }
 
     /** The poll after one more event that changes these ballots, in order. */
     Created withBallots(List<BallotChange> changes) {
       Ballots next = ballots;
       for (BallotChange change : changes) {
-        next = change.isRetraction() ? next.without(change.voterId()) : next.with(change.voterId(), change.choices());
+        next = change.isRetraction() ? next.without(change.voterId()) : next.with(change.voterId(), change.ballot());
       }
-      return new Created(pollId, definition, next, tally.with(changes), closedAt, version + 1);
+      return new Created(pollId, definition, next, tally.with(changes), closedAt, version + 1, round, revealedAt,
+          hiddenWords, rounds);
+    }
+
+    Created closedAt(Instant at) {
+      return new Created(pollId, definition, ballots, tally, at, version + 1, round, revealedAt, hiddenWords, rounds);
+    }
+
+    Created revealedAt(Instant at) {
+      return new Created(pollId, definition, ballots, tally, closedAt, version + 1, round, at, hiddenWords, rounds);
+    }
+
+    Created withHiddenWords(Map<String, String> hidden) {
+      return new Created(pollId, definition, ballots, tally, closedAt, version + 1, round, revealedAt, hidden,
+          rounds);
+    }
+
+    /** The next round: this one's results kept, no ballots, nothing counted. */
+    Created nextRound(int number, Instant at) {
+      List<PollView.RoundView> finished = new ArrayList<>(rounds);
+      finished.add(PollView.RoundView.of(round, at, definition, tally, hiddenWords));
+      return new Created(pollId, definition, Ballots.empty(), Tally.empty(definition), closedAt, version + 1, number,
+          revealedAt, hiddenWords, finished);
     }
   }
 
   /** The one place where events change state: used for recovery and for deciding a batch. */
   static State evolve(State state, Event event) {
     if (state instanceof Blank && event instanceof PollCreated created) {
-      return new Created(created.pollId(), created.definition(), Ballots.empty(),
-          Tally.empty(created.definition().options().size()), null, 1);
+      return Created.of(created.pollId(), created.definition());
     }
     if (state instanceof Created poll) {
       if (event instanceof PollClosed closing) {
-        return new Created(poll.pollId(), poll.definition(), poll.ballots(), poll.tally(), closing.at(),
-            poll.version() + 1);
+        return poll.closedAt(closing.at());
+      } else if (event instanceof ResultsRevealed revealed) {
+        return poll.revealedAt(revealed.at());
+      } else if (event instanceof WordHidden hidden) {
+        Map<String, String> words = new HashMap<>(poll.hiddenWords());
+        words.put(WordCloud.key(hidden.text()), hidden.text());
+        return poll.withHiddenWords(words);
+      } else if (event instanceof WordShown shown) {
+        Map<String, String> words = new HashMap<>(poll.hiddenWords());
+        words.remove(WordCloud.key(shown.text()));
+        return poll.withHiddenWords(words);
+      } else if (event instanceof RoundStarted started) {
+        return poll.nextRound(started.round(), started.at());
       }
       Optional<BallotsRecorded> ballots = BallotsRecorded.of(event);
       if (ballots.isPresent()) {
@@ -252,7 +405,21 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
    * {@code writeTimeout}), and how long answers wait for the change log to record a write ({@code recordWithin}).
    */
   public record Settings(int maxBatch, int maxQueued, Duration writeInterval, Duration writeTimeout,
-      Duration recordWithin, Clock clock) {}
+      Duration recordWithin, Clock clock, Limits limits) {
+
+    public Settings(int maxBatch, int maxQueued, Duration writeInterval, Duration writeTimeout,
+        Duration recordWithin, Clock clock) {
+      this(maxBatch, maxQueued, writeInterval, writeTimeout, recordWithin, clock, Limits.DEFAULT);
+    }
+  }
+
+  /**
+   * What one poll may hold, checked when requests are decided (never on replay, so changing them never changes a
+   * recovered poll): distinct words in a word cloud's current round, hidden words, rounds.
+   */
+  public record Limits(int maxDistinctWords, int maxHiddenWords, int maxRounds) {
+    public static final Limits DEFAULT = new Limits(10_000, 1_000, 100);
+  }
 
   private final String pollId;
   private final ActorRef<ClosingSchedule.Command> closingSchedule;
@@ -411,6 +578,10 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
       }
       return accepted;
     }
+
+    RoundsListed rounds() {
+      return new RoundsListed(accepted().poll(), poll().finishedRounds());
+    }
   }
 
   /** What one request does: the events it causes, and its answer once the write that holds them is done. */
@@ -447,9 +618,23 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
 
   private Decision decide(Created poll, Request request, Instant now) {
     if (poll.dueToClose(now)) {
-      // Closing is due: persist it first, then answer as the closed poll would.
-      return new Decision(List.of(new PollClosed(pollId, poll.definition().closesAt())),
-          outcome -> answerClosed(outcome, request));
+      // Closing is due: persist it first, then decide as the closed poll would.
+      PollClosed closing = new PollClosed(pollId, poll.definition().closesAt());
+      Decision decision = decide((Created) evolve(poll, closing), request, now);
+      List<Event> events = new ArrayList<>(decision.events().size() + 1);
+      events.add(closing);
+      events.addAll(decision.events());
+      return new Decision(events, decision.reply());
+    }
+    // what the owner may still do once the poll is closed
+    if (request instanceof Reveal reveal) {
+      return decideReveal(poll, reveal, now);
+    } else if (request instanceof HideWord hide) {
+      return decideWord(poll, hide.requester(), hide.text(), true, now);
+    } else if (request instanceof ShowWord show) {
+      return decideWord(poll, show.requester(), show.text(), false, now);
+    } else if (request instanceof GetRounds) {
+      return new Decision(List.of(), Outcome::rounds);
     }
     if (poll.closed()) {
       return new Decision(List.of(), outcome -> answerClosed(outcome, request));
@@ -464,10 +649,55 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
           : Decision.answer(forbidden(close.requester()));
     } else if (request instanceof Invite invite) {
       return decideInvite(poll, invite);
+    } else if (request instanceof NextRound next) {
+      return decideNextRound(poll, next, now);
     } else if (request instanceof Get) {
       return Decision.accept();
     }
     return Decision.reject(Rejection.POLL_EXISTS, "poll " + pollId + " already exists");
+  }
+
+  private Decision decideReveal(Created poll, Reveal reveal, Instant now) {
+    if (!reveal.requester().mayManage(poll.definition())) {
+      return Decision.answer(forbidden(reveal.requester()));
+    }
+    // live results, or revealed already: nothing to reveal, and a repeated reveal is answered the same
+    return poll.definition().visibility() == ResultsVisibility.HIDDEN && poll.revealedAt() == null
+        ? Decision.persist(new ResultsRevealed(pollId, now))
+        : Decision.accept();
+  }
+
+  private Decision decideWord(Created poll, Requester requester, String text, boolean hide, Instant now) {
+    if (!requester.mayManage(poll.definition())) {
+      return Decision.answer(forbidden(requester));
+    }
+    if (poll.definition().kind() != Kind.WORDCLOUD) {
+      return Decision.reject(Rejection.INVALID_WORD, "poll " + pollId + " is no word cloud: it has no words");
+    }
+    PollDefinition.Validated<String> word = WordCloud.normalize(text);
+    if (!word.ok()) {
+      return Decision.reject(Rejection.INVALID_WORD, "text: " + word.problem());
+    }
+    boolean hidden = poll.hiddenWords().containsKey(WordCloud.key(word.value()));
+    if (hidden == hide) {
+      return Decision.accept();
+    }
+    if (hide && poll.hiddenWords().size() >= settings.limits().maxHiddenWords()) {
+      return Decision.reject(Rejection.LIMIT_REACHED,
+          "a poll may hide at most " + settings.limits().maxHiddenWords() + " words");
+    }
+    return Decision.persist(hide ? new WordHidden(pollId, word.value(), now) : new WordShown(pollId, word.value(), now));
+  }
+
+  private Decision decideNextRound(Created poll, NextRound next, Instant now) {
+    if (!next.requester().mayManage(poll.definition())) {
+      return Decision.answer(forbidden(next.requester()));
+    }
+    if (poll.round() >= settings.limits().maxRounds()) {
+      return Decision.reject(Rejection.LIMIT_REACHED,
+          "a poll may have at most " + settings.limits().maxRounds() + " rounds");
+    }
+    return Decision.persist(new RoundStarted(pollId, poll.round() + 1, now));
   }
 
   private Rejected forbidden(Requester requester) {
@@ -495,24 +725,30 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     if (poll.definition().audience() == Audience.INVITED && !pollId.equals(ballot.invitedTo())) {
       return Decision.reject(Rejection.NOT_INVITED, "poll " + pollId + " takes ballots from invited voters only");
     }
-    var problem = poll.definition().problemWithChoices(ballot.choices());
-    if (problem.isPresent()) {
-      return Decision.reject(Rejection.INVALID_BALLOT, problem.get());
+    PollDefinition.Validated<List<?>> checked = poll.definition().check(ballot.ballot());
+    if (!checked.ok()) {
+      return Decision.reject(Rejection.INVALID_BALLOT, checked.problem());
     }
-    List<Integer> choices = sorted(ballot.choices());
-    if (poll.counts(ballot.voterId(), choices)) {
+    List<?> marked = checked.value();
+    if (poll.counts(ballot.voterId(), marked)) {
       // A retry of a ballot already counted: acknowledge it again, count it once.
       return Decision.accept();
     }
     var previous = poll.ballots().ballotOf(ballot.voterId());
-    if (previous.isEmpty()) {
-      return recordBallot(BallotChange.cast(ballot.voterId(), choices), now);
-    }
-    if (!poll.definition().allowVoteChange()) {
+    if (previous.isPresent() && !poll.definition().allowVoteChange()) {
       return Decision.reject(Rejection.ALREADY_VOTED,
           "voter " + ballot.voterId() + " already voted differently and this poll does not allow changing a vote");
     }
-    return recordBallot(BallotChange.changed(ballot.voterId(), previous.get(), choices), now);
+    if (poll.tally() instanceof Tally.Words cloud) {
+      long newWords = marked.stream().map(word -> WordCloud.key((String) word))
+          .filter(key -> !cloud.words().contains(key)).count();
+      if (newWords > 0 && cloud.words().size() + newWords > settings.limits().maxDistinctWords()) {
+        return Decision.reject(Rejection.LIMIT_REACHED, "this word cloud holds its limit of "
+            + settings.limits().maxDistinctWords() + " distinct words: vote with words already in it");
+      }
+    }
+    return recordBallot(previous.isEmpty() ? BallotChange.cast(ballot.voterId(), marked)
+        : BallotChange.changed(ballot.voterId(), previous.get(), marked), now);
   }
 
   private Decision decideRetraction(Created poll, RetractBallot retraction, Instant now) {
@@ -543,19 +779,16 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     if (request instanceof Close close) {
       return close.requester().mayManage(poll.definition()) ? outcome.accepted() : forbidden(close.requester());
     }
-    if (request instanceof CastBallot ballot
-        && poll.definition().problemWithChoices(ballot.choices()).isEmpty()
-        && poll.counts(ballot.voterId(), sorted(ballot.choices()))) {
-      return outcome.accepted();
+    if (request instanceof CastBallot ballot) {
+      PollDefinition.Validated<List<?>> checked = poll.definition().check(ballot.ballot());
+      if (checked.ok() && poll.counts(ballot.voterId(), checked.value())) {
+        return outcome.accepted();
+      }
     }
     if (request instanceof Create) {
       return new Rejected(Rejection.POLL_EXISTS, "poll " + pollId + " already exists");
     }
     return new Rejected(Rejection.POLL_CLOSED, "poll " + pollId + " is closed");
-  }
-
-  private static List<Integer> sorted(List<Integer> choices) {
-    return choices.stream().sorted().toList();
   }
 
   @Override

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * A poll as an organizer asks for it, not yet checked: the poll entity turns it into a {@link PollDefinition} or says
- * what is wrong with it. {@code kind}, {@code maxChoices} and {@code audience} may be null for their defaults;
+ * what is wrong with it. {@code kind}, {@code maxChoices}, {@code audience}, {@code scale}, {@code maxRanked},
+ * {@code maxWords} and {@code resultsVisibility} may be null for their defaults (or because the kind has none);
  * {@code owner} is the authenticated organizer, never taken from the request body.
  */
 public record PollDraft(
@@ -16,5 +17,16 @@ public record PollDraft(
     boolean allowVoteChange,
     Instant closesAt,
     Audience audience,
-    String owner)
-    implements CborSerializable {}
+    String owner,
+    RatingScale scale,
+    Integer maxRanked,
+    Integer maxWords,
+    ResultsVisibility resultsVisibility)
+    implements CborSerializable {
+
+  /** A choice poll's draft, as organizers drafted every poll before there were other kinds. */
+  public PollDraft(String question, List<String> options, Kind kind, Integer maxChoices, boolean allowVoteChange,
+      Instant closesAt, Audience audience, String owner) {
+    this(question, options, kind, maxChoices, allowVoteChange, closesAt, audience, owner, null, null, null, null);
+  }
+}

@@ -213,12 +213,12 @@ public final class PollInbox extends AbstractBehavior<Object> {
     }
     // refusals carry no version: nothing to wait for
     java.util.List<Poll.Answer> waiting = done.answers().stream()
-        .filter(answer -> answer.reply() instanceof Poll.Accepted).toList();
+        .filter(answer -> !(answer.reply() instanceof Poll.Rejected)).toList();
     if ((done.version() <= recorded && !scheduling) || waiting.isEmpty()) {
       done.answers().forEach(PollInbox::deliver);
       commits.done(done.batchId());
     } else {
-      done.answers().stream().filter(answer -> !(answer.reply() instanceof Poll.Accepted))
+      done.answers().stream().filter(answer -> answer.reply() instanceof Poll.Rejected)
           .forEach(PollInbox::deliver);
       // a new poll's close is scheduled by a singleton, which may take a while to start: creations wait longer
       long deadline = System.nanoTime() + (scheduling ? settings.writeTimeout() : settings.recordWithin()).toNanos();

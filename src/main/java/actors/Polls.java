@@ -19,8 +19,9 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  * <p>While a poll's owner moves (a node crashed, left or was cut off), a request sent to the old owner is lost or
  * refused. Requests that are safe to repeat are therefore sent again until {@code retryWithin} has passed since the
  * call: reads, ballots (a voter's identical ballot is counted once however often it arrives), closes (closing a
- * closed poll changes nothing) and invites (which change nothing), each attempt waiting {@code askTimeout}. Creating
- * a poll and retracting a ballot are sent once and wait up to {@code retryWithin} for the answer: a repeat could
+ * closed poll changes nothing), invites (which change nothing), reveals and hiding or showing a word (a repeat
+ * changes nothing), each attempt waiting {@code askTimeout}. Creating a poll, retracting a ballot and starting a
+ * round are sent once and wait up to {@code retryWithin} for the answer: a repeat could
  * create a second poll, or answer "no such ballot" to a retraction that succeeded.
  *
  * <p>A stage fails with a {@link TimeoutException} when the owner did not answer in time, or completes with
@@ -58,9 +59,35 @@ public final class Polls {
   }
 
   /** {@code invitedTo} is the poll the voter was invited to, or null for a public voter. */
+  public CompletionStage<Poll.Reply> castBallot(String pollId, String voterId, Ballot ballot, String invitedTo) {
+    return askRetrying(pollId, replyTo -> new Poll.CastBallot(voterId, ballot, invitedTo, replyTo));
+  }
+
+  /** A choice ballot. */
   public CompletionStage<Poll.Reply> castBallot(
       String pollId, String voterId, List<Integer> choices, String invitedTo) {
-    return askRetrying(pollId, replyTo -> new Poll.CastBallot(voterId, choices, invitedTo, replyTo));
+    return castBallot(pollId, voterId, Ballot.ofChoices(choices), invitedTo);
+  }
+
+  public CompletionStage<Poll.Reply> reveal(String pollId, Requester requester) {
+    return askRetrying(pollId, replyTo -> new Poll.Reveal(requester, replyTo));
+  }
+
+  public CompletionStage<Poll.Reply> hideWord(String pollId, Requester requester, String text) {
+    return askRetrying(pollId, replyTo -> new Poll.HideWord(requester, text, replyTo));
+  }
+
+  public CompletionStage<Poll.Reply> showWord(String pollId, Requester requester, String text) {
+    return askRetrying(pollId, replyTo -> new Poll.ShowWord(requester, text, replyTo));
+  }
+
+  /** Sent once: a repeat would end a second round. */
+  public CompletionStage<Poll.Reply> nextRound(String pollId, Requester requester) {
+    return askOnce(pollId, replyTo -> new Poll.NextRound(requester, replyTo));
+  }
+
+  public CompletionStage<Poll.Reply> rounds(String pollId) {
+    return askRetrying(pollId, Poll.GetRounds::new);
   }
 
   /** Sent once. */

@@ -35,6 +35,17 @@ final class Authentication extends AllDirectives {
             "this needs an organizer token, not a voter token")));
   }
 
+  /**
+   * Who reads a poll: the organizer (or admin) of an organizer token, who may see more of a poll they manage; null
+   * for a request without a token or with a voter's. A token that does not hold is 401 all the same.
+   */
+  Route reader(Function<Requester, Route> inner) {
+    return optionalHeaderValueByName("Authorization", header -> header.isEmpty()
+        ? inner.apply(null)
+        : identity(identity -> inner.apply(identity instanceof Identity.Organizer organizer
+            ? new Requester(organizer.name(), organizer.admin()) : null)));
+  }
+
   /** The voter behind a voter or invite token. */
   Route voter(Function<Identity.Voter, Route> inner) {
     return identity(identity -> identity instanceof Identity.Voter voter

@@ -5,6 +5,7 @@ import actors.PollView;
 import actors.Polls;
 import actors.Requester;
 import actors.TallyUpdate;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import auth.Identity;
 import auth.Tokens;
 import java.time.Duration;
@@ -42,14 +43,66 @@ final class LiveSocket {
   /** What a socket sends: exactly one of these shapes per frame. */
   record SnapshotFrame(String type, PollView poll, long seq) {}
 
-  record TallyFrame(String type, List<Long> counts, long totalBallots, String status, long seq) {}
+  /**
+   * A change: the counts of the options (absent while results are withheld from this reader), the kind's results
+   * (ranking: {@code points} and {@code averagePositions} per option; rating; words), the round.
+   */
+  record TallyFrame(
+      String type,
+      @JsonInclude(JsonInclude.Include.NON_NULL) List<Long> counts,
+      long totalBallots,
+      String status,
+      long seq,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Integer round,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Boolean resultsWithheld,
+      @JsonInclude(JsonInclude.Include.NON_NULL) List<Long> points,
+      @JsonInclude(JsonInclude.Include.NON_NULL) List<Double> averagePositions,
+      @JsonInclude(JsonInclude.Include.NON_NULL) PollView.RatingResult rating,
+      @JsonInclude(JsonInclude.Include.NON_NULL) List<PollView.WordCount> words,
+      @JsonInclude(JsonInclude.Include.NON_NULL) List<PollView.WordCount> hiddenWords) {
+
+    /** The frame of a reader who manages the poll ({@code manager}) or of anyone else. */
+    static TallyFrame of(TallyUpdate update, boolean manager) {
+      if (update.poll() == null) {
+        // an update from a node of an older version: the counts are all it has
+        return new TallyFrame("tally", update.counts(), update.totalBallots(), update.status(), update.seq(), null,
+            null, null, null, null, null, null);
+      }
+      PollView poll = manager ? update.poll() : update.poll().forPublic();
+      boolean withheld = Boolean.TRUE.equals(poll.resultsWithheld());
+      boolean ranking = poll.kind() == actors.Kind.RANKING;
+      return new TallyFrame("tally",
+          withheld ? null : poll.options().stream().map(PollView.OptionView::votes).toList(),
+          poll.totalBallots(), poll.status(), poll.version(), poll.round(), poll.resultsWithheld(),
+          ranking && !withheld ? poll.options().stream().map(PollView.OptionView::points).toList() : null,
+          ranking && !withheld
+              ? poll.options().stream().map(PollView.OptionView::averagePosition).toList() : null,
+          poll.rating(), poll.words(), poll.hiddenWords());
+    }
+  }
+
+  /**
+   * One state of a poll as its live sockets send it, rendered once per node: the frame of readers who manage the
+   * poll, and everyone else's (the same message when they see the same).
+   */
+  record Rendered(Message forManagers, Message forEveryone) {
+    Message message(boolean manager) {
+      return manager ? forManagers : forEveryone;
+    }
+  }
+
+  private Rendered render(TallyUpdate update) {
+    Message forEveryone = text(TallyFrame.of(update, false));
+    boolean same = update.poll() == null || !update.poll().hasPrivateParts();
+    return new Rendered(same ? forEveryone : text(TallyFrame.of(update, true)), forEveryone);
+  }
 
   record AckFrame(String type, String ref, long seq, long totalBallots) {}
 
   record ErrorFrame(String type, String ref, int status, String title, String detail) {}
 
   private final Polls polls;
-  private final Fanout<Message> fanout;
+  private final Fanout<Rendered> fanout;
   private final Json json;
   private final Throttling throttle;
   private final int maxFrameChars;
@@ -70,8 +123,7 @@ final class LiveSocket {
         ? Optional.of(TallyUpdate.of(accepted.poll())) : Optional.empty());
     this.fanout = new Fanout<>(system, current,
         new Fanout.Settings(limits.tallyInterval(), limits.resyncInterval(), limits.slowReaderTimeout()),
-        update -> text(new TallyFrame("tally", update.counts(), update.totalBallots(), update.status(),
-            update.seq()))).resyncOnClusterChanges();
+        this::render).resyncOnClusterChanges();
     this.throttle = throttle;
     this.maxFrameChars = limits.maxFrameChars();
     this.framesPerSocket = limits.framesPerSocket();
@@ -86,7 +138,7 @@ final class LiveSocket {
         "Node leaving", "this node is shutting down; reconnect (to any node) for a fresh snapshot"));
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "close-live-sockets",
         () -> {
-          fanout.leave(leaving);
+          fanout.leave(new Rendered(leaving, leaving));
           return CompletableFuture.completedFuture(Done.getInstance());
         });
   }
@@ -147,12 +199,15 @@ final class LiveSocket {
    */
   Flow<Message, Message, NotUsed> flow(PollView snapshot, Identity caller) {
     String pollId = snapshot.id();
-    boolean relay = caller instanceof Identity.Organizer organizer
-        && new Requester(organizer.name(), organizer.admin()).mayManage(snapshot.owner());
-    // the snapshot, then each newer state the socket can take; the source ends after the node's leaving frame,
-    // and fails (closing the socket) when its client stops reading while the poll changes
-    Source<Message, NotUsed> out = fanout.frames(pollId, snapshot.version(),
-        text(new SnapshotFrame("snapshot", snapshot, snapshot.version())));
+    Requester reader = caller instanceof Identity.Organizer organizer
+        ? new Requester(organizer.name(), organizer.admin()) : null;
+    // the owner or an admin: a relay, and a reader of everything the poll shows its managers
+    boolean relay = reader != null && reader.mayManage(snapshot.owner());
+    // the snapshot, then each newer state the socket can take, as this reader may see it; the source ends after the
+    // node's leaving frame, and fails (closing the socket) when its client stops reading while the poll changes
+    Message first = text(new SnapshotFrame("snapshot", snapshot.seenBy(reader), snapshot.version()));
+    Source<Message, NotUsed> out = fanout.frames(pollId, snapshot.version(), new Rendered(first, first))
+        .map(frame -> frame.message(relay));
     ClientBudget budget = new ClientBudget(relay ? framesPerRelay : framesPerSocket);
     Message goodbye = error(null, new Problems.Problem(StatusCodes.TOO_MANY_REQUESTS, "too-many-bad-frames",
         "Too many bad frames", "this socket sent " + maxBadFrames
@@ -224,8 +279,10 @@ final class LiveSocket {
 
   private CompletionStage<Answer> ballot(String pollId, Identity caller, String frame, long received) {
     Requests.SocketBallot ballot;
+    actors.Ballot marked;
     try {
       ballot = json.read(frame.getBytes(java.nio.charset.StandardCharsets.UTF_8), Requests.SocketBallot.class);
+      marked = ballot.toBallot();
     } catch (Json.BadJson bad) {
       return done(malformed(null, bad.getMessage()));
     }
@@ -260,7 +317,7 @@ final class LiveSocket {
       return refuse(ref, overLimit.get());
     }
     // the answer is rendered on the dispatcher, not on the poll's thread that delivers a whole batch of answers
-    return BallotOutcome.observe(polls.castBallot(pollId, voter.voterId(), ballot.choices(), voter.invitedTo()),
+    return BallotOutcome.observe(polls.castBallot(pollId, voter.voterId(), marked, voter.invitedTo()),
             received)
         .handleAsync((reply, failure) -> Answer.of(failure != null
             ? error(ref, new Problems.Problem(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", "Service unavailable",

@@ -4,6 +4,7 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
 import actors.Poll;
 import actors.PollDraft;
+import actors.PollView;
 import actors.Polls;
 import org.apache.pekko.actor.typed.ActorSystem;
 import actors.Requester;
@@ -79,23 +80,34 @@ public final class PollRoutes extends AllDirectives {
 
   private Route poll(String pollId) {
     return concat(
-        pathEndOrSingleSlash(() -> get(() -> reply(polls.get(pollId), StatusCodes.OK))),
+        pathEndOrSingleSlash(() -> get(() -> auth.reader(reader -> reply(polls.get(pollId), StatusCodes.OK, reader)))),
         path("ballots", () -> post(() -> {
           long received = System.nanoTime();
           return voter(pollId, voter -> body(Requests.Ballot.class, ballot ->
               castBallot(pollId, voter, ballot, received)));
         })),
         path(segment("ballots").slash("me"), () -> delete(() -> voter(pollId, voter ->
-            reply(polls.retractBallot(pollId, voter.voterId()), StatusCodes.OK)))),
+            reply(polls.retractBallot(pollId, voter.voterId()), StatusCodes.OK, null)))),
         path("close", () -> post(() -> auth.organizer(organizer ->
-            reply(polls.close(pollId, organizer), StatusCodes.OK)))),
+            reply(polls.close(pollId, organizer), StatusCodes.OK, organizer)))),
+        path("reveal", () -> post(() -> auth.organizer(organizer ->
+            reply(polls.reveal(pollId, organizer), StatusCodes.OK, organizer)))),
+        path("rounds", () -> concat(
+            get(() -> auth.reader(reader -> reply(polls.rounds(pollId), StatusCodes.OK, reader))),
+            post(() -> auth.organizer(organizer ->
+                reply(polls.nextRound(pollId, organizer), StatusCodes.OK, organizer))))),
+        path("hidden-words", () -> concat(
+            post(() -> auth.organizer(organizer -> body(Requests.HiddenWord.class, word ->
+                reply(polls.hideWord(pollId, organizer, word.text()), StatusCodes.OK, organizer)))),
+            delete(() -> auth.organizer(organizer -> body(Requests.HiddenWord.class, word ->
+                reply(polls.showWord(pollId, organizer, word.text()), StatusCodes.OK, organizer)))))),
         path("invites", () -> post(() -> auth.organizer(organizer ->
             body(Requests.Invites.class, request -> invite(pollId, organizer, request))))),
         path("live", () -> get(() -> live.full() ? complete(problems.response(live.fullProblem()))
             : parameterOptional("token", token -> auth.watcher(token, voter ->
             onSuccess(polls.get(pollId), reply -> reply instanceof Poll.Accepted accepted
                 ? handleWebSocketMessages(live.flow(accepted.poll(), voter))
-                : complete(toResponse(reply, StatusCodes.OK))))))));
+                : complete(toResponse(reply, StatusCodes.OK, null))))))));
   }
 
   private Route newVoter() {
@@ -119,14 +131,15 @@ public final class PollRoutes extends AllDirectives {
           "voterId differs from the voter in the token; leave it out or send your own"));
     }
     return reply(BallotOutcome.observe(
-        polls.castBallot(pollId, voter.voterId(), ballot.choices(), voter.invitedTo()), received), StatusCodes.OK);
+        polls.castBallot(pollId, voter.voterId(), ballot.toBallot(), voter.invitedTo()), received), StatusCodes.OK,
+        null);
   }
 
   private Route invite(String pollId, Requester organizer, Requests.Invites request) {
     int count = request.count() == null ? 0 : request.count();
     return onSuccess(polls.invite(pollId, organizer, count), reply -> {
       if (!(reply instanceof Poll.Accepted)) {
-        return complete(toResponse(reply, StatusCodes.OK));
+        return complete(toResponse(reply, StatusCodes.OK, organizer));
       }
       List<Tokens.VoterToken> invites = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
@@ -148,9 +161,13 @@ public final class PollRoutes extends AllDirectives {
         Boolean.TRUE.equals(request.allowVoteChange()),
         request.closingTime(),
         request.audience(),
-        organizer.name()));
+        organizer.name(),
+        request.ratingScale(),
+        request.maxRanked(),
+        request.maxWords(),
+        request.resultsVisibility()));
     return onSuccess(created, reply -> {
-      HttpResponse response = toResponse(reply, StatusCodes.CREATED);
+      HttpResponse response = toResponse(reply, StatusCodes.CREATED, organizer);
       if (reply instanceof Poll.Accepted accepted) {
         response = response.addHeader(Location.create("/api/polls/" + accepted.poll().id()));
       }
@@ -207,16 +224,23 @@ public final class PollRoutes extends AllDirectives {
     }));
   }
 
-  private Route reply(CompletionStage<Poll.Reply> reply, StatusCode success) {
-    return onSuccess(reply, answer -> complete(toResponse(answer, success)));
+  /** {@code reader} is who asked (null: a voter or anyone), and sees the poll as {@link PollView#seenBy} says. */
+  private Route reply(CompletionStage<Poll.Reply> reply, StatusCode success, Requester reader) {
+    return onSuccess(reply, answer -> complete(toResponse(answer, success, reader)));
   }
 
-  private HttpResponse toResponse(Poll.Reply reply, StatusCode success) {
+  private HttpResponse toResponse(Poll.Reply reply, StatusCode success, Requester reader) {
     if (reply instanceof Poll.Accepted accepted) {
-      return json(success, accepted.poll());
+      return json(success, accepted.poll().seenBy(reader));
+    } else if (reply instanceof Poll.RoundsListed listed) {
+      Poll.RoundsListed seen = listed.seenBy(reader);
+      return json(success, new Rounds(seen.poll().id(), seen.poll().round(), seen.rounds()));
     }
     return problems.of((Poll.Rejected) reply);
   }
+
+  /** The answer to {@code GET /rounds}: the current round's number and every finished round, oldest first. */
+  private record Rounds(String pollId, int round, List<PollView.RoundView> rounds) {}
 
   private HttpResponse json(StatusCode status, Object body) {
     return HttpResponse.create()

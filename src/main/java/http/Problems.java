@@ -66,6 +66,8 @@ final class Problems extends AllDirectives {
       case FORBIDDEN -> new Problem(StatusCodes.FORBIDDEN, "not-owner", "Forbidden", detail);
       case NOT_INVITED -> new Problem(StatusCodes.FORBIDDEN, "not-invited", "Not invited", detail);
       case INVALID_INVITE -> new Problem(StatusCodes.BAD_REQUEST, "invalid-invite", "Invalid invite", detail);
+      case INVALID_WORD -> new Problem(StatusCodes.BAD_REQUEST, "invalid-word", "Invalid word", detail);
+      case LIMIT_REACHED -> new Problem(StatusCodes.CONFLICT, "limit-reached", "Limit reached", detail);
     };
   }
 

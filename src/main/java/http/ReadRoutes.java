@@ -77,18 +77,39 @@ final class ReadRoutes extends AllDirectives {
   /** {@code GET /api/polls/{id}/timeline|stats|export.csv} */
   Route poll(String pollId) {
     return concat(
-        path("timeline", () -> get(() -> owned(pollId, activity -> parameterOptional("bucket", bucket -> {
-          Duration length = BUCKETS.get(bucket.orElse("1m"));
-          if (length == null) {
-            return badRequest("invalid-bucket", "bucket is one of " + List.of("1m", "5m", "15m", "1h", "1d"));
-          }
-          return ok(PollTimeline.of(activity, length, bucket.orElse("1m")));
-        })))),
-        path("stats", () -> get(() -> owned(pollId, activity -> ok(PollStats.of(activity))))),
+        path("timeline", () -> get(() -> owned(pollId, activity -> parameterOptional("bucket", bucket ->
+            round(activity, round -> {
+              Duration length = BUCKETS.get(bucket.orElse("1m"));
+              if (length == null) {
+                return badRequest("invalid-bucket", "bucket is one of " + List.of("1m", "5m", "15m", "1h", "1d"));
+              }
+              return ok(PollTimeline.of(activity, round, length, bucket.orElse("1m")));
+            }))))),
+        path("stats", () -> get(() -> owned(pollId, activity ->
+            round(activity, round -> ok(PollStats.of(activity, round)))))),
         path("export.csv", () -> get(() -> owned(pollId, activity ->
-            onSuccess(polls.get(pollId), reply -> reply instanceof Poll.Accepted accepted
-                ? complete(csv(accepted.poll(), PollTimeline.of(activity, Duration.ofMinutes(1), "1m")))
+            onSuccess(polls.rounds(pollId), reply -> reply instanceof Poll.RoundsListed rounds
+                ? complete(csv(rounds, activity))
                 : complete(problems.of((Poll.Rejected) reply)))))));
+  }
+
+  /** The round a read asks for with {@code ?round=n}: 1 to the current one, which is the default. */
+  private Route round(PollActivity activity, Function<Integer, Route> inner) {
+    return parameterOptional("round", asked -> {
+      if (asked.isEmpty()) {
+        return inner.apply(activity.round());
+      }
+      int round;
+      try {
+        round = Integer.parseInt(asked.get());
+      } catch (NumberFormatException e) {
+        round = -1;
+      }
+      return round < 1 || round > activity.round()
+          ? badRequest("invalid-round", "round is a whole number from 1 to the poll's current round ("
+              + activity.round() + ")")
+          : inner.apply(round);
+    });
   }
 
   private Route listPolls(Requester organizer, Optional<String> status, Optional<String> owner,
@@ -177,27 +198,60 @@ final class ReadRoutes extends AllDirectives {
   }
 
   /**
-   * Final counts (exact, from the poll itself) and the minute timeline (from the read model) as one sheet: a
-   * {@code section} column tells the rows apart.
+   * Every round's final results (exact, from the poll itself) and its minute timeline (from the read model) as one
+   * sheet: a {@code section} column tells the rows apart, {@code round} the rounds. An option of a rating poll is a
+   * point of its scale; a word cloud's final rows are its shown words (no option), its timeline has none.
    */
-  private HttpResponse csv(PollView poll, PollTimeline timeline) {
-    StringBuilder out = new StringBuilder("section,minute,option,label,votes,cast,changed_to,changed_from,retracted\r\n");
-    for (PollView.OptionView option : poll.options()) {
-      out.append("final,,").append(option.index()).append(',').append(cell(option.label())).append(',')
-          .append(option.votes()).append(",,,,\r\n");
+  private HttpResponse csv(Poll.RoundsListed listed, PollActivity activity) {
+    PollView poll = listed.poll();
+    StringBuilder out = new StringBuilder(
+        "section,round,minute,option,label,votes,points,cast,changed_to,changed_from,retracted\r\n");
+    for (PollView.RoundView round : listed.rounds()) {
+      finalRows(out, round.round(), round.options(), poll.scale(), round.rating(), round.words());
     }
-    for (PollTimeline.Bucket bucket : timeline.buckets()) {
-      for (PollTimeline.OptionVotes votes : bucket.options()) {
-        out.append("timeline,").append(bucket.start()).append(',').append(votes.option()).append(',')
-            .append(cell(poll.options().get(votes.option()).label())).append(",,").append(votes.cast()).append(',')
-            .append(votes.changedTo()).append(',').append(votes.changedFrom()).append(',').append(votes.retracted())
-            .append("\r\n");
+    finalRows(out, poll.round(), poll.options(), poll.scale(), poll.rating(), poll.words());
+    for (int round = 1; round <= activity.round(); round++) {
+      for (PollTimeline.Bucket bucket : PollTimeline.of(activity, round, Duration.ofMinutes(1), "1m").buckets()) {
+        for (PollTimeline.OptionVotes votes : bucket.options()) {
+          if (votes.cast() + votes.changedTo() + votes.changedFrom() + votes.retracted() == 0) {
+            continue;
+          }
+          String label = votes.option() < poll.options().size() ? poll.options().get(votes.option()).label()
+              : String.valueOf(votes.option());
+          out.append("timeline,").append(round).append(',').append(bucket.start()).append(',').append(votes.option())
+              .append(',').append(cell(label)).append(",,,").append(votes.cast()).append(',')
+              .append(votes.changedTo()).append(',').append(votes.changedFrom()).append(',').append(votes.retracted())
+              .append("\r\n");
+        }
       }
     }
     return HttpResponse.create().withStatus(StatusCodes.OK)
         .withEntity(HttpEntities.create(ContentTypes.TEXT_CSV_UTF8, out.toString()))
         .addHeader(ContentDisposition.create(ContentDispositionTypes.ATTACHMENT,
             Map.of("filename", "poll-" + poll.id() + ".csv")));
+  }
+
+  private static void finalRows(StringBuilder out, int round, List<PollView.OptionView> options,
+      actors.RatingScale scale, PollView.RatingResult rating, List<PollView.WordCount> words) {
+    for (PollView.OptionView option : options) {
+      out.append("final,").append(round).append(",,").append(option.index()).append(',').append(cell(option.label()))
+          .append(',').append(option.votes()).append(',').append(option.points() == null ? "" : option.points())
+          .append(",,,,\r\n");
+    }
+    if (rating != null) {
+      // the distribution runs from the scale's minimum; a point is its own option and label
+      for (int i = 0; i < rating.distribution().size(); i++) {
+        int point = scale.min() + i;
+        out.append("final,").append(round).append(",,").append(point).append(",\"").append(point).append("\",")
+            .append(rating.distribution().get(i)).append(",,,,,\r\n");
+      }
+    }
+    if (words != null) {
+      for (PollView.WordCount word : words) {
+        out.append("final,").append(round).append(",,,").append(cell(word.text())).append(',').append(word.count())
+            .append(",,,,,\r\n");
+      }
+    }
   }
 
   /** A CSV cell: quoted, and never read as a formula by a spreadsheet. */

@@ -3,7 +3,9 @@ package readside;
 import actors.Poll;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -11,37 +13,53 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The results read model of one poll: participation figures, and ballots per minute and option for the minutes an
- * update touches. {@code seq} is the poll version it reflects, so applying an event twice is impossible.
+ * The results read model of one poll, per round: participation figures of every round, and ballots per minute and
+ * option for the minutes an update touches. {@code round} is the poll's current round; {@code seq} the poll version
+ * the model reflects, so applying an event twice is impossible.
  */
 public record PollActivity(
     String pollId,
     String owner,
     int options,
-    Participation participation,
+    int round,
+    Map<Integer, Participation> rounds,
     Set<String> retractedVoters,
     Map<Minute, MinuteCounts> minutes,
     Instant asOf,
     long seq) implements PerPollHandler.PollState<PollActivity> {
 
-  /** Figures over the poll's whole life. {@code uniqueVoters} counts every voter who ever cast, retracted or not. */
+  /**
+   * Figures over one round. {@code uniqueVoters} counts every voter who ever cast in the round, retracted or not.
+   */
   public record Participation(
       long ballotsCast, long ballotsChanged, long ballotsRetracted, long uniqueVoters,
       Instant firstBallotAt, Instant lastBallotAt) {
     static final Participation NONE = new Participation(0, 0, 0, 0, null, null);
   }
 
-  /** One minute of one option, or of whole ballots ({@link #BALLOTS}). */
-  public record Minute(Instant start, int option) implements Comparable<Minute> {
+  /**
+   * One minute of one round and option, or of whole ballots ({@link #BALLOTS}). The option of a rating ballot is the
+   * point it rates; a word-cloud ballot counts as a whole ballot only.
+   */
+  public record Minute(int round, Instant start, int option) implements Comparable<Minute> {
     /** The option number under which whole ballots are counted, whatever their choices. */
     public static final int BALLOTS = -1;
 
-    static Minute of(Instant at, int option) {
-      return new Minute(at.truncatedTo(ChronoUnit.MINUTES), option);
+    /** A minute of the first round. */
+    public Minute(Instant start, int option) {
+      this(1, start, option);
+    }
+
+    static Minute of(int round, Instant at, int option) {
+      return new Minute(round, at.truncatedTo(ChronoUnit.MINUTES), option);
     }
 
     @Override
     public int compareTo(Minute other) {
+      int byRound = Integer.compare(round, other.round);
+      if (byRound != 0) {
+        return byRound;
+      }
       int byStart = start.compareTo(other.start);
       return byStart != 0 ? byStart : Integer.compare(option, other.option);
     }
@@ -62,21 +80,42 @@ public record PollActivity(
     }
   }
 
+  /** The current round's figures. */
+  public Participation participation() {
+    return participation(round);
+  }
+
+  public Participation participation(int round) {
+    return rounds.getOrDefault(round, Participation.NONE);
+  }
+
   /** The same activity with these minutes' counts as well (loaded to apply events that fall in them). */
   PollActivity withMinutes(Map<Minute, MinuteCounts> loaded) {
     Map<Minute, MinuteCounts> all = new TreeMap<>(minutes);
     all.putAll(loaded);
-    return new PollActivity(pollId, owner, options, participation, retractedVoters, Map.copyOf(all), asOf, seq);
+    return new PollActivity(pollId, owner, options, round, rounds, retractedVoters, Map.copyOf(all), asOf, seq);
   }
 
   static PollActivity created(Poll.PollCreated created) {
-    return new PollActivity(created.pollId(), created.definition().owner(), created.definition().options().size(),
-        Participation.NONE, Set.of(), Map.of(), created.definition().createdAt(), 1);
+    var definition = created.definition();
+    int options = definition.scale() != null ? definition.scale().max() + 1 : definition.options().size();
+    return new PollActivity(created.pollId(), definition.owner(), options, 1, Map.of(1, Participation.NONE),
+        Set.of(), Map.of(), definition.createdAt(), 1);
   }
 
-  /** The minute a ballot event falls in, or null for events that are not ballots. */
-  static Instant minuteOf(Poll.Event event) {
-    return Poll.BallotsRecorded.of(event).map(ballots -> ballots.at().truncatedTo(ChronoUnit.MINUTES)).orElse(null);
+  /** The minutes, per round, in which these events (applied after {@code round} was current) record ballots. */
+  static Map<Integer, Set<Instant>> minutesOf(int round, List<Poll.Event> events) {
+    Map<Integer, Set<Instant>> minutes = new HashMap<>();
+    int current = round;
+    for (Poll.Event event : events) {
+      if (event instanceof Poll.RoundStarted started) {
+        current = started.round();
+      }
+      int of = current;
+      Poll.BallotsRecorded.of(event).ifPresent(ballots -> minutes.computeIfAbsent(of, r -> new LinkedHashSet<>())
+          .add(ballots.at().truncatedTo(ChronoUnit.MINUTES)));
+    }
+    return minutes;
   }
 
   /**
@@ -85,50 +124,73 @@ public record PollActivity(
    */
   @Override
   public PollActivity apply(Poll.Event event, long seq) {
+    if (event instanceof Poll.RoundStarted started) {
+      Map<Integer, Participation> next = new HashMap<>(rounds);
+      next.put(started.round(), Participation.NONE);
+      return new PollActivity(pollId, owner, options, started.round(), Map.copyOf(next), retractedVoters, minutes,
+          started.at(), seq);
+    }
     Optional<Poll.BallotsRecorded> ballots = Poll.BallotsRecorded.of(event);
     if (ballots.isEmpty()) {
       Instant eventTime = event instanceof Poll.PollClosed closed ? closed.at() : asOf;
-      return new PollActivity(pollId, owner, options, participation, retractedVoters, minutes, eventTime, seq);
+      return new PollActivity(pollId, owner, options, round, rounds, retractedVoters, minutes, eventTime, seq);
     }
     Instant at = ballots.get().at();
-    Participation p = participation;
+    Participation p = participation();
     Set<String> retracted = retractedVoters;
     Map<Minute, MinuteCounts> counts = new TreeMap<>(minutes);
     for (Poll.BallotChange change : ballots.get().changes()) {
+      // who retracted, per round: a voter who comes back in the same round is no new voter
+      String retractedKey = round == 1 ? change.voterId() : round + ":" + change.voterId();
       if (change.isCast()) {
-        boolean returning = retracted.contains(change.voterId());
+        boolean returning = retracted.contains(retractedKey);
         p = new Participation(p.ballotsCast() + 1, p.ballotsChanged(), p.ballotsRetracted(),
             p.uniqueVoters() + (returning ? 0 : 1), first(p.firstBallotAt(), at), at);
-        add(counts, at, change.choices(), new MinuteCounts(1, 0, 0, 0));
+        add(counts, at, marks(change.ballot()), new MinuteCounts(1, 0, 0, 0));
       } else if (change.isRetraction()) {
         p = new Participation(p.ballotsCast(), p.ballotsChanged(), p.ballotsRetracted() + 1, p.uniqueVoters(),
             first(p.firstBallotAt(), at), at);
-        add(counts, at, change.previous(), new MinuteCounts(0, 0, 0, 1));
-        if (!retracted.contains(change.voterId())) {
+        add(counts, at, marks(change.previousBallot()), new MinuteCounts(0, 0, 0, 1));
+        if (!retracted.contains(retractedKey)) {
           Set<String> more = new HashSet<>(retracted);
-          more.add(change.voterId());
+          more.add(retractedKey);
           retracted = Set.copyOf(more);
         }
       } else {
         p = new Participation(p.ballotsCast(), p.ballotsChanged() + 1, p.ballotsRetracted(), p.uniqueVoters(),
             first(p.firstBallotAt(), at), at);
-        add(counts, at, change.choices(), new MinuteCounts(0, 1, 0, 0));
-        addVotes(counts, at, change.previous(), new MinuteCounts(0, 0, 1, 0));
+        add(counts, at, marks(change.ballot()), new MinuteCounts(0, 1, 0, 0));
+        addVotes(counts, at, marks(change.previousBallot()), new MinuteCounts(0, 0, 1, 0));
       }
     }
-    return new PollActivity(pollId, owner, options, p, retracted, Map.copyOf(counts), at, seq);
+    Map<Integer, Participation> next = new HashMap<>(rounds);
+    next.put(round, p);
+    return new PollActivity(pollId, owner, options, round, Map.copyOf(next), retracted, Map.copyOf(counts), at, seq);
+  }
+
+  /**
+   * The options a ballot counts for, per minute: its choices, the options it ranks, or the point it rates; a word
+   * cloud's ballots count as whole ballots only.
+   */
+  private static List<Integer> marks(List<?> ballot) {
+    List<Integer> marks = new java.util.ArrayList<>(ballot.size());
+    for (Object mark : ballot) {
+      if (mark instanceof Integer option) {
+        marks.add(option);
+      }
+    }
+    return marks;
   }
 
   /** Counts a ballot event once for the ballot and once for each of its choices. */
-  private static void add(Map<Minute, MinuteCounts> counts, Instant at, List<Integer> choices, MinuteCounts delta) {
-    counts.merge(Minute.of(at, Minute.BALLOTS), delta, MinuteCounts::plus);
+  private void add(Map<Minute, MinuteCounts> counts, Instant at, List<Integer> choices, MinuteCounts delta) {
+    counts.merge(Minute.of(round, at, Minute.BALLOTS), delta, MinuteCounts::plus);
     addVotes(counts, at, choices, delta);
   }
 
-  private static void addVotes(Map<Minute, MinuteCounts> counts, Instant at, List<Integer> choices,
-      MinuteCounts delta) {
+  private void addVotes(Map<Minute, MinuteCounts> counts, Instant at, List<Integer> choices, MinuteCounts delta) {
     for (int option : choices) {
-      counts.merge(Minute.of(at, option), delta, MinuteCounts::plus);
+      counts.merge(Minute.of(round, at, option), delta, MinuteCounts::plus);
     }
   }
 

@@ -3,11 +3,12 @@ package readside;
 import java.time.Instant;
 
 /**
- * Participation in one poll over its whole life. {@code peakBucket} is the minute with the most ballot events
- * (casts, changes, retractions), null before the first ballot. {@code seq} and {@code asOf} as in the timeline.
+ * Participation in one round of a poll. {@code peakBucket} is the minute with the most ballot events (casts, changes,
+ * retractions), null before the first ballot. {@code seq} and {@code asOf} as in the timeline.
  */
 public record PollStats(
     String pollId,
+    int round,
     long uniqueVoters,
     long ballotsCast,
     long ballotsChanged,
@@ -21,10 +22,15 @@ public record PollStats(
   /** The busiest minute and its ballot events. */
   public record Peak(Instant start, long ballots) {}
 
+  /** The current round's figures. */
   public static PollStats of(PollActivity activity) {
+    return of(activity, activity.round());
+  }
+
+  public static PollStats of(PollActivity activity, int round) {
     Peak peak = null;
     for (var minute : activity.minutes().entrySet()) {
-      if (minute.getKey().option() != PollActivity.Minute.BALLOTS) {
+      if (minute.getKey().option() != PollActivity.Minute.BALLOTS || minute.getKey().round() != round) {
         continue;
       }
       long ballots = minute.getValue().ballotEvents();
@@ -33,8 +39,8 @@ public record PollStats(
         peak = new Peak(start, ballots);
       }
     }
-    var p = activity.participation();
-    return new PollStats(activity.pollId(), p.uniqueVoters(), p.ballotsCast(), p.ballotsChanged(),
+    var p = activity.participation(round);
+    return new PollStats(activity.pollId(), round, p.uniqueVoters(), p.ballotsCast(), p.ballotsChanged(),
         p.ballotsRetracted(), peak, p.firstBallotAt(), p.lastBallotAt(), activity.seq(), activity.asOf());
   }
 }

@@ -31,6 +31,9 @@ public record PollSummary(
     String newStatus = status;
     if (event instanceof Poll.PollClosed) {
       newStatus = PollView.CLOSED;
+    } else if (event instanceof Poll.RoundStarted) {
+      // a new round counts from zero, as the poll's view does
+      total = 0;
     }
     for (Poll.BallotChange change : Poll.BallotsRecorded.of(event).map(Poll.BallotsRecorded::changes)
         .orElse(List.of())) {

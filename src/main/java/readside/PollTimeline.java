@@ -8,10 +8,11 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Ballots of one poll per time bucket (only buckets with activity), whole ballots and per option, with changes and
- * retractions. {@code seq} is the poll version the read model reflects, {@code asOf} the time of that event.
+ * Ballots of one round of a poll per time bucket (only buckets with activity), whole ballots and per option, with
+ * changes and retractions. {@code seq} is the poll version the read model reflects, {@code asOf} the time of that
+ * event.
  */
-public record PollTimeline(String pollId, String bucket, List<Bucket> buckets, long seq, Instant asOf) {
+public record PollTimeline(String pollId, int round, String bucket, List<Bucket> buckets, long seq, Instant asOf) {
 
   /** One bucket: ballots cast, changed and retracted in it, and the same per option. */
   public record Bucket(Instant start, long cast, long changed, long retracted, List<OptionVotes> options) {}
@@ -19,11 +20,19 @@ public record PollTimeline(String pollId, String bucket, List<Bucket> buckets, l
   /** One option in one bucket: votes cast for it, moved to it, moved away from it, retracted from it. */
   public record OptionVotes(int option, long cast, long changedTo, long changedFrom, long retracted) {}
 
-  /** Buckets of {@code length} (whole minutes), aligned on the epoch; {@code name} is how the caller wrote it. */
+  /** The current round's timeline. */
   public static PollTimeline of(PollActivity activity, Duration length, String name) {
+    return of(activity, activity.round(), length, name);
+  }
+
+  /** Buckets of {@code length} (whole minutes), aligned on the epoch; {@code name} is how the caller wrote it. */
+  public static PollTimeline of(PollActivity activity, int round, Duration length, String name) {
     long bucketMillis = length.toMillis();
     Map<Instant, Map<Integer, PollActivity.MinuteCounts>> byBucket = new TreeMap<>();
     activity.minutes().forEach((minute, counts) -> {
+      if (minute.round() != round) {
+        return;
+      }
       long start = Math.floorDiv(minute.start().toEpochMilli(), bucketMillis) * bucketMillis;
       byBucket.computeIfAbsent(Instant.ofEpochMilli(start), key -> new TreeMap<>())
           .merge(minute.option(), counts, PollActivity.MinuteCounts::plus);
@@ -40,6 +49,6 @@ public record PollTimeline(String pollId, String bucket, List<Bucket> buckets, l
       }
       buckets.add(new Bucket(start, ballots.casts(), ballots.changesTo(), ballots.retractions(), votes));
     });
-    return new PollTimeline(activity.pollId(), name, buckets, activity.seq(), activity.asOf());
+    return new PollTimeline(activity.pollId(), round, name, buckets, activity.seq(), activity.asOf());
   }
 }

@@ -46,14 +46,20 @@ public final class ReadSide {
 
   /** The read models, each fed by its own projection and rebuilt on its own. */
   public enum ReadModel {
-    CATALOGUE("catalogue", List.of("poll_summaries", "polls_by_owner")),
-    RESULTS("results", List.of("poll_results"));
+    CATALOGUE("catalogue", "catalogue", List.of("poll_summaries", "polls_by_owner")),
+    /**
+     * Per round since 2026-11-30, in a table of its own: its offsets are kept under a new name, so a node of this
+     * version replays every change log into it from the start, once (the old {@code poll_results} stays unread).
+     */
+    RESULTS("results", "results-by-round", List.of("poll_round_results"));
 
     private final String projectionName;
+    private final String offsetName;
     private final List<String> tables;
 
-    ReadModel(String projectionName, List<String> tables) {
+    ReadModel(String projectionName, String offsetName, List<String> tables) {
       this.projectionName = projectionName;
+      this.offsetName = offsetName;
       this.tables = tables;
     }
 
@@ -144,7 +150,9 @@ public final class ReadSide {
           SourceProvider<Offset, EventEnvelope<PollChanges.PollsChanged>> changes =
               new ChangeLogSource(reader, slice, logTopics.of(slice), settings.lookEvery(),
                   () -> recordEveryPoll(Optional.of(slice)));
-          ProjectionLag lag = lags.computeIfAbsent(id, ignored -> new ProjectionLag(id, Clock.systemUTC()));
+          // lag is reported under the model's name, whatever name its offsets are kept under
+          ProjectionLag lag = lags.computeIfAbsent(id, ignored -> new ProjectionLag(
+              ProjectionId.of(model.projectionName(), id.key()), Clock.systemUTC()));
           return ProjectionBehavior.create(
               CassandraProjection.groupedWithin(id, changes, () -> new PerPollHandler<>(created, store, polls, lag))
                   .withGroup(settings.groupAfterEnvelopes(), settings.groupAfter())
@@ -154,7 +162,7 @@ public final class ReadSide {
   }
 
   private static ProjectionId projectionId(ReadModel model, int slice) {
-    return ProjectionId.of(model.projectionName(), "slice-" + slice);
+    return ProjectionId.of(model.offsetName, "slice-" + slice);
   }
 
   /**
@@ -201,7 +209,8 @@ public final class ReadSide {
       CompletionStage<List<InstanceStatus>> instances = forEachInstance(model, id -> {
         ProjectionLag lag = lags.get(id);
         return management().isPaused(id).thenCombineAsync(offsetTime(id), (paused, offsetAt) -> new InstanceStatus(
-            id.name(), id.key(), paused, offsetAt.orElse(null), lag == null ? null : lag.figures()), HERE);
+            model.projectionName(), id.key(), paused, offsetAt.orElse(null), lag == null ? null : lag.figures()),
+            HERE);
       });
       all = all.thenCombineAsync(instances, (before, more) -> {
         List<InstanceStatus> both = new ArrayList<>(before);

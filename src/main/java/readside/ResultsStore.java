@@ -6,11 +6,14 @@ import com.datastax.oss.driver.api.core.cql.BatchStatementBuilder;
 import com.datastax.oss.driver.api.core.cql.BatchType;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.data.TupleValue;
+import com.datastax.oss.driver.api.core.type.DataTypes;
+import com.datastax.oss.driver.api.core.type.TupleType;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -19,17 +22,19 @@ import java.util.concurrent.Executor;
 import org.apache.pekko.Done;
 
 /**
- * The results read model in Cassandra: one partition per poll, its participation figures in static columns and
- * one row per minute and option. A poll's update is one single-partition batch, so figures, minutes and the
- * version they reflect change together or not at all.
+ * The results read model in Cassandra: one partition per poll, its figures in static columns (every round's
+ * participation in one map) and one row per round, minute and option. A poll's update is one single-partition batch,
+ * so figures, minutes and the version they reflect change together or not at all.
  */
 final class ResultsStore implements PerPollHandler.Store<PollActivity> {
   /** Where callbacks run: where their future completes (Pekko's Java futures would start a thread for each). */
   private static final Executor HERE = Runnable::run;
+  /** A round's participation: ballots cast, changed, retracted, unique voters, first and last ballot. */
+  private static final TupleType FIGURES = DataTypes.tupleOf(DataTypes.BIGINT, DataTypes.BIGINT, DataTypes.BIGINT,
+      DataTypes.BIGINT, DataTypes.TIMESTAMP, DataTypes.TIMESTAMP);
 
-  private static final String STATICS = "owner, options, ballots_cast, ballots_changed, ballots_retracted, "
-      + "unique_voters, first_ballot_at, last_ballot_at, retracted_voters, as_of, seq";
-  private static final String MINUTE_COLUMNS = "minute, option, casts, changes_to, changes_from, retractions";
+  private static final String STATICS = "owner, options, current_round, rounds, retracted_voters, as_of, seq";
+  private static final String MINUTE_COLUMNS = "round, minute, option, casts, changes_to, changes_from, retractions";
 
   private final Cql cql;
   private final Cql.Prepared updateStatics;
@@ -39,18 +44,16 @@ final class ResultsStore implements PerPollHandler.Store<PollActivity> {
   private final Cql.Prepared selectAllMinutes;
 
   ResultsStore(Cql cql, String keyspace) {
+    String table = keyspace + ".poll_round_results";
     this.cql = cql;
-    this.updateStatics = cql.prepare("UPDATE " + keyspace + ".poll_results SET owner = ?, options = ?, "
-        + "ballots_cast = ?, ballots_changed = ?, ballots_retracted = ?, unique_voters = ?, first_ballot_at = ?, "
-        + "last_ballot_at = ?, retracted_voters = retracted_voters + ?, as_of = ?, seq = ? WHERE poll_id = ?");
-    this.insertMinute = cql.prepare("INSERT INTO " + keyspace + ".poll_results (poll_id, " + MINUTE_COLUMNS
-        + ") VALUES (?, ?, ?, ?, ?, ?, ?)");
-    this.selectStatics = cql.prepare("SELECT " + STATICS + " FROM " + keyspace
-        + ".poll_results WHERE poll_id = ? LIMIT 1");
-    this.selectMinutes = cql.prepare("SELECT " + MINUTE_COLUMNS + " FROM " + keyspace
-        + ".poll_results WHERE poll_id = ? AND minute IN ?");
-    this.selectAllMinutes = cql.prepare("SELECT " + MINUTE_COLUMNS + " FROM " + keyspace
-        + ".poll_results WHERE poll_id = ?");
+    this.updateStatics = cql.prepare("UPDATE " + table + " SET owner = ?, options = ?, current_round = ?, "
+        + "rounds = rounds + ?, retracted_voters = retracted_voters + ?, as_of = ?, seq = ? WHERE poll_id = ?");
+    this.insertMinute = cql.prepare("INSERT INTO " + table + " (poll_id, " + MINUTE_COLUMNS
+        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    this.selectStatics = cql.prepare("SELECT " + STATICS + " FROM " + table + " WHERE poll_id = ? LIMIT 1");
+    this.selectMinutes = cql.prepare("SELECT " + MINUTE_COLUMNS + " FROM " + table
+        + " WHERE poll_id = ? AND round = ? AND minute IN ?");
+    this.selectAllMinutes = cql.prepare("SELECT " + MINUTE_COLUMNS + " FROM " + table + " WHERE poll_id = ?");
   }
 
   /** The poll's figures, without minutes. */
@@ -59,19 +62,25 @@ final class ResultsStore implements PerPollHandler.Store<PollActivity> {
     return statics(pollId).thenApplyAsync(statics -> statics.map(row -> activity(pollId, row, Map.of())), HERE);
   }
 
-  /** The activity with the stored counts of the minutes {@code events} fall in. */
+  /** The activity with the stored counts of the minutes (of each round) that {@code events} fall in. */
   @Override
   public CompletionStage<PollActivity> prepare(PollActivity activity, List<Poll.Event> events) {
-    List<Instant> minutes = events.stream().map(PollActivity::minuteOf).filter(Objects::nonNull).distinct().toList();
+    Map<Integer, Set<Instant>> minutes = PollActivity.minutesOf(activity.round(), events);
     if (minutes.isEmpty()) {
       return CompletableFuture.completedFuture(activity);
     }
-    return cql.all(selectMinutes.bind(select -> select.bind()
-            .setString(0, activity.pollId()).setList(1, minutes, Instant.class)))
-        .thenApplyAsync(rows -> activity.withMinutes(minuteCounts(rows)), HERE);
+    List<CompletableFuture<List<Row>>> reads = new ArrayList<>();
+    minutes.forEach((round, starts) -> reads.add(cql.all(selectMinutes.bind(select -> select.bind()
+            .setString(0, activity.pollId()).setInt(1, round).setList(2, List.copyOf(starts), Instant.class)))
+        .toCompletableFuture()));
+    return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenApplyAsync(done -> {
+      List<Row> rows = new ArrayList<>();
+      reads.forEach(read -> rows.addAll(read.join()));
+      return activity.withMinutes(minuteCounts(rows));
+    }, HERE);
   }
 
-  /** The poll's figures and every minute of it, for the timeline and the stats. */
+  /** The poll's figures and every minute of every round, for the timeline and the stats. */
   CompletionStage<Optional<PollActivity>> find(String pollId) {
     CompletionStage<List<Row>> rows = cql.all(selectAllMinutes.bind(select -> select.bind().setString(0, pollId)));
     return statics(pollId).thenCombineAsync(rows, (statics, minutes) -> statics.map(row -> activity(pollId, row,
@@ -85,19 +94,20 @@ final class ResultsStore implements PerPollHandler.Store<PollActivity> {
 
   @Override
   public CompletionStage<Done> save(PollActivity a) {
-    var p = a.participation();
+    Map<Integer, TupleValue> rounds = new HashMap<>();
+    a.rounds().forEach((round, p) -> rounds.put(round, FIGURES.newValue(p.ballotsCast(), p.ballotsChanged(),
+        p.ballotsRetracted(), p.uniqueVoters(), p.firstBallotAt(), p.lastBallotAt())));
     CompletionStage<BoundStatement> statics = updateStatics.bind(update -> update.bind()
-        .setString(0, a.owner()).setInt(1, a.options()).setLong(2, p.ballotsCast()).setLong(3, p.ballotsChanged())
-        .setLong(4, p.ballotsRetracted()).setLong(5, p.uniqueVoters()).setInstant(6, p.firstBallotAt())
-        .setInstant(7, p.lastBallotAt()).setSet(8, a.retractedVoters(), String.class).setInstant(9, a.asOf())
-        .setLong(10, a.seq()).setString(11, a.pollId()));
+        .setString(0, a.owner()).setInt(1, a.options()).setInt(2, a.round())
+        .setMap(3, rounds, Integer.class, TupleValue.class).setSet(4, a.retractedVoters(), String.class)
+        .setInstant(5, a.asOf()).setLong(6, a.seq()).setString(7, a.pollId()));
     CompletionStage<BatchStatement> batch = statics.thenCombine(insertMinute.bind(insert -> insert.bind()),
         (update, minute) -> {
           BatchStatementBuilder all = BatchStatement.builder(BatchType.UNLOGGED).addStatement(update);
           a.minutes().forEach((key, counts) -> all.addStatement(minute.getPreparedStatement().bind()
-              .setString(0, a.pollId()).setInstant(1, key.start()).setInt(2, key.option())
-              .setLong(3, counts.casts()).setLong(4, counts.changesTo()).setLong(5, counts.changesFrom())
-              .setLong(6, counts.retractions())));
+              .setString(0, a.pollId()).setInt(1, key.round()).setInstant(2, key.start()).setInt(3, key.option())
+              .setLong(4, counts.casts()).setLong(5, counts.changesTo()).setLong(6, counts.changesFrom())
+              .setLong(7, counts.retractions())));
           return all.build();
         });
     return cql.write(batch);
@@ -106,17 +116,21 @@ final class ResultsStore implements PerPollHandler.Store<PollActivity> {
   private static PollActivity activity(String pollId, Row row, Map<PollActivity.Minute, PollActivity.MinuteCounts>
       minutes) {
     Set<String> retracted = row.getSet("retracted_voters", String.class);
-    return new PollActivity(pollId, row.getString("owner"), row.getInt("options"),
-        new PollActivity.Participation(row.getLong("ballots_cast"), row.getLong("ballots_changed"),
-            row.getLong("ballots_retracted"), row.getLong("unique_voters"), row.getInstant("first_ballot_at"),
-            row.getInstant("last_ballot_at")),
-        retracted == null ? Set.of() : Set.copyOf(retracted), minutes, row.getInstant("as_of"), row.getLong("seq"));
+    Map<Integer, TupleValue> stored = row.getMap("rounds", Integer.class, TupleValue.class);
+    Map<Integer, PollActivity.Participation> rounds = new HashMap<>();
+    if (stored != null) {
+      stored.forEach((round, figures) -> rounds.put(round, new PollActivity.Participation(figures.getLong(0),
+          figures.getLong(1), figures.getLong(2), figures.getLong(3), figures.getInstant(4), figures.getInstant(5))));
+    }
+    return new PollActivity(pollId, row.getString("owner"), row.getInt("options"), row.getInt("current_round"),
+        Map.copyOf(rounds), retracted == null ? Set.of() : Set.copyOf(retracted), minutes, row.getInstant("as_of"),
+        row.getLong("seq"));
   }
 
   private static Map<PollActivity.Minute, PollActivity.MinuteCounts> minuteCounts(List<Row> rows) {
     Map<PollActivity.Minute, PollActivity.MinuteCounts> counts = new HashMap<>();
     for (Row row : rows) {
-      counts.put(new PollActivity.Minute(row.getInstant("minute"), row.getInt("option")),
+      counts.put(new PollActivity.Minute(row.getInt("round"), row.getInstant("minute"), row.getInt("option")),
           new PollActivity.MinuteCounts(row.getLong("casts"), row.getLong("changes_to"),
               row.getLong("changes_from"), row.getLong("retractions")));
     }

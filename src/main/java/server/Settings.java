@@ -32,6 +32,7 @@ public record Settings(
     int maxQueued,
     Duration writeInterval,
     Duration recordWithin,
+    Poll.Limits pollLimits,
     int changeSlices,
     int changesMaxBatch,
     Duration changesWriteInterval,
@@ -110,6 +111,8 @@ public record Settings(
         c.getInt("poll.max-queued"),
         c.getDuration("poll.write-interval"),
         c.getDuration("poll.record-within"),
+        new Poll.Limits(c.getInt("poll.max-distinct-words"), c.getInt("poll.max-hidden-words"),
+            c.getInt("poll.max-rounds")),
         c.getInt("changes.slices"),
         c.getInt("changes.max-batch"),
         c.getDuration("changes.write-interval"),
@@ -137,7 +140,8 @@ public record Settings(
 
   /** What every poll entity on this node shares; a write that takes longer than the edge waits counts as lost. */
   public Poll.Settings pollSettings(Clock clock) {
-    return new Poll.Settings(maxBatch, maxQueued, writeInterval, askTimeout.multipliedBy(2), recordWithin, clock);
+    return new Poll.Settings(maxBatch, maxQueued, writeInterval, askTimeout.multipliedBy(2), recordWithin, clock,
+        pollLimits);
   }
 
   /** The change logs: a log's queue holds at most one record per poll of its slice, bounded here all the same. */

@@ -485,7 +485,7 @@ class PollTest {
     assertEquals(counts(0, 1, 0), votes(view));
     assertEquals(1, view.totalBallots());
     assertEquals(Optional.of(List.of(1)), result.stateOfType(Poll.Created.class).ballots().ballotOf("alice"));
-    assertEquals(new Tally(counts(0, 1, 0), 1), result.stateOfType(Poll.Created.class).tally());
+    assertEquals(new Tally.Choices(counts(0, 1, 0), 1), result.stateOfType(Poll.Created.class).tally());
   }
 
   @Test
@@ -531,7 +531,7 @@ class PollTest {
     var result = cast(voterId, 0);
 
     assertRejected(Poll.Rejection.INVALID_BALLOT, result);
-    assertEquals(Tally.empty(3), result.stateOfType(Poll.Created.class).tally());
+    assertEquals(Tally.Choices.empty(3), result.stateOfType(Poll.Created.class).tally());
   }
 
   @Test
@@ -590,7 +590,7 @@ class PollTest {
     var result = castList("alice", choices);
 
     assertRejected(Poll.Rejection.INVALID_BALLOT, result);
-    assertEquals(Tally.empty(4), result.stateOfType(Poll.Created.class).tally());
+    assertEquals(Tally.Choices.empty(4), result.stateOfType(Poll.Created.class).tally());
   }
 
   @Test
@@ -629,7 +629,7 @@ class PollTest {
     assertRejected(Poll.Rejection.ALREADY_VOTED, result);
     Poll.Created state = result.stateOfType(Poll.Created.class);
     assertEquals(Optional.of(List.of(0)), state.ballots().ballotOf("alice"));
-    assertEquals(new Tally(counts(1, 0, 0), 1), state.tally());
+    assertEquals(new Tally.Choices(counts(1, 0, 0), 1), state.tally());
   }
 
   @Test
@@ -638,7 +638,7 @@ class PollTest {
     cast("alice", 0, 1);
 
     assertRejected(Poll.Rejection.ALREADY_VOTED, cast("alice", 0));
-    assertEquals(new Tally(counts(1, 1, 0, 0), 1), state().tally());
+    assertEquals(new Tally.Choices(counts(1, 1, 0, 0), 1), state().tally());
   }
 
   @Test
@@ -682,7 +682,7 @@ class PollTest {
     var result = retract("alice");
 
     assertRejected(Poll.Rejection.VOTE_CHANGE_NOT_ALLOWED, result);
-    assertEquals(new Tally(counts(1, 0, 0), 1), result.stateOfType(Poll.Created.class).tally());
+    assertEquals(new Tally.Choices(counts(1, 0, 0), 1), result.stateOfType(Poll.Created.class).tally());
   }
 
   @Test
@@ -691,7 +691,7 @@ class PollTest {
     cast("alice", 0);
 
     assertRejected(Poll.Rejection.NO_SUCH_BALLOT, retract("bob"));
-    assertEquals(new Tally(counts(1, 0, 0), 1), state().tally());
+    assertEquals(new Tally.Choices(counts(1, 0, 0), 1), state().tally());
   }
 
   @Test
@@ -959,7 +959,7 @@ class PollTest {
     // Nor can an invited voter's ballot be changed by a request without the invite.
     assertRejected(Poll.Rejection.NOT_INVITED, castInvited(invitedTo, "alice", List.of(1)));
     Poll.Created state = state();
-    assertEquals(new Tally(counts(1, 0, 0), 1), state.tally());
+    assertEquals(new Tally.Choices(counts(1, 0, 0), 1), state.tally());
     assertEquals(Optional.empty(), state.ballots().ballotOf("bob"));
     assertEquals(Optional.of(List.of(0)), state.ballots().ballotOf("alice"));
   }
@@ -1056,7 +1056,7 @@ class PollTest {
     assertEquals(Poll.Rejection.POLL_CLOSED, rejected.reason());
     Poll.Created state = result.stateOfType(Poll.Created.class);
     assertEquals(closesAt, state.closedAt());
-    assertEquals(Tally.empty(3), state.tally());
+    assertEquals(Tally.Choices.empty(3), state.tally());
   }
 
   @Test
@@ -1072,7 +1072,7 @@ class PollTest {
     assertEquals(List.of(new Poll.PollClosed(pollId, closesAt)), atClosingTime.events());
     assertEquals(Poll.Rejection.POLL_CLOSED,
         assertInstanceOf(Poll.Rejected.class, atClosingTime.reply()).reason());
-    assertEquals(new Tally(counts(1, 0, 0), 1), state().tally());
+    assertEquals(new Tally.Choices(counts(1, 0, 0), 1), state().tally());
   }
 
   @Test
@@ -1144,7 +1144,7 @@ class PollTest {
     assertEquals(Optional.of(List.of(0, 1)), state.ballots().ballotOf("alice"));
     assertEquals(Optional.of(List.of(1)), state.ballots().ballotOf("bob"));
     assertEquals(Optional.empty(), state.ballots().ballotOf("carol"));
-    assertEquals(new Tally(counts(1, 2, 0, 0), 2), state.tally());
+    assertEquals(new Tally.Choices(counts(1, 2, 0, 0), 2), state.tally());
     assertEquals(START.plus(Duration.ofMinutes(1)), state.closedAt());
     // A closed poll must not ask to be closed again; recovery signals before the restart returns.
     closingSchedule.expectNoMessage(Duration.ZERO);
@@ -1163,7 +1163,7 @@ class PollTest {
 
     closingSchedule.expectMessage(new ClosingSchedule.Schedule(pollId, closesAt, null));
     Poll.Created state = assertInstanceOf(Poll.Created.class, restarted.state());
-    assertEquals(new Tally(counts(0, 0, 1), 1), state.tally());
+    assertEquals(new Tally.Choices(counts(0, 0, 1), 1), state.tally());
     assertNull(state.closedAt());
     // Identical re-send after recovery is still recognised.
     assertTrue(cast("alice", 2).hasNoEvents());
@@ -1182,7 +1182,7 @@ class PollTest {
     var restarted = kit.restart();
 
     assertEquals(before, restarted.state());
-    assertEquals(new Tally(counts(9, 10, 10), 29), ((Poll.Created) restarted.state()).tally());
+    assertEquals(new Tally.Choices(counts(9, 10, 10), 29), ((Poll.Created) restarted.state()).tally());
     assertEquals(33, ((Poll.Created) restarted.state()).version());
     // a snapshot's cost would grow with the voters: none is ever saved
     kit.snapshotTestKit().orElseThrow().expectNothingPersisted("Poll|" + pollId);
@@ -1193,14 +1193,16 @@ class PollTest {
   @Test
   void everyWriteIsPublishedOnceWithItsSequenceNumberAndNothingElseIs() {
     created(Spec.lunch());
-    tallies.expectMessage(Topic.publish(new TallyUpdate(pollId, counts(0, 0, 0), 0, PollView.OPEN, 1)));
-    cast("alice", 1);
-    tallies.expectMessage(Topic.publish(new TallyUpdate(pollId, counts(0, 1, 0), 1, PollView.OPEN, 2)));
+    PollView fresh = accepted(get());
+    tallies.expectMessage(Topic.publish(TallyUpdate.of(fresh)));
+    assertEquals(new TallyUpdate(pollId, counts(0, 0, 0), 0, PollView.OPEN, 1, fresh), TallyUpdate.of(fresh));
+    PollView voted = accepted(cast("alice", 1));
+    tallies.expectMessage(Topic.publish(new TallyUpdate(pollId, counts(0, 1, 0), 1, PollView.OPEN, 2, voted)));
     cast("alice", 1); // a retry writes nothing, so there is nothing to tell
     cast("bob", 7); // nor does a rejected ballot
     tallies.expectNoMessage(Duration.ofMillis(200));
-    close();
-    tallies.expectMessage(Topic.publish(new TallyUpdate(pollId, counts(0, 1, 0), 1, PollView.CLOSED, 3)));
+    PollView closed = accepted(close());
+    tallies.expectMessage(Topic.publish(new TallyUpdate(pollId, counts(0, 1, 0), 1, PollView.CLOSED, 3, closed)));
   }
 
   @Test
@@ -1215,7 +1217,8 @@ class PollTest {
         new Poll.CastBallot("bob", List.of(1), null, voters.ref()),
         new Poll.CastBallot("carol", List.of(1), null, voters.ref())), written.ref()));
     // three ballots, one event: the poll's version (the frames' seq) counts writes, not ballots
-    tallies.expectMessage(Topic.publish(new TallyUpdate(pollId, counts(1, 2, 0), 3, PollView.OPEN, 2)));
+    PollView after = ((Poll.Accepted) written.receiveMessage().answers().get(0).reply()).poll();
+    tallies.expectMessage(Topic.publish(new TallyUpdate(pollId, counts(1, 2, 0), 3, PollView.OPEN, 2, after)));
     tallies.expectNoMessage(Duration.ofMillis(200));
   }
 
@@ -1265,7 +1268,7 @@ class PollTest {
     for (TestProbe<Poll.Reply> probe : probes) {
       probe.expectNoMessage(Duration.ZERO);
     }
-    assertEquals(new Tally(counts(1, 1, 0), 2), result.stateOfType(Poll.Created.class).tally());
+    assertEquals(new Tally.Choices(counts(1, 1, 0), 2), result.stateOfType(Poll.Created.class).tally());
     // Group commit: both ballots reached the journal in a single write of a single event.
     assertEquals(List.of(result.events()), writes);
   }
@@ -1379,7 +1382,7 @@ class PollTest {
     assertEquals(PollView.CLOSED, accepted(probes.get(7).receiveMessage()).status());
     assertEquals(Poll.Rejection.POLL_CLOSED, rejection(probes.get(8).receiveMessage()));
     assertEquals(9, report.batchId());
-    assertEquals(new Tally(counts(1, 0, 1), 2), result.stateOfType(Poll.Created.class).tally());
+    assertEquals(new Tally.Choices(counts(1, 0, 1), 2), result.stateOfType(Poll.Created.class).tally());
   }
 
   private static PollView accepted(Poll.Reply reply) {

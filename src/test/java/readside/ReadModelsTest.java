@@ -34,9 +34,11 @@ class ReadModelsTest {
     assertEquals(2, summary.totalBallots(), "a change is no new ballot");
     summary = summary.apply(new Poll.BallotRetracted(POLL, "v2", List.of(1, 2), at("10:03:00")), 5);
     assertEquals(1, summary.totalBallots());
-    summary = summary.apply(new Poll.PollClosed(POLL, at("10:04:00")), 6);
+    summary = summary.apply(new Poll.RoundStarted(POLL, 2, at("10:03:30")), 6);
+    assertEquals(0, summary.totalBallots(), "a new round counts from zero");
+    summary = summary.apply(new Poll.PollClosed(POLL, at("10:04:00")), 7);
     assertEquals("closed", summary.status());
-    assertEquals(6, summary.seq());
+    assertEquals(7, summary.seq());
   }
 
   @Test
@@ -140,6 +142,68 @@ class ReadModelsTest {
     assertEquals(activity, batchedActivity);
     assertEquals(new PollActivity.Participation(3, 1, 1, 2, at, at), batchedActivity.participation());
     assertEquals(Set.of("v2"), batchedActivity.retractedVoters());
+  }
+
+  @Test
+  void activityStatsAndTimelineArePerRound() {
+    PollActivity activity = PollActivity.created(CREATION);
+    activity = activity.apply(ballots(at("10:01:00"), Poll.BallotChange.cast("v1", List.of(0)),
+        Poll.BallotChange.cast("v2", List.of(1))), 2);
+    activity = activity.apply(ballots(at("10:01:40"), Poll.BallotChange.retracted("v1", List.of(0))), 3);
+    activity = activity.apply(new Poll.RoundStarted(POLL, 2, at("10:02:00")), 4);
+    assertEquals(2, activity.round());
+    assertEquals(PollActivity.Participation.NONE, activity.participation());
+    // the same voters in the new round: new voters of that round, counted in its own minutes
+    activity = activity.apply(ballots(at("10:03:00"), Poll.BallotChange.cast("v1", List.of(2)),
+        Poll.BallotChange.cast("v2", List.of(2)), Poll.BallotChange.cast("v3", List.of(0))), 5);
+    assertEquals(new PollActivity.Participation(3, 0, 0, 3, at("10:03:00"), at("10:03:00")),
+        activity.participation(2));
+    assertEquals(new PollActivity.Participation(2, 0, 1, 2, at("10:01:00"), at("10:01:40")),
+        activity.participation(1));
+
+    PollStats first = PollStats.of(activity, 1);
+    assertEquals(1, first.round());
+    assertEquals(2, first.uniqueVoters());
+    assertEquals(at("10:01:00"), first.peakBucket().start());
+    PollStats second = PollStats.of(activity);
+    assertEquals(2, second.round());
+    assertEquals(3, second.ballotsCast());
+    assertEquals(at("10:03:00"), second.peakBucket().start());
+
+    PollTimeline before = PollTimeline.of(activity, 1, Duration.ofMinutes(5), "5m");
+    assertEquals(1, before.buckets().size());
+    assertEquals(2, before.buckets().get(0).cast());
+    assertEquals(1, before.buckets().get(0).retracted());
+    PollTimeline after = PollTimeline.of(activity, Duration.ofMinutes(5), "5m");
+    assertEquals(2, after.round());
+    assertEquals(3, after.buckets().get(0).cast());
+    assertEquals(2, after.buckets().get(0).options().get(2).cast());
+    assertEquals(java.util.Map.of(1, Set.of(at("10:01:00")), 2, Set.of(at("10:03:00"))),
+        PollActivity.minutesOf(1, List.of(ballots(at("10:01:10"), Poll.BallotChange.cast("v9", List.of(0))),
+            new Poll.RoundStarted(POLL, 2, at("10:02:00")),
+            ballots(at("10:03:59"), Poll.BallotChange.cast("v9", List.of(0))))));
+  }
+
+  @Test
+  void wordCloudAndRatingBallotsCountAsWholeBallotsAndPoints() {
+    PollDefinition definition = new PollDefinition("Word?", List.of(), Kind.WORDCLOUD, 0, true, CREATED, null,
+        Audience.PUBLIC, "alice", null, null, 3, null);
+    PollActivity cloud = PollActivity.created(new Poll.PollCreated(POLL, definition));
+    cloud = cloud.apply(ballots(at("10:01:00"), Poll.BallotChange.cast("v1", List.of("a", "b")),
+        Poll.BallotChange.changed("v1", List.of("a", "b"), List.of("c"))), 2);
+    assertEquals(1, PollStats.of(cloud).ballotsCast());
+    assertEquals(1, PollStats.of(cloud).ballotsChanged());
+    assertEquals(List.of(), PollTimeline.of(cloud, Duration.ofMinutes(1), "1m").buckets().get(0).options());
+
+    PollDefinition rated = new PollDefinition("Rate?", List.of(), Kind.RATING, 0, false, CREATED, null,
+        Audience.PUBLIC, "alice", new actors.RatingScale(1, 3, null, null), null, null, null);
+    PollActivity rating = PollActivity.created(new Poll.PollCreated(POLL, rated));
+    rating = rating.apply(ballots(at("10:01:00"), Poll.BallotChange.cast("v1", List.of(3))), 2);
+    assertEquals(1, PollTimeline.of(rating, Duration.ofMinutes(1), "1m").buckets().get(0).options().get(3).cast());
+  }
+
+  private static Poll.BallotsRecorded ballots(Instant at, Poll.BallotChange... changes) {
+    return new Poll.BallotsRecorded(POLL, at, List.of(changes));
   }
 
   private static PollActivity.MinuteCounts minute(PollActivity activity, String time, int option) {

@@ -219,6 +219,132 @@ class HostileInputIT {
     assertAll(checks);
   }
 
+  /**
+   * Hostile input to the new kinds: huge, invisible and reordering words, wrong shapes, out-of-range ratings and
+   * rankings, hostile hidden-word texts and presenter requests by others. Every one is a 4xx problem+json. Then
+   * thousands of distinct words in one poll (through the write side, past the HTTP rate limits): the cloud stops at
+   * its cap of distinct words (409 for a ballot bringing a new word, words already in it still counted), views show
+   * 100 words, and the poll's counts stay exact.
+   */
+  @Test
+  void hostileWordsRatingsAndRankingsAreRefusedAndAWordCloudStaysBounded() throws Exception {
+    int port = server.httpPort();
+    Tokens tokens = TestConfig.tokens();
+    ApiClient owner = new ApiClient(port).as(tokens.organizer(OWNER, false));
+    String cloud = ApiClient.createdId(owner.post("/api/polls",
+        "{\"question\":\"Word?\",\"kind\":\"wordcloud\",\"maxWords\":10,\"allowVoteChange\":true}"));
+    String rating = ApiClient.createdId(owner.post("/api/polls",
+        "{\"question\":\"Rate?\",\"kind\":\"rating\",\"scale\":{\"min\":1,\"max\":5}}"));
+    String ranking = ApiClient.createdId(owner.post("/api/polls",
+        "{\"question\":\"Rank?\",\"kind\":\"ranking\",\"options\":[\"a\",\"b\",\"c\"]}"));
+    Map<String, List<String>> bodies = new LinkedHashMap<>();
+    String huge = "w".repeat(16_000);
+    bodies.put(cloud, List.of(
+        "{\"words\":[\"" + "x".repeat(41) + "\"]}",
+        "{\"words\":[\"" + huge + "\"]}",
+        "{\"words\":[\"" + "\\uD83D\\uDE00".repeat(41) + "\"]}",
+        "{\"words\":[" + String.join(",", Collections.nCopies(11, "\"a\"")) + "]}",
+        "{\"words\":[" + String.join(",", Collections.nCopies(2000, "\"a\"")) + "]}",
+        "{\"words\":[\"evil\\u202Eword\"]}", "{\"words\":[\"zero\\u200Bwidth\"]}",
+        "{\"words\":[\"a\\u0000b\"]}", "{\"words\":[\"\\uD800\"]}", "{\"words\":[\"bom\\uFEFF\"]}",
+        "{\"words\":[\"\\u2066iso\"]}", "{\"words\":[\"   \"]}", "{\"words\":[]}", "{\"words\":null}",
+        "{\"words\":\"pekko\"}", "{\"words\":[1]}", "{\"words\":[[\"a\"]]}", "{\"words\":[{\"a\":1}]}",
+        "{\"words\":[\"a\",\"A\"]}", "{\"words\":[\"a\"],\"choices\":[0]}", "{\"rating\":3}",
+        "{\"words\":[\"a\"],\"extra\":1}"));
+    bodies.put(rating, List.of("{\"rating\":0}", "{\"rating\":6}", "{\"rating\":-2147483648}",
+        "{\"rating\":2147483648}", "{\"rating\":1e30}", "{\"rating\":1.5}", "{\"rating\":\"4\"}",
+        "{\"rating\":null}", "{\"rating\":[4]}", "{\"rating\":" + "9".repeat(40) + "}", "{\"choices\":[0]}",
+        "{}"));
+    bodies.put(ranking, List.of("{\"ranking\":[]}", "{\"ranking\":[0,0]}", "{\"ranking\":[3]}",
+        "{\"ranking\":[-1]}", "{\"ranking\":[0,1,2,0]}", "{\"ranking\":[2147483647]}",
+        "{\"ranking\":[" + String.join(",", Collections.nCopies(5000, "1")) + "]}", "{\"ranking\":\"0,1\"}",
+        "{\"ranking\":[0.5]}", "{\"ranking\":[null]}", "{\"choices\":[0]}"));
+    Map<Integer, Integer> statuses = new TreeMap<>();
+    int sent = 0;
+    for (Map.Entry<String, List<String>> poll : bodies.entrySet()) {
+      for (String body : poll.getValue()) {
+        // a fresh voter for each request: the per-voter ballot limit must not be what answers
+        ApiClient voter = new ApiClient(port).as(tokens.newVoter().token());
+        ApiClient.Reply reply = voter.post("/api/polls/" + poll.getKey() + "/ballots", body);
+        assertHostileRefused(reply, body);
+        statuses.merge(reply.status(), 1, Integer::sum);
+        sent++;
+      }
+    }
+    List<String> texts = List.of("", "   ", "x".repeat(41), huge, "a\\u202Eb", "a\\u200Db", "a\\u0007b");
+    for (String text : texts) {
+      for (String method : List.of("POST", "DELETE")) {
+        ApiClient.Reply reply = owner.send(method, "/api/polls/" + cloud + "/hidden-words", JSON,
+            HttpRequest.BodyPublishers.ofString("{\"text\":\"" + text + "\"}"));
+        assertHostileRefused(reply, method + " hidden word " + text);
+        statuses.merge(reply.status(), 1, Integer::sum);
+        sent++;
+      }
+    }
+    ApiClient stranger = new ApiClient(port).as(tokens.organizer("not-the-owner", false));
+    ApiClient voter = new ApiClient(port).as(tokens.newVoter().token());
+    for (ApiClient other : List.of(stranger, voter, new ApiClient(port))) {
+      for (String path : List.of("/reveal", "/rounds", "/hidden-words")) {
+        ApiClient.Reply reply = other.post("/api/polls/" + cloud + path, "{\"text\":\"a\"}");
+        assertHostileRefused(reply, "POST " + path);
+        statuses.merge(reply.status(), 1, Integer::sum);
+        sent++;
+      }
+    }
+    System.out.printf("hostile ballots and presenter requests to the new kinds: %d sent, statuses %s%n", sent,
+        statuses);
+    assertEquals(0, new ApiClient(port).get("/api/polls/" + cloud).json().get("totalBallots").asInt());
+    assertEquals(1, new ApiClient(port).get("/api/polls/" + cloud).json().get("round").asInt());
+
+    // thousands of distinct words: ten new ones per voter until the cap, through the write side
+    int cap = ConfigFactory.load().getInt("livepoll.poll.max-distinct-words");
+    actors.Polls polls = server.polls();
+    int voters = cap / 10 + 200;
+    List<java.util.concurrent.CompletableFuture<actors.Poll.Reply>> replies = new ArrayList<>();
+    for (int v = 0; v < voters; v++) {
+      List<String> words = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        words.add("word-" + v + "-" + i + "-" + "z".repeat(20));
+      }
+      replies.add(polls.castBallot(cloud, "flood-" + v, actors.Ballot.ofWords(words), null).toCompletableFuture());
+    }
+    int accepted = 0;
+    int full = 0;
+    for (var reply : replies) {
+      actors.Poll.Reply answer = reply.get(60, TimeUnit.SECONDS);
+      if (answer instanceof actors.Poll.Accepted) {
+        accepted++;
+      } else if (answer instanceof actors.Poll.Rejected rejected
+          && rejected.reason() == actors.Poll.Rejection.LIMIT_REACHED) {
+        full++;
+      } else {
+        throw new AssertionError("unexpected answer " + answer);
+      }
+    }
+    assertEquals(cap / 10, accepted, "voters whose ten new words fit under the cap of " + cap);
+    assertEquals(200, full);
+    // past the cap: a ballot with a new word is 409, one with words already in the cloud counts
+    ApiClient late = new ApiClient(port).as(tokens.newVoter().token());
+    ApiClient.Reply refused = late.post("/api/polls/" + cloud + "/ballots", "{\"words\":[\"brand new\"]}");
+    assertEquals(409, refused.status(), refused::toString);
+    assertTrue(refused.body().contains("limit-reached"), refused::toString);
+    ApiClient.Reply counted = late.post("/api/polls/" + cloud + "/ballots",
+        "{\"words\":[\"WORD-0-0-" + "Z".repeat(20) + "\"]}");
+    assertEquals(200, counted.status(), counted::toString);
+    JsonNode view = counted.json();
+    assertEquals(cap / 10 + 1, view.get("totalBallots").asInt());
+    assertEquals(100, view.get("words").size());
+    assertEquals(2, view.get("words").get(0).get("count").asInt(), view.get("words").get(0)::toString);
+    assertTrue(view.toString().length() < 16_000, "a view stays small however many words: "
+        + view.toString().length() + " characters");
+  }
+
+  private static void assertHostileRefused(ApiClient.Reply reply, String what) {
+    String shown = what.length() > 80 ? what.substring(0, 80) + "..." : what;
+    assertTrue(reply.status() >= 400 && reply.status() < 500, () -> shown + " answered " + reply);
+    assertEquals("application/problem+json", reply.mediaType(), () -> shown + " answered " + reply);
+  }
+
   // ------------------------------------------------------------------------------------------------ the world
 
   /** What the organizer of a poll may do, for the guard that keeps valid ballots off the setup polls. */

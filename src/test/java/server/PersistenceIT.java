@@ -93,6 +93,64 @@ class PersistenceIT {
   }
 
   @Test
+  void pollsOfEveryKindRecoverWithTheirRoundsRevealsAndHiddenWords() throws Exception {
+    startServer("kinds_it", "");
+    actors.Polls polls = server.polls();
+    actors.Requester owner = new actors.Requester("it", false);
+    String rating = accepted(polls.create(new PollDraft("How was it?", null, actors.Kind.RATING, null, true, null, null,
+        "it", new actors.RatingScale(1, 5, "bad", "great"), null, null, actors.ResultsVisibility.HIDDEN))).id();
+    String ranking = accepted(polls.create(new PollDraft("Order?", List.of("a", "b", "c"), actors.Kind.RANKING, null,
+        true, null, null, "it", null, 2, null, null))).id();
+    String cloud = accepted(polls.create(new PollDraft("One word?", null, actors.Kind.WORDCLOUD, null, true, null,
+        null, "it", null, null, 3, null))).id();
+    String multiple = accepted(polls.create(new PollDraft("Which?", List.of("x", "y", "z"), actors.Kind.MULTIPLE, null,
+        true, null, null, "it"))).id();
+    List<java.util.concurrent.CompletableFuture<Poll.Reply>> ballots = new java.util.ArrayList<>();
+    for (int voter = 0; voter < 40; voter++) {
+      ballots.add(polls.castBallot(rating, "v" + voter, actors.Ballot.ofRating(1 + voter % 5), null)
+          .toCompletableFuture());
+      ballots.add(polls.castBallot(ranking, "v" + voter,
+          actors.Ballot.ofRanking(voter % 2 == 0 ? List.of(2, 0) : List.of(1)), null).toCompletableFuture());
+      ballots.add(polls.castBallot(cloud, "v" + voter,
+          actors.Ballot.ofWords(List.of("Word " + voter % 7, voter % 3 == 0 ? "RUDE" : "nice")), null)
+          .toCompletableFuture());
+      ballots.add(polls.castBallot(multiple, "v" + voter, List.of(voter % 3, (voter + 1) % 3), null)
+          .toCompletableFuture());
+    }
+    ballots.forEach(ballot -> assertInstanceOf(Poll.Accepted.class, ballot.join()));
+    accepted(polls.nextRound(rating, owner));
+    accepted(polls.castBallot(rating, "v0", actors.Ballot.ofRating(5), null));
+    accepted(polls.reveal(rating, owner));
+    accepted(polls.hideWord(cloud, owner, "rude"));
+    accepted(polls.retractBallot(cloud, "v1"));
+    accepted(polls.castBallot(ranking, "v1", actors.Ballot.ofRanking(List.of(0, 1)), null));
+    accepted(polls.nextRound(multiple, owner));
+    accepted(polls.nextRound(multiple, owner));
+    List<String> ids = List.of(rating, ranking, cloud, multiple);
+    List<PollView> before = new java.util.ArrayList<>();
+    for (String id : ids) {
+      before.add(accepted(polls.get(id)));
+    }
+    List<Poll.Reply> roundsBefore = ids.stream().map(id -> polls.rounds(id).toCompletableFuture().join()).toList();
+
+    restartServer("kinds_it", "");
+
+    for (int i = 0; i < ids.size(); i++) {
+      assertEquals(before.get(i), accepted(server.polls().get(ids.get(i))), "poll " + i);
+      assertEquals(roundsBefore.get(i), server.polls().rounds(ids.get(i)).toCompletableFuture().join(), "rounds " + i);
+    }
+    assertEquals(2, before.get(0).round());
+    assertEquals(3, before.get(3).round());
+    assertEquals(List.of(new PollView.WordCount("rude", 14)), before.get(2).hiddenWords());
+    // recovered voters are recognised in every kind: identical re-sends write nothing
+    PollView again = accepted(server.polls().castBallot(cloud, "v2",
+        actors.Ballot.ofWords(List.of("  Word   2 ", "nice")), null));
+    assertEquals(before.get(2).version(), again.version());
+    assertEquals(before.get(1).version(), accepted(server.polls().castBallot(ranking, "v1",
+        actors.Ballot.ofRanking(List.of(0, 1)), null)).version());
+  }
+
+  @Test
   void aCloseScheduledBeforeARestartFiresAfterItWithoutAnyoneTouchingThePoll() throws Exception {
     startServer("schedule_it", "");
     Instant closesAt = Instant.now().plusSeconds(15).truncatedTo(ChronoUnit.MILLIS);

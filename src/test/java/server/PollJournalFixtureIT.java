@@ -35,9 +35,11 @@ import support.TestConfig;
  * Journals written by earlier versions still replay. {@code fixtures/journal-4385bcc.json} holds the journal and
  * snapshot rows that main at 4385bcc (2026-11-29: one event per ballot, tags for events-by-tag, a snapshot every few
  * events) wrote for three polls (casts, changes, retractions, an invited multiple-choice poll closed by its owner, a
- * scheduled close), and the views it answered for them. The rows go into a real Cassandra as they were; a server of
- * this version must answer the same views, recognise the recorded voters, go on writing after them, and build its
- * read models from them.
+ * scheduled close), and the views it answered for them; {@code fixtures/journal-01b6a14.json} the same kinds of polls
+ * as main at 01b6a14 wrote them (2026-11-30: one {@code BallotsRecorded} per write, before rating, ranking and word
+ * clouds, hidden results and rounds; written by {@code JournalFixtureWriterIT}). The rows go into a real Cassandra as
+ * they were; a server of this version must answer the same views (with the fields added since, at their defaults),
+ * recognise the recorded voters, go on writing after them, and build its read models from them.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PollJournalFixtureIT {
@@ -48,11 +50,15 @@ class PollJournalFixtureIT {
   private static LocalCassandra cassandra;
   private static LivepollServer server;
   private static JsonNode fixture;
+  private static JsonNode current;
 
   @BeforeAll
   static void loadTheOldJournalAndStart() throws Exception {
     try (InputStream in = PollJournalFixtureIT.class.getResourceAsStream("/fixtures/journal-4385bcc.json")) {
       fixture = JSON.readTree(in);
+    }
+    try (InputStream in = PollJournalFixtureIT.class.getResourceAsStream("/fixtures/journal-01b6a14.json")) {
+      current = JSON.readTree(in);
     }
     cassandra = LocalCassandra.start(new LocalCassandra.Config(cassandraDir, FreePorts.next(), FreePorts.next(),
         Path.of("target", "cassandra-node", "lib"), "512m", "batch", Duration.ofMinutes(2)));
@@ -61,9 +67,11 @@ class PollJournalFixtureIT {
     try (CqlSession session = CqlSession.builder().addContactPoint(cassandra.contactPoint())
         .withLocalDatacenter("datacenter1").build()) {
       Set<String> persistenceIds = new LinkedHashSet<>();
-      for (JsonNode row : fixture.get("messages")) {
-        insert(session, "messages", row);
-        persistenceIds.add(row.get("persistence_id").asText());
+      for (JsonNode journal : List.of(fixture, current)) {
+        for (JsonNode row : journal.get("messages")) {
+          insert(session, "messages", row);
+          persistenceIds.add(row.get("persistence_id").asText());
+        }
       }
       for (JsonNode row : fixture.get("snapshots")) {
         insert(session, "snapshots", row);
@@ -94,11 +102,50 @@ class PollJournalFixtureIT {
   @Order(1)
   void everyOldPollAnswersAsTheOldVersionDid() {
     ApiClient api = new ApiClient(server.httpPort());
-    for (JsonNode expected : fixture.get("polls")) {
-      ApiClient.Reply reply = api.get("/api/polls/" + expected.get("id").asText());
-      assertEquals(200, reply.status(), reply::toString);
-      assertEquals(expected, reply.json(), "poll " + expected.get("id").asText());
+    for (JsonNode journal : List.of(fixture, current)) {
+      for (JsonNode expected : journal.get("polls")) {
+        ApiClient.Reply reply = api.get("/api/polls/" + expected.get("id").asText());
+        assertEquals(200, reply.status(), reply::toString);
+        assertAnswersAsBefore(expected, reply.json());
+      }
     }
+  }
+
+  /** Every field of the old view, unchanged; the fields added since at the values an old poll has. */
+  private static void assertAnswersAsBefore(JsonNode expected, JsonNode actual) {
+    String id = expected.get("id").asText();
+    expected.fieldNames().forEachRemaining(field ->
+        assertEquals(expected.get(field), actual.get(field), "poll " + id + ", field " + field));
+    assertEquals(1, actual.get("round").asInt(), "poll " + id);
+    assertEquals("live", actual.get("resultsVisibility").asText(), "poll " + id);
+    assertTrue(!actual.has("resultsWithheld") && !actual.has("words") && !actual.has("rating"), actual::toString);
+  }
+
+  @Test
+  @Order(2)
+  void votersOfTheBatchedJournalAreRecognisedAndTheirPollsTakeTheNewRequests() {
+    JsonNode open = current.get("polls").get(0); // single choice, vote change: 12 casts, a change, a retraction
+    String pollId = open.get("id").asText();
+    long version = open.get("version").asLong();
+    actors.Polls polls = server.polls();
+    // voter-0 changed to option 2: the same ballot again is acknowledged and writes nothing
+    assertEquals(version, ((actors.Poll.Accepted) polls.castBallot(pollId, "voter-0", List.of(2), null)
+        .toCompletableFuture().join()).poll().version());
+    // voter-1 voted once (option 1) and may not vote twice differently... but vote changes are allowed here
+    actors.PollView changed = ((actors.Poll.Accepted) polls.castBallot(pollId, "voter-1", List.of(0), null)
+        .toCompletableFuture().join()).poll();
+    assertEquals(version + 1, changed.version());
+    assertEquals(open.get("totalBallots").asLong(), changed.totalBallots());
+    // the new requests work on an old poll: a round, and reveal (a no-op for live results)
+    actors.Requester alice = new actors.Requester("alice", false);
+    actors.PollView next = ((actors.Poll.Accepted) polls.nextRound(pollId, alice).toCompletableFuture().join())
+        .poll();
+    assertEquals(2, next.round());
+    assertEquals(0, next.totalBallots());
+    actors.Poll.RoundsListed rounds = (actors.Poll.RoundsListed) polls.rounds(pollId).toCompletableFuture().join();
+    assertEquals(open.get("totalBallots").asLong(), rounds.rounds().get(0).totalBallots());
+    assertEquals(version + 2, ((actors.Poll.Accepted) polls.reveal(pollId, alice).toCompletableFuture().join())
+        .poll().version());
   }
 
   @Test
