@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
 
 /**
  * What an organizer asked for: the question, its options and the voting rules. Every rule about what a valid
- * poll and a valid ballot look like lives here, once.
+ * poll and a valid ballot look like lives here, once. {@code joinCode} is the code the poll was created with, null
+ * in journals written before join codes existed (Jackson leaves an absent field null).
  */
 public record PollDefinition(
     String question,
@@ -21,7 +22,8 @@ public record PollDefinition(
     Instant createdAt,
     Instant closesAt,
     Audience audience,
-    String owner)
+    String owner,
+    String joinCode)
     implements CborSerializable {
 
   public static final int MAX_QUESTION_CHARS = 500;
@@ -35,6 +37,12 @@ public record PollDefinition(
 
   public PollDefinition {
     options = List.copyOf(options);
+  }
+
+  /** A definition without a join code, as every poll created before join codes existed. */
+  public PollDefinition(String question, List<String> options, Kind kind, int maxChoices, boolean allowVoteChange,
+      Instant createdAt, Instant closesAt, Audience audience, String owner) {
+    this(question, options, kind, maxChoices, allowVoteChange, createdAt, closesAt, audience, owner, null);
   }
 
   /** Checks an organizer's draft and builds the definition, or says what is wrong with it. */
@@ -96,7 +104,7 @@ public record PollDefinition(
     }
     Audience audience = draft.audience() == null ? Audience.PUBLIC : draft.audience();
     return Validated.valid(new PollDefinition(trimmedQuestion, labels, effectiveKind, effectiveMax,
-        draft.allowVoteChange(), now, closesAt, audience, draft.owner()));
+        draft.allowVoteChange(), now, closesAt, audience, draft.owner(), draft.joinCode()));
   }
 
   public static boolean isValidVoterId(String voterId) {

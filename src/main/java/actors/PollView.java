@@ -1,10 +1,14 @@
 package actors;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A read-only picture of one poll as its entity sees it now: what every reply carries. */
+/**
+ * A read-only picture of one poll as its entity sees it now: what every reply carries. {@code joinCode} is null for a
+ * poll created before join codes existed.
+ */
 public record PollView(
     String id,
     String question,
@@ -19,7 +23,9 @@ public record PollView(
     Instant closedAt,
     List<OptionView> options,
     long totalBallots,
-    long version)
+    long version,
+    // absent, not null, for a poll older than join codes: such a poll answers exactly as it always did
+    @JsonInclude(JsonInclude.Include.NON_NULL) String joinCode)
     implements CborSerializable {
 
   public static final String OPEN = "open";
@@ -52,6 +58,7 @@ public record PollView(
         closedAt,
         options,
         tally.totalBallots(),
-        version);
+        version,
+        definition.joinCode());
   }
 }
