@@ -60,6 +60,10 @@ public final class Polls {
    */
   public CompletionStage<Poll.Reply> create(PollDraft draft) {
     String pollId = PollId.newId();
+    if (!PollDefinition.of(draft, Instant.now()).ok()) {
+      // the entity refuses it and says why: no code is claimed for a poll that will not exist
+      return askOnce(pollId, replyTo -> new Poll.Create(draft, replyTo));
+    }
     return claimJoinCode(pollId, 1).thenCompose(code ->
         askOnce(pollId, replyTo -> new Poll.Create(draft.withJoinCode(code), replyTo)));
   }

@@ -33,14 +33,17 @@ final class Pages extends AllDirectives {
       // pages and scripts change with the server: revalidate, which costs a 304 at most
       RawHeader.create("Cache-Control", "no-cache"));
 
+  /** Only paths of a page answer (GET and HEAD); anything else falls through to a plain 404, not a 405. */
   Route routes() {
-    return get(() -> respondWithHeaders(HEADERS, () -> concat(
-        pathSingleSlash(() -> getFromResource("web/index.html")),
-        path(PathMatchers.segment("p").slash(PathMatchers.segment()), code -> getFromResource("web/voter.html")),
-        path(PathMatchers.segment("present").slash(PathMatchers.segment()), id -> getFromResource("web/present.html")),
-        path("organize", () -> getFromResource("web/organize.html")),
+    return respondWithHeaders(HEADERS, () -> concat(
+        pathSingleSlash(() -> get(() -> getFromResource("web/index.html"))),
+        path(PathMatchers.segment("p").slash(PathMatchers.segment()), code ->
+            get(() -> getFromResource("web/voter.html"))),
+        path(PathMatchers.segment("present").slash(PathMatchers.segment()), id ->
+            get(() -> getFromResource("web/present.html"))),
+        path("organize", () -> get(() -> getFromResource("web/organize.html"))),
         path(PathMatchers.segment("assets").slash("vendor").slash("chart.umd.min.js"), () ->
-            getFromResource(CHART_JS)),
-        pathPrefix("assets", () -> getFromResourceDirectory("web/assets")))));
+            get(() -> getFromResource(CHART_JS))),
+        pathPrefix("assets", () -> get(() -> getFromResourceDirectory("web/assets")))));
   }
 }

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
@@ -170,8 +171,16 @@ class PagesIT {
     voter.get(url("/p/" + id + "?invite=" + invite));
     phone.waitUpTo(PAGE).until(ExpectedConditions.textToBe(By.id("connection"), "Live"));
     assertEquals("Approve the budget?", text(phone, By.id("question")));
-    voter.findElement(By.cssSelector("label[for='choice-" + id + "-0']")).click();
-    voter.findElement(By.id("vote")).click();
+    // by keyboard, as a screen reader user would: each option is a radio button named by its label
+    WebElement yes = voter.findElement(By.id("choice-" + id + "-0"));
+    assertEquals("radio", yes.getAriaRole());
+    assertEquals("Yes", yes.getAccessibleName());
+    yes.sendKeys(Keys.SPACE);
+    assertTrue(yes.isSelected());
+    yes.sendKeys(Keys.TAB);
+    WebElement focused = voter.switchTo().activeElement();
+    assertEquals("vote", focused.getDomAttribute("id"), "Tab leaves the options for the Vote button");
+    focused.sendKeys(Keys.ENTER);
     phone.waitUpTo(PAGE).until(ExpectedConditions.textToBePresentInElementLocated(By.id("outcome"),
         "Your vote is counted"));
 

@@ -176,9 +176,23 @@ function renderList() {
   for (const id of [...opened.keys()]) if (ids.has(id)) opened.delete(id);
   const rows = [...opened.values(), ...listed]
     .sort((a, b) => String(b.createdAt).localeCompare(String(a.createdAt)));
-  fill($('polls').tBodies[0], rows.length === 0
+  const body = $('polls').tBodies[0];
+  // the list refreshes every few seconds: leave it alone when nothing changed, and keep the keyboard's place when
+  // something did, so that a refresh never throws the focus away
+  const signature = JSON.stringify(rows.map((r) => [r.id, r.status, r.totalBallots, r.question]));
+  if (body.dataset.signature === signature) return;
+  body.dataset.signature = signature;
+  const focused = document.activeElement && body.contains(document.activeElement) ? document.activeElement : null;
+  const focusedRow = focused && focused.closest('tr') ? focused.closest('tr').dataset.poll : null;
+  const focusedText = focused ? focused.textContent : null;
+  fill(body, rows.length === 0
     ? el('tr', {}, el('td', { colspan: 5 }, 'No polls yet: open one above.'))
     : rows.map(pollRow));
+  if (focusedRow) {
+    const again = [...body.querySelectorAll(`tr[data-poll="${focusedRow}"] a, tr[data-poll="${focusedRow}"] button`)]
+      .find((control) => control.textContent === focusedText);
+    if (again) again.focus();
+  }
   $('more').hidden = !nextCursor;
 }
 
