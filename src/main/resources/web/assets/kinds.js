@@ -72,7 +72,7 @@ defineKind('single', {
   label: 'Single choice',
   ballotForm: (poll, onChange) => choiceForm(poll, onChange, false),
   results: optionResults,
-  draftFields: () => ({ element: el('span'), draft: () => ({ kind: 'single' }) }),
+  draftFields: () => ({ element: null, draft: () => ({ kind: 'single' }) }),
 });
 
 defineKind('multiple', {
