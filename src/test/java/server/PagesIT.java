@@ -246,8 +246,13 @@ class PagesIT {
     presenter.waitUpTo(Duration.ofSeconds(30)).until(driver -> catalogueLists(pollId));
     vote(TOKENS.newVoter().token(), pollId, 0);
     // the details read the results read model too: wait until it has the poll, so the page does not see a 404
-    presenter.waitUpTo(Duration.ofSeconds(30)).until(driver ->
-        alice.get("/api/polls/" + pollId + "/stats").status() == 200);
+    presenter.waitUpTo(Duration.ofSeconds(30)).until(driver -> {
+      ApiClient.Reply stats = alice.get("/api/polls/" + pollId + "/stats");
+      return stats.status() == 200 && stats.json().get("ballotsCast").asLong() == 1;
+    });
+    // the list refreshes by itself from the catalogue
+    presenter.waitUpTo(Duration.ofSeconds(30)).until(ExpectedConditions.textToBe(
+        By.xpath("//tr[@data-poll='" + pollId + "']/td[3]"), "1"));
     console.findElement(By.xpath("//tr[@data-poll='" + pollId + "']//button[text()='Details']")).click();
     presenter.waitUpTo(PAGE).until(ExpectedConditions.visibilityOfElementLocated(By.id("export")));
     // the whole console in one picture
