@@ -6,7 +6,7 @@ export function renderBars(list, { labels, values }) {
   const total = values.reduce((sum, v) => sum + v, 0);
   fill(list, labels.map((label, i) => {
     const share = total === 0 ? 0 : Math.round((values[i] / total) * 100);
-    const bar = el('span', { class: 'bar' });
+    const bar = el('span', { class: 'bar', hidden: share === 0 });
     bar.style.width = `${share}%`;
     return el('li', { 'data-option': i },
       el('span', { class: 'label' }, label),
