@@ -301,6 +301,11 @@ class PagesIT {
     vote(TOKENS.newVoter().token(), id, 1);
     presenter.waitUpTo(PAGE).until(ExpectedConditions.textToBe(By.id("total"), "3"));
     assertEquals("2", text(presenter, By.cssSelector("#counts tr[data-option='1'] td")));
+
+    // this browser signed in as the owner on /organize: the screen offers the owner's close
+    presenter.driver().findElement(By.id("close-poll")).click();
+    presenter.waitUpTo(PAGE).until(ExpectedConditions.visibilityOfElementLocated(By.id("closed-badge")));
+    assertEquals("closed", api.get("/api/polls/" + id).json().get("status").asText());
   }
 
   // ------------------------------------------------------------------------------------------------- helpers
