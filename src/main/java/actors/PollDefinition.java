@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
  * <p>{@code scale} (rating), {@code maxRanked} (ranking), {@code maxWords} (word cloud) and
  * {@code resultsVisibility} came after the first journals were written: they are null in the definitions of older
  * polls, which are all single or multiple choice with live results. Rating and word-cloud polls have no options.
+ * {@code joinCode} is the code the poll was created with, null in journals written before join codes existed
+ * (Jackson leaves an absent field null).
  */
 public record PollDefinition(
     String question,
@@ -29,7 +31,8 @@ public record PollDefinition(
     RatingScale scale,
     Integer maxRanked,
     Integer maxWords,
-    ResultsVisibility resultsVisibility)
+    ResultsVisibility resultsVisibility,
+    String joinCode)
     implements CborSerializable {
 
   public static final int MAX_QUESTION_CHARS = 500;
@@ -51,7 +54,15 @@ public record PollDefinition(
   public PollDefinition(String question, List<String> options, Kind kind, int maxChoices, boolean allowVoteChange,
       Instant createdAt, Instant closesAt, Audience audience, String owner) {
     this(question, options, kind, maxChoices, allowVoteChange, createdAt, closesAt, audience, owner, null, null,
-        null, ResultsVisibility.LIVE);
+        null, ResultsVisibility.LIVE, null);
+  }
+
+  /** A definition without a join code, as every poll created before join codes existed. */
+  public PollDefinition(String question, List<String> options, Kind kind, int maxChoices, boolean allowVoteChange,
+      Instant createdAt, Instant closesAt, Audience audience, String owner, RatingScale scale, Integer maxRanked,
+      Integer maxWords, ResultsVisibility resultsVisibility) {
+    this(question, options, kind, maxChoices, allowVoteChange, createdAt, closesAt, audience, owner, scale, maxRanked,
+        maxWords, resultsVisibility, null);
   }
 
   /** Who sees the counts; older polls have live results. */
@@ -102,7 +113,7 @@ public record PollDefinition(
     Kinded k = kinded.value();
     return Validated.valid(new PollDefinition(trimmedQuestion, labels, effectiveKind, k.maxChoices(),
         draft.allowVoteChange(), now, closesAt, audience, draft.owner(), k.scale(), k.maxRanked(), k.maxWords(),
-        visibility));
+        visibility, draft.joinCode()));
   }
 
   /** Option labels: trimmed, plain text, distinct case-insensitively. */

@@ -10,7 +10,8 @@ import java.util.Set;
 /**
  * A read-only picture of one poll as its entity sees it now: what every reply carries. The entity's view is its
  * owner's: {@link #seenBy} gives everyone else theirs, without hidden words, and without counts while hidden results
- * are not revealed. Fields of one kind only are left out of the others' views.
+ * are not revealed. Fields of one kind only are left out of the others' views. {@code joinCode} is null for a poll
+ * created before join codes existed.
  */
 public record PollView(
     String id,
@@ -37,7 +38,9 @@ public record PollView(
     @JsonInclude(JsonInclude.Include.NON_NULL) Integer maxWords,
     @JsonInclude(JsonInclude.Include.NON_NULL) RatingResult rating,
     @JsonInclude(JsonInclude.Include.NON_NULL) List<WordCount> words,
-    @JsonInclude(JsonInclude.Include.NON_NULL) List<WordCount> hiddenWords)
+    @JsonInclude(JsonInclude.Include.NON_NULL) List<WordCount> hiddenWords,
+    // absent, not null, for a poll older than join codes: such a poll answers exactly as it always did
+    @JsonInclude(JsonInclude.Include.NON_NULL) String joinCode)
     implements CborSerializable {
 
   public static final String OPEN = "open";
@@ -106,7 +109,8 @@ public record PollView(
         definition.kind() == Kind.WORDCLOUD ? definition.maxWords() : null,
         results.rating(),
         results.words(),
-        results.hiddenWords());
+        results.hiddenWords(),
+        definition.joinCode());
   }
 
   /** What one round's tally shows, in the shape of a view: options, a rating, words (visible and hidden apart). */
@@ -155,7 +159,7 @@ public record PollView(
     return new PollView(id, question, kind, maxChoices, allowVoteChange, audience, owner, status, createdAt,
         closesAt, closedAt, withhold ? options.stream().map(OptionView::withoutCounts).toList() : options,
         totalBallots, version, resultsVisibility, revealedAt, round, withhold ? Boolean.TRUE : null, scale,
-        maxRanked, maxWords, withhold ? null : rating, withhold ? null : words, null);
+        maxRanked, maxWords, withhold ? null : rating, withhold ? null : words, null, joinCode);
   }
 
   /** Whether some reader sees less than the owner: then a live feed renders two frames. */

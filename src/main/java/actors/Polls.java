@@ -1,7 +1,9 @@
 package actors;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -33,6 +35,10 @@ public final class Polls {
   private static final Duration SHORTEST_ATTEMPT = Duration.ofMillis(200);
   /** Pause before asking again after a downed node refused: the survivors need a moment to take the poll over. */
   private static final Duration PAUSE_AFTER_REFUSAL = Duration.ofMillis(250);
+  /** Codes tried before a creation gives up: with few open polls among ~887 million codes, the first one is free. */
+  private static final int MAX_CODE_ATTEMPTS = 8;
+  /** How long a code claimed for a poll that does not exist yet stays taken: its creation may still be under way. */
+  private static final Duration CLAIM_IN_FLIGHT = Duration.ofMinutes(1);
 
   private final ActorSystem<?> system;
   private final BooleanSupplier nodeDowned;
@@ -49,9 +55,87 @@ public final class Polls {
     this.retryWithin = retryWithin;
   }
 
-  /** Creates a poll under a new id; the accepted view carries the id. Sent once. */
+  /**
+   * Creates a poll under a new id and a join code claimed for it first; the accepted view carries both. The creation
+   * is sent once; the claim may be asked again (a code claimed twice for one poll is claimed once).
+   */
   public CompletionStage<Poll.Reply> create(PollDraft draft) {
-    return askOnce(PollId.newId(), replyTo -> new Poll.Create(draft, replyTo));
+    String pollId = PollId.newId();
+    if (!PollDefinition.of(draft, Instant.now()).ok()) {
+      // the entity refuses it and says why: no code is claimed for a poll that will not exist
+      return askOnce(pollId, replyTo -> new Poll.Create(draft, replyTo));
+    }
+    return claimJoinCode(pollId, 1).thenCompose(code ->
+        askOnce(pollId, replyTo -> new Poll.Create(draft.withJoinCode(code), replyTo)));
+  }
+
+  /**
+   * The id of the open poll that holds join code {@code typed} (any case), or empty: no such code, or its poll is
+   * closed or gone.
+   */
+  public CompletionStage<Optional<String>> resolveJoinCode(String typed) {
+    String code = JoinCode.normalize(typed);
+    if (code == null) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return lookUp(code).thenCompose(holding -> holding.pollId() == null
+        ? CompletableFuture.completedFuture(Optional.<String>empty())
+        : get(holding.pollId()).thenApply(reply -> reply instanceof Poll.Accepted accepted
+            && PollView.OPEN.equals(accepted.poll().status()) && code.equals(accepted.poll().joinCode())
+            ? Optional.of(accepted.poll().id()) : Optional.<String>empty()));
+  }
+
+  /**
+   * A random code that {@code pollId} now holds. A code whose holder is open is tried no further; a holder that
+   * does not exist (yet) within {@link #CLAIM_IN_FLIGHT} of its claim is a creation under way, so it is open too.
+   */
+  private CompletableFuture<String> claimJoinCode(String pollId, int attempt) {
+    if (attempt > MAX_CODE_ATTEMPTS) {
+      return CompletableFuture.failedFuture(new IllegalStateException(
+          "no free join code after " + MAX_CODE_ATTEMPTS + " tries"));
+    }
+    String code = JoinCode.random();
+    return lookUp(code)
+        .thenCompose(holding -> holding.pollId() == null
+            ? claim(code, pollId, null)
+            : get(holding.pollId()).thenCompose(reply -> holderStillOpen(holding, reply)
+                ? CompletableFuture.completedFuture(holding)
+                : claim(code, pollId, holding.pollId())))
+        .thenCompose(holding -> holding.heldBy(pollId)
+            ? CompletableFuture.completedFuture(code)
+            : claimJoinCode(pollId, attempt + 1));
+  }
+
+  private static boolean holderStillOpen(JoinCode.Holding holding, Poll.Reply reply) {
+    if (reply instanceof Poll.Accepted accepted) {
+      return PollView.OPEN.equals(accepted.poll().status());
+    }
+    boolean unknown = reply instanceof Poll.Rejected rejected && rejected.reason() == Poll.Rejection.UNKNOWN_POLL;
+    return !unknown || holding.since() == null || holding.since().plus(CLAIM_IN_FLIGHT).isAfter(Instant.now());
+  }
+
+  private CompletableFuture<JoinCode.Holding> lookUp(String code) {
+    return askCode(code, JoinCode.Lookup::new);
+  }
+
+  private CompletableFuture<JoinCode.Holding> claim(String code, String pollId, String replacing) {
+    return askCode(code, replyTo -> new JoinCode.Claim(pollId, replacing, replyTo));
+  }
+
+  /** One ask of a code's entity, within the patience of a creation; its callbacks run where the answer arrives. */
+  private CompletableFuture<JoinCode.Holding> askCode(
+      String code, Function<ActorRef<JoinCode.Holding>, JoinCode.Command> command) {
+    CompletableFuture<JoinCode.Holding> answer = new CompletableFuture<>();
+    Duration timeout = retryWithin.compareTo(askTimeout) > 0 ? retryWithin : askTimeout;
+    sharding.entityRefFor(JoinCode.ENTITY_KEY, code).ask(command::apply, timeout)
+        .whenCompleteAsync((holding, failure) -> {
+          if (failure != null) {
+            answer.completeExceptionally(unwrap(failure));
+          } else {
+            answer.complete(holding);
+          }
+        }, Runnable::run);
+    return answer;
   }
 
   public CompletionStage<Poll.Reply> get(String pollId) {

@@ -50,9 +50,15 @@ public final class PollRoutes extends AllDirectives {
 
   private final LiveSocket live;
   private final ReadRoutes read;
+  private final JoinRoutes join;
+  private final Pages pages = new Pages();
 
-  /** {@code readSide} is null on a node that runs no read side (tests on the in-memory journal): its routes 503. */
-  public PollRoutes(ActorSystem<?> system, Polls polls, Tokens tokens, EdgeLimits limits, ReadSide readSide) {
+  /**
+   * {@code readSide} is null on a node that runs no read side (tests on the in-memory journal): its routes 503.
+   * {@code publicUrl} is the address voters open, or empty for the one each request came in on.
+   */
+  public PollRoutes(ActorSystem<?> system, Polls polls, Tokens tokens, EdgeLimits limits, ReadSide readSide,
+      String publicUrl) {
     this.polls = polls;
     this.tokens = tokens;
     this.json = new Json(limits.maxJsonDepth());
@@ -62,20 +68,24 @@ public final class PollRoutes extends AllDirectives {
     this.maxBodyBytes = limits.maxBodyBytes();
     this.live = new LiveSocket(system, polls, tokens, json, throttle, limits);
     this.read = new ReadRoutes(readSide, polls, auth, problems, json, limits.catalogue());
+    this.join = new JoinRoutes(polls, problems, json, publicUrl);
   }
 
   /** All routes, sealed: every rejection and failure becomes a problem+json response. */
   public Route routes() {
     return handleExceptions(problems.exceptionHandler(), () ->
-        handleRejections(problems.rejectionHandler(), () ->
+        handleRejections(problems.rejectionHandler(), () -> concat(
             pathPrefix("api", () -> throttle.perAddress(() -> concat(
                 path("voters", () -> post(() -> throttle.voterSignUp(this::newVoter))),
+                path(segment("join").slash(segment()), join::resolve),
                 pathPrefix("polls", () -> concat(
                     pathEndOrSingleSlash(() -> concat(
                         post(() -> auth.organizer(organizer ->
                             body(Requests.CreatePoll.class, request -> createPoll(organizer, request)))),
                         get(read::catalogue))),
-                    pathPrefix(segment(), pollId -> concat(poll(pollId), read.poll(pollId))))))))));
+                    pathPrefix(segment(), pollId ->
+                        concat(poll(pollId), read.poll(pollId), join.poll(pollId)))))))),
+            pages.routes())));
   }
 
   private Route poll(String pollId) {

@@ -1,6 +1,7 @@
 package server;
 
 import actors.ClosingSchedule;
+import actors.JoinCode;
 import actors.PollChanges;
 import actors.PollInbox;
 import actors.Polls;
@@ -136,11 +137,12 @@ public final class LivepollServer {
       PollChanges.Topics changeTopics = PollChanges.init(system, changes);
       PollInbox.init(system, closingSchedule, pollId -> PollChanges.logOf(system, pollId, changes.slices()),
           settings.pollSettings(Clock.systemUTC()));
+      JoinCode.init(system);
       Polls polls = new Polls(system, settings.askTimeout(), settings.retryWithin());
       ReadSide readSide = settings.readSideEnabled()
           ? ReadSide.start(system, settings.readSide(), changeTopics) : null;
       PollRoutes routes = new PollRoutes(system, polls, settings.tokens(Clock.systemUTC()), settings.edgeLimits(),
-          readSide);
+          readSide, settings.publicUrl());
       ServerBuilder serverAt = Http.get(system).newServerAt(settings.httpHost(), settings.httpPort());
       if (!settings.httpsKeystore().isEmpty()) {
         serverAt = serverAt.enableHttps(Https.serverContext(Path.of(settings.httpsKeystore()),
@@ -151,7 +153,8 @@ public final class LivepollServer {
           .toCompletableFuture()
           .get(30, TimeUnit.SECONDS)
           .addToCoordinatedShutdown(Duration.ofSeconds(10), system);
-      log.info("Livepoll serves on {}://{}:{}/api/polls", settings.httpsKeystore().isEmpty() ? "http" : "https",
+      log.info("Livepoll serves on {}://{}:{}/ (pages; the API under /api)",
+          settings.httpsKeystore().isEmpty() ? "http" : "https",
           settings.httpHost(), binding.localAddress().getPort());
       return new LivepollServer(system, binding, management.port(), polls);
     } catch (Exception e) {

@@ -55,7 +55,8 @@ public final class Main {
     try (Telemetry telemetry = Telemetry.start(config)) {
       LivepollServer server = LivepollServer.start(config);
       logs.announce("Livepoll is ready: http://" + Settings.from(server.system().settings().config()).httpHost()
-          + ":" + server.httpPort() + "/api/polls  (app-version "
+          + ":" + server.httpPort() + "/  (voters enter a join code there; /organize is the organizer console, /api the "
+          + "API; app-version "
           + Cluster.get(server.system()).selfMember().appVersion() + "; Ctrl-C stops it)");
       server.awaitTermination();
     }

@@ -53,7 +53,8 @@ public record Settings(
     Duration localCassandraStartTimeout,
     boolean readSideEnabled,
     readside.ReadSide.Settings readSide,
-    ClusterFormation clusterFormation) {
+    ClusterFormation clusterFormation,
+    String publicUrl) {
 
   /** How a node finds the other nodes of its cluster ({@code livepoll.cluster.formation}). */
   public enum ClusterFormation {
@@ -135,7 +136,8 @@ public record Settings(
         new readside.ReadSide.Settings(c.getString("cassandra.keyspace"), c.getInt("changes.slices"),
             c.getInt("read-side.group-after-envelopes"), c.getDuration("read-side.group-after"),
             c.getDuration("read-side.look-every")),
-        ClusterFormation.named(c.getString("cluster.formation")));
+        ClusterFormation.named(c.getString("cluster.formation")),
+        c.getString("http.public-url").replaceAll("/+$", ""));
   }
 
   /** What every poll entity on this node shares; a write that takes longer than the edge waits counts as lost. */

@@ -601,7 +601,7 @@ class PollRoutesTest {
 
   @ParameterizedTest
   @ValueSource(strings = {
-      "GET /", "GET /api", "GET /api/pollz", "GET /api/polls/" + UNKNOWN_ID + "/votes",
+      "GET /api", "GET /api/pollz", "GET /p", "GET /p/ABC234/x", "GET /api/polls/" + UNKNOWN_ID + "/votes",
       "DELETE /api/polls/" + UNKNOWN_ID + "/ballots/v1", "DELETE /api/polls/" + UNKNOWN_ID + "/ballots/me/extra",
       "DELETE /api/polls/" + UNKNOWN_ID + "/ballots/v1/extra", "POST /api/polls/" + UNKNOWN_ID + "/close/now",
       "POST /api/polls/" + UNKNOWN_ID + "/invites/5", "POST /api/voters/v1", "GET /favicon.ico"})

@@ -33,6 +33,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.RepetitionInfo;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import storage.LocalCassandra;
 import support.ApiClient;
@@ -109,6 +110,36 @@ class LiveClusterIT {
     if (cassandra != null) {
       cassandra.close();
     }
+  }
+
+  /**
+   * Join codes across the cluster: codes claimed through both nodes at once are all different, and each resolves to
+   * its poll through either node, until the poll closes.
+   */
+  @Test
+  void joinCodesAreUniqueAcrossNodesAndResolveThroughEither() throws Exception {
+    ApiClient viaA = new ApiClient(nodeA.httpPort()).as(TOKENS.organizer("codes", false));
+    ApiClient viaB = new ApiClient(nodeB.httpPort()).as(TOKENS.organizer("codes", false));
+    List<CompletableFuture<JsonNode>> creations = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      ApiClient via = i % 2 == 0 ? viaA : viaB;
+      creations.add(CompletableFuture.supplyAsync(() -> via.post("/api/polls", THREE_OPTIONS).json(), voters));
+    }
+    java.util.Map<String, String> pollOfCode = new java.util.HashMap<>();
+    for (CompletableFuture<JsonNode> creation : creations) {
+      JsonNode poll = creation.get(60, TimeUnit.SECONDS);
+      assertEquals(null, pollOfCode.put(poll.get("joinCode").asText(), poll.get("id").asText()), poll::toString);
+    }
+    for (var entry : pollOfCode.entrySet()) {
+      for (LivepollServer node : List.of(nodeA, nodeB)) {
+        ApiClient.Reply joined = new ApiClient(node.httpPort()).get("/api/join/" + entry.getKey());
+        assertEquals(200, joined.status(), joined::toString);
+        assertEquals(entry.getValue(), joined.json().get("pollId").asText());
+      }
+    }
+    var first = pollOfCode.entrySet().iterator().next();
+    assertEquals(200, viaA.post("/api/polls/" + first.getValue() + "/close", "").status());
+    assertEquals(404, new ApiClient(nodeB.httpPort()).get("/api/join/" + first.getKey()).status());
   }
 
   private static LivepollServer startNode(int remotePort, String extra) {
