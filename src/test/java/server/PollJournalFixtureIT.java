@@ -37,7 +37,7 @@ import support.TestConfig;
  * events) wrote for three polls (casts, changes, retractions, an invited multiple-choice poll closed by its owner, a
  * scheduled close), and the views it answered for them; {@code fixtures/journal-01b6a14.json} the same kinds of polls
  * as main at 01b6a14 wrote them (2026-11-30: one {@code BallotsRecorded} per write, before rating, ranking and word
- * clouds, hidden results and rounds; written by {@code JournalFixtureWriterIT}). The rows go into a real Cassandra as
+ * clouds, hidden results and rounds; written by {@code JournalFixtureWriter}). The rows go into a real Cassandra as
  * they were; a server of this version must answer the same views (with the fields added since, at their defaults),
  * recognise the recorded voters, go on writing after them, and build its read models from them.
  */

@@ -344,7 +344,8 @@ class ReadSideIT {
         .findFirst().orElseThrow();
     assertFalse(busy.get("offsetEventAt").isNull(), busy::toString);
     JsonNode lag = busy.get("lagHere");
-    assertTrue(lag.get("eventsProcessed").asLong() >= 2, busy::toString);
+    // the creation and the ballot: one change-log record, or two when the log wrote them apart
+    assertTrue(lag.get("eventsProcessed").asLong() >= 1, busy::toString);
     assertTrue(lag.get("p99LagMillis").asLong() >= 0 && lag.get("maxLagMillis").asLong() < 5000, busy::toString);
 
     assertEquals(401, HttpClientCalls.status(OPERATOR, managementPort, "GET", "/projections", null));

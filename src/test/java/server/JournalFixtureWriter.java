@@ -27,10 +27,12 @@ import support.TestConfig;
 /**
  * Writes a journal fixture for {@code PollJournalFixtureIT}: polls of this version, voted on, changed, retracted and
  * closed, their journal rows and the views this version answers for them. Run only on request, before changing the
- * events, with {@code -Dlivepoll.write-fixture=src/test/resources/fixtures/journal-<commit>.json}.
+ * events: {@code mvn verify -Dit.test=JournalFixtureWriter -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false
+ * -Dlivepoll.write-fixture=src/test/resources/fixtures/journal-<commit>.json}. Its name is outside the test
+ * runners' patterns, so a plain {@code mvn verify} neither runs nor skips it.
  */
 @EnabledIfSystemProperty(named = "livepoll.write-fixture", matches = ".+")
-class JournalFixtureWriterIT {
+class JournalFixtureWriter {
   private static final String KEYSPACE = "fixture_writer";
 
   @TempDir Path cassandraDir;
