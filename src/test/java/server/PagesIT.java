@@ -308,6 +308,129 @@ class PagesIT {
     assertEquals("closed", api.get("/api/polls/" + id).json().get("status").asText());
   }
 
+  @Test
+  @Order(6)
+  void aVoterOnAPhoneRatesAndThePresenterShowsTheNewAverageThenANewRound() throws Exception {
+    JsonNode poll = createPoll("{\"question\":\"How was the talk?\",\"kind\":\"rating\","
+        + "\"scale\":{\"min\":1,\"max\":5,\"minLabel\":\"meh\",\"maxLabel\":\"great\"}}");
+    String id = poll.get("id").asText();
+    // this browser is signed in as the owner on /organize: its screen has the owner's controls
+    openPresenter(id);
+    assertEquals("No ratings yet.", text(presenter, By.id("summary")));
+
+    ChromeDriver voter = phone.driver();
+    voter.get(url("/p/" + poll.get("joinCode").asText()));
+    phone.waitUpTo(PAGE).until(ExpectedConditions.textToBe(By.id("connection"), "Live"));
+    assertEquals("1: meh", text(phone, By.cssSelector(".scale-ends span:first-child")));
+    assertEquals("5: great", text(phone, By.cssSelector(".scale-ends span:last-child")));
+    WebElement four = voter.findElement(By.id("rating-" + id + "-4"));
+    assertEquals("radio", four.getAriaRole());
+    assertTrue(voter.findElement(By.id("ballot")).getSize().getWidth() <= 360, "the scale fits a 360 px phone");
+    voter.findElement(By.cssSelector("label[for='rating-" + id + "-4']")).click();
+    voter.findElement(By.id("vote")).click();
+    phone.waitUpTo(PAGE).until(ExpectedConditions.textToBePresentInElementLocated(By.id("outcome"),
+        "Your vote is counted"));
+    presenter.waitUpTo(Duration.ofSeconds(2)).until(ExpectedConditions.textToBe(By.id("summary"),
+        "Average 4.00 of 5 from 1 rating"));
+    for (int rating : new int[] {5, 5, 2, 4}) {
+      ballot(TOKENS.newVoter().token(), id, "{\"rating\":" + rating + "}");
+    }
+    presenter.waitUpTo(PAGE).until(ExpectedConditions.textToBe(By.id("summary"),
+        "Average 4.00 of 5 from 5 ratings"));
+    assertEquals("2", text(presenter, By.cssSelector("#counts tr[data-option='4'] td")));
+    phone.waitUpTo(PAGE).until(ExpectedConditions.textToBe(By.cssSelector("#results-body .summary"),
+        "Average 4.00 of 5 from 5 ratings"));
+    phone.screenshot("voter-rating");
+    Thread.sleep(600); // the chart's animation
+    presenter.screenshot("presenter-rating");
+
+    // a new round: the counts start from zero and the voter may rate again
+    presenter.driver().findElement(By.id("new-round")).click();
+    presenter.waitUpTo(PAGE).until(ExpectedConditions.textToBe(By.id("round"), "Round 2"));
+    presenter.waitUpTo(PAGE).until(ExpectedConditions.textToBe(By.id("summary"), "No ratings yet."));
+    phone.waitUpTo(PAGE).until(ExpectedConditions.textToBe(By.id("round"), "Round 2"));
+    voter.findElement(By.cssSelector("label[for='rating-" + id + "-2']")).click();
+    voter.findElement(By.id("vote")).click();
+    phone.waitUpTo(PAGE).until(ExpectedConditions.textToBePresentInElementLocated(By.id("outcome"),
+        "Your vote is counted"));
+    presenter.waitUpTo(PAGE).until(ExpectedConditions.textToBe(By.id("summary"),
+        "Average 2.00 of 5 from 1 rating"));
+    assertEquals(1, api.get("/api/polls/" + id + "/rounds").json().get("rounds").size());
+  }
+
+  @Test
+  @Order(7)
+  void hiddenResultsShowNoCountsUntilTheOwnerRevealsThem() {
+    JsonNode poll = createPoll("{\"question\":\"Guess the answer\",\"options\":[\"Forty-two\",\"Seven\"],"
+        + "\"resultsVisibility\":\"hidden\"}");
+    String id = poll.get("id").asText();
+    ChromeDriver voter = phone.driver();
+    voter.get(url("/p/" + id));
+    phone.waitUpTo(PAGE).until(ExpectedConditions.textToBe(By.id("connection"), "Live"));
+    voter.findElement(By.cssSelector("label[for='choice-" + id + "-0']")).click();
+    voter.findElement(By.id("vote")).click();
+    phone.waitUpTo(PAGE).until(ExpectedConditions.textToBePresentInElementLocated(By.id("outcome"),
+        "Your vote is counted"));
+    ballot(TOKENS.newVoter().token(), id, "{\"choices\":[0]}");
+    ballot(TOKENS.newVoter().token(), id, "{\"choices\":[1]}");
+    phone.waitUpTo(PAGE).until(ExpectedConditions.textToBe(By.id("total"), "3 votes"));
+    assertEquals("The results are hidden until the presenter reveals them.",
+        text(phone, By.cssSelector("#results-body .withheld")));
+    assertTrue(voter.findElements(By.cssSelector("#results-body .bars")).isEmpty(), "no counts on the voter page");
+    phone.screenshot("voter-hidden");
+
+    // the owner's screen sees the counts (its socket carries the owner's token) and reveals them
+    openPresenter(id);
+    presenter.waitUpTo(PAGE).until(ExpectedConditions.textToBe(By.cssSelector("#counts tr[data-option='0'] td"),
+        "2"));
+    assertEquals("The audience does not see these results until you reveal them.",
+        text(presenter, By.id("withheld")));
+    presenter.screenshot("presenter-hidden");
+    presenter.driver().findElement(By.id("reveal")).click();
+    presenter.waitUpTo(PAGE).until(ExpectedConditions.invisibilityOfElementLocated(By.id("reveal")));
+    phone.waitUpTo(PAGE).until(ExpectedConditions.textToBe(
+        By.cssSelector("#results-body .bars li[data-option='0'] .count"), "2 (67%)"));
+    assertEquals("1 (33%)", text(phone, By.cssSelector("#results-body .bars li[data-option='1'] .count")));
+    assertTrue(voter.findElements(By.cssSelector("#results-body .withheld")).isEmpty());
+  }
+
+  @Test
+  @Order(8)
+  void aWordCloudShowsMarkupAsTextAndHiddenWordsOnlyToTheOwner() {
+    JsonNode poll = createPoll("{\"question\":\"One word for today?\",\"kind\":\"wordcloud\",\"maxWords\":2}");
+    String id = poll.get("id").asText();
+    for (String words : new String[] {"[\"Pekko\",\"sharding\"]", "[\"Pekko\"]", "[\"PEKKO\",\"spoiler\"]"}) {
+      ballot(TOKENS.newVoter().token(), id, "{\"words\":" + words + "}");
+    }
+    ChromeDriver voter = phone.driver();
+    voter.get(url("/p/" + id));
+    phone.waitUpTo(PAGE).until(ExpectedConditions.textToBe(By.id("connection"), "Live"));
+    voter.findElement(By.id("word-" + id + "-0")).sendKeys("<b>x</b>");
+    voter.findElement(By.id("word-" + id + "-1")).sendKeys("  sharding ");
+    voter.findElement(By.id("vote")).click();
+    phone.waitUpTo(PAGE).until(ExpectedConditions.textToBePresentInElementLocated(By.id("outcome"),
+        "Your vote is counted"));
+    phone.waitUpTo(PAGE).until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#results-body .cloud"),
+        "<b>x</b>"));
+    assertTrue(voter.findElements(By.cssSelector("main b")).isEmpty(), "no element was made from a word");
+    List<String> words = voter.findElements(By.cssSelector("#results-body .cloud .word .text")).stream()
+        .map(WebElement::getText).toList();
+    assertEquals("Pekko", words.get(0), "the most frequent word first, in its most frequent spelling: " + words);
+    assertTrue(words.contains("<b>x</b>") && words.contains("spoiler"), words.toString());
+
+    // the owner hides a word on the screen: gone from the voter's cloud, listed only on the owner's screen
+    openPresenter(id);
+    presenter.waitUpTo(PAGE).until(ExpectedConditions.presenceOfElementLocated(
+        By.cssSelector("#cloud button[aria-label='Hide spoiler']"))).click();
+    presenter.waitUpTo(PAGE).until(ExpectedConditions.textToBePresentInElementLocated(
+        By.cssSelector("#cloud .hidden-words"), "spoiler"));
+    phone.waitUpTo(PAGE).until(driver -> driver.findElements(By.cssSelector("#results-body .cloud .word .text"))
+        .stream().noneMatch(word -> word.getText().equals("spoiler")));
+    assertTrue(presenter.driver().findElements(By.cssSelector("#cloud .cloud b")).isEmpty());
+    phone.screenshot("voter-wordcloud");
+    presenter.screenshot("presenter-wordcloud");
+  }
+
   // ------------------------------------------------------------------------------------------------- helpers
 
   private static String url(String path) {
@@ -325,6 +448,11 @@ class PagesIT {
   private static void vote(String voterToken, String pollId, int option) {
     ApiClient.Reply reply = api.as(voterToken).post("/api/polls/" + pollId + "/ballots",
         "{\"choices\":[" + option + "]}");
+    assertEquals(200, reply.status(), reply::toString);
+  }
+
+  private static void ballot(String voterToken, String pollId, String body) {
+    ApiClient.Reply reply = api.as(voterToken).post("/api/polls/" + pollId + "/ballots", body);
     assertEquals(200, reply.status(), reply::toString);
   }
 

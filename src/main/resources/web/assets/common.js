@@ -184,13 +184,42 @@ export class LiveConnection {
   }
 }
 
-/** A poll view with a tally frame applied: the counts per option, the total and the status. */
+/**
+ * A poll view with a tally frame applied: the counts, the kind's results (a ranking's points and average places, a
+ * rating, words and, for the owner, hidden words), the round, the total and the status. A frame whose results are
+ * withheld from this reader carries none of them, and the view then has none either.
+ */
 export function withTally(poll, tally) {
-  return {
+  const base = {
     ...poll,
     status: tally.status || poll.status,
     totalBallots: tally.totalBallots,
     version: tally.seq,
-    options: poll.options.map((option, i) => ({ ...option, votes: tally.counts[i] ?? option.votes })),
+  };
+  if (tally.round === undefined || tally.round === null) {
+    // a frame from a node of an older version: the counts are all it has
+    const counts = tally.counts || [];
+    return { ...base, options: poll.options.map((option, i) => ({ ...option, votes: counts[i] ?? option.votes })) };
+  }
+  if (tally.resultsWithheld === true) {
+    return {
+      ...base, round: tally.round, resultsWithheld: true, rating: undefined, words: undefined, hiddenWords: undefined,
+      options: poll.options.map((option) => ({ index: option.index, label: option.label })),
+    };
+  }
+  const counts = tally.counts || [];
+  return {
+    ...base,
+    round: tally.round,
+    resultsWithheld: undefined,
+    rating: tally.rating,
+    words: tally.words,
+    hiddenWords: tally.hiddenWords,
+    options: poll.options.map((option, i) => {
+      const next = { ...option, votes: counts[i] ?? option.votes };
+      if (tally.points) next.points = tally.points[i];
+      if (tally.averagePositions) next.averagePosition = tally.averagePositions[i] ?? undefined;
+      return next;
+    }),
   };
 }

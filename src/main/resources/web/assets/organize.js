@@ -100,26 +100,34 @@ function resetForm() {
   chooseKind();
 }
 
+function chosenKind() {
+  return allKinds().find((k) => k.name === $('kind').value) || allKinds()[0];
+}
+
 function chooseKind() {
-  const kind = allKinds().find((k) => k.name === $('kind').value) || allKinds()[0];
+  const kind = chosenKind();
   kindFields = kind.draftFields();
   fill($('kind-fields'), kindFields.element);
+  $('options-fields').hidden = !kind.usesOptions;
 }
 
 async function create(event) {
   event.preventDefault();
   const say = (text, tone) => { $('create-outcome').className = `outcome ${tone}`; fill($('create-outcome'), text); };
-  const options = [...$('options').querySelectorAll('input')].map((input) => input.value.trim()).filter(Boolean);
+  const kind = chosenKind();
+  const options = kind.usesOptions
+    ? [...$('options').querySelectorAll('input')].map((input) => input.value.trim()).filter(Boolean) : [];
   const body = {
     question: $('question').value.trim(),
-    options,
+    ...(kind.usesOptions ? { options } : {}),
     ...kindFields.draft(options.length),
     allowVoteChange: $('allow-change').checked,
     audience: $('audience').value,
+    resultsVisibility: $('results-visibility').value,
   };
   if ($('closes-at').value) body.closesAt = new Date($('closes-at').value).toISOString();
   if (!body.question) return say('Write a question.', 'error');
-  if (options.length < 2) return say('A poll needs at least two options.', 'error');
+  if (kind.usesOptions && options.length < 2) return say('A poll needs at least two options.', 'error');
   $('create').disabled = true;
   try {
     const poll = await api('POST', '/api/polls', { token, body });
@@ -249,7 +257,7 @@ async function showDetails(pollId) {
   let poll;
   let join;
   try {
-    [poll, join] = await Promise.all([api('GET', `/api/polls/${pollId}`), api('GET', `/api/polls/${pollId}/join`)]);
+    [poll, join] = await Promise.all([api('GET', `/api/polls/${pollId}`, { token }), api('GET', `/api/polls/${pollId}/join`)]);
   } catch (e) {
     fill(body, el('p', { class: 'outcome error' }, `The poll could not be read: ${e.message}`));
     return;
@@ -259,7 +267,9 @@ async function showDetails(pollId) {
   const parts = [
     el('p', {}, 'Join address: ', el('a', { href: join.url, target: '_blank', rel: 'noopener' }, join.url),
       join.code ? ` (code ${join.code})` : ' (this poll has no join code: it is older than join codes)'),
-    el('p', {}, `${kindOf(poll).label}, ${poll.audience === 'invited' ? 'invited voters only' : 'public'}, ${poll.status}, `
+    el('p', {}, `${kindOf(poll).label}, ${poll.audience === 'invited' ? 'invited voters only' : 'public'}, `
+      + `${poll.resultsVisibility === 'hidden' ? (poll.revealedAt ? 'results revealed' : 'results hidden') : 'live results'}, `
+      + `${poll.round > 1 ? `round ${poll.round}, ` : ''}${poll.status}, `
       + `${poll.totalBallots} ${poll.totalBallots === 1 ? 'vote' : 'votes'}.`),
   ];
   if (poll.audience === 'invited' && poll.status === 'open') {

@@ -1,6 +1,6 @@
 // The presenter screen, /present/{id}: the live chart, the total, and how to join (address, QR code, code).
 import { api, claimsOf, el, fill, LiveConnection, organizerToken, withTally } from './common.js';
-import { kindOf } from './kinds.js';
+import { kindOf, renderResults, roundText, WITHHELD_TEXT } from './kinds.js';
 
 const $ = (id) => document.getElementById(id);
 const pollId = decodeURIComponent(location.pathname.split('/')[2] || '');
@@ -27,12 +27,16 @@ function wrap(label, width = 28) {
 function drawChart(data) {
   const labels = data.labels.map((label) => wrap(label));
   if (typeof Chart === 'undefined') return; // the table still has the numbers
+  if (chart && chart.data.datasets[0].label !== data.unit) {
+    chart.destroy();
+    chart = null;
+  }
   if (!chart) {
     Chart.defaults.font.size = 22;
     Chart.defaults.color = '#111';
     chart = new Chart($('chart'), {
       type: 'bar',
-      data: { labels, datasets: [{ label: 'Votes', data: data.values, backgroundColor: '#1f5fbf', borderRadius: 6 }] },
+      data: { labels, datasets: [{ label: data.unit, data: data.values, backgroundColor: '#1f5fbf', borderRadius: 6 }] },
       options: {
         indexAxis: 'y',
         maintainAspectRatio: false,
@@ -51,39 +55,85 @@ function drawChart(data) {
   }
 }
 
+/** The organizer token of this browser while it is still valid, or null. */
+function signedInToken() {
+  const token = organizerToken();
+  const claims = token && claimsOf(token);
+  if (!claims || (claims.exp && claims.exp * 1000 < Date.now() + 60000)) return null;
+  return token;
+}
+
+/** Whether this browser is signed in as the poll's owner or an admin. */
+function isOwner() {
+  const claims = claimsOf(signedInToken() || '');
+  return Boolean(claims && (claims.kind === 'admin' || claims.sub === poll.owner));
+}
+
+/** The owner's actions on a word cloud's words. */
+const wordActions = {
+  hide: (text) => ownerAction('POST', 'hidden-words', { text }, `"${text}" is hidden from the audience.`, 'Not hidden'),
+  show: (text) => ownerAction('DELETE', 'hidden-words', { text }, `"${text}" is shown again.`, 'Not shown'),
+};
+
 function render(view) {
   poll = view;
   const kind = kindOf(poll);
+  const owner = isOwner();
   $('question').textContent = poll.question;
   document.title = `${poll.question} · Livepoll`;
-  const data = kind.results(poll);
+  const round = roundText(poll);
+  $('round').textContent = round || '';
+  $('round').hidden = !round;
+  const hidden = poll.resultsWithheld === true;
+  const hiddenFromAudience = poll.resultsVisibility === 'hidden' && !poll.revealedAt;
+  $('withheld').textContent = hidden ? WITHHELD_TEXT
+    : (hiddenFromAudience ? 'The audience does not see these results until you reveal them.' : '');
+  $('withheld').hidden = !hidden && !hiddenFromAudience;
+  const summary = hidden ? null : kind.summary(poll);
+  $('summary').textContent = summary || '';
+  $('summary').hidden = !summary;
+  const data = hidden ? { labels: [], values: [], unit: 'Votes' } : kind.results(poll);
+  $('counts-unit').textContent = data.unit || 'Votes';
   fill($('counts').tBodies[0], data.labels.map((label, i) => el('tr', { 'data-option': i },
     el('th', { scope: 'row' }, label), el('td', {}, data.values[i]))));
   $('total').textContent = poll.totalBallots;
   $('total-unit').textContent = poll.totalBallots === 1 ? 'vote' : 'votes';
   $('closed-badge').hidden = poll.status !== 'closed';
-  drawChart(data);
-  showOwnerControls();
+  $('chart-box').hidden = hidden || !kind.chart;
+  $('cloud').hidden = hidden || kind.chart;
+  if (!hidden && !kind.chart) {
+    renderResults($('cloud'), { ...poll, round: 1 }, owner ? wordActions : null);
+  } else if (!hidden) {
+    drawChart(data);
+  }
+  showOwnerControls(owner);
 }
 
-function showOwnerControls() {
-  const token = organizerToken();
-  const claims = token && claimsOf(token);
-  const owner = claims && (claims.kind === 'admin' || claims.sub === poll.owner);
+function showOwnerControls(owner) {
   $('owner-controls').hidden = !owner;
   $('close-poll').disabled = poll.status === 'closed';
+  $('new-round').disabled = poll.status === 'closed';
+  $('reveal').hidden = !(poll.resultsVisibility === 'hidden' && !poll.revealedAt);
 }
 
-async function closePoll() {
-  $('close-poll').disabled = true;
+/** An owner's request on this poll; its answer (the owner's view) is shown at once. */
+async function ownerAction(method, path, body, done, failed, button) {
+  if (button) button.disabled = true;
   try {
-    render(await api('POST', `/api/polls/${pollId}/close`, { token: organizerToken(), body: undefined }));
-    $('control-outcome').textContent = 'The poll is closed.';
+    render(await api(method, `/api/polls/${pollId}/${path}`, { token: signedInToken(), body }));
+    $('control-outcome').textContent = done;
   } catch (e) {
-    $('control-outcome').textContent = `Not closed: ${e.message}`;
-    $('close-poll').disabled = false;
+    $('control-outcome').textContent = `${failed}: ${e.message}`;
+    if (button) button.disabled = false;
+    if (poll) showOwnerControls(isOwner());
   }
 }
+
+const closePoll = () => ownerAction('POST', 'close', undefined, 'The poll is closed.', 'Not closed', $('close-poll'));
+const reveal = () => ownerAction('POST', 'reveal', undefined, 'The results are revealed to everyone.', 'Not revealed',
+  $('reveal'));
+const newRound = () => ownerAction('POST', 'rounds', undefined, 'A new round has begun: everyone may vote again.',
+  'No new round', $('new-round'));
 
 async function showJoin() {
   try {
@@ -103,15 +153,24 @@ async function showJoin() {
 
 async function start() {
   $('close-poll').addEventListener('click', closePoll);
+  $('reveal').addEventListener('click', reveal);
+  $('new-round').addEventListener('click', newRound);
   $('fullscreen').addEventListener('click', () => {
     if (document.fullscreenElement) document.exitFullscreen();
     else document.documentElement.requestFullscreen().catch(() => {});
   });
   if (!(await showJoin())) return;
-  new LiveConnection(pollId, {
+  // opened with the organizer token of this browser, if any: the owner's socket also carries hidden results and
+  // hidden words; anyone else's token gets everyone's frames
+  let refused = 0;
+  const connection = new LiveConnection(pollId, {
+    token: signedInToken(),
     onSnapshot: render,
     onTally: (frame) => { if (poll) render(withTally(poll, frame)); },
     onState: (state) => {
+      // a token this server does not take (another server's) must not keep the screen dark: watch without it
+      if (state === 'live') refused = -Infinity;
+      if (state === 'offline' && (refused += 1) >= 3 && connection.token) connection.token = null;
       $('connection').textContent = { connecting: 'Connecting…', live: 'Live', offline: 'Reconnecting…' }[state];
       $('connection').dataset.state = state;
     },

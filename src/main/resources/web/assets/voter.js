@@ -1,7 +1,6 @@
 // The voter page, /p/{code or id}[?invite=<token>]: finds the poll, shows it, votes over the live socket.
 import { api, ApiError, claimsOf, el, fill, LiveConnection, normalizeCode, POLL_ID, store, withTally } from './common.js';
-import { kindOf } from './kinds.js';
-import { renderBars } from './bars.js';
+import { kindOf, renderResults } from './kinds.js';
 
 const $ = (id) => document.getElementById(id);
 const target = decodeURIComponent(location.pathname.split('/')[2] || '');
@@ -41,13 +40,34 @@ async function voterToken(renew) {
   return voter.token;
 }
 
+/** Where this browser keeps its voter's ballot of the poll's current round (every round takes a new ballot). */
 function ballotKey(token) {
   const claims = claimsOf(token) || {};
-  return `ballot.${poll.id}.${claims.sub || 'unknown'}`;
+  const round = poll.round > 1 ? `.r${poll.round}` : '';
+  return `ballot.${poll.id}.${claims.sub || 'unknown'}${round}`;
+}
+
+/** The voter's inputs, new for the poll and again for every round; marked with the ballot kept for it, if any. */
+function showForm(kind) {
+  form = kind.ballotForm(poll, () => say(''));
+  fill($('inputs'), form.element);
+  $('ballot').hidden = false;
+  $('vote').textContent = 'Vote';
+  const round = poll.round;
+  voterToken(false).then((token) => {
+    if (poll.round !== round) return;
+    const mine = store.get(ballotKey(token));
+    if (mine) {
+      form.show(mine);
+      say('Your vote is counted.', 'ok');
+      $('vote').textContent = poll.allowVoteChange ? 'Change my vote' : 'Vote';
+    }
+  }).catch(() => {});
 }
 
 function render(view) {
   const first = !poll;
+  const newRound = !first && view.round !== poll.round;
   poll = view;
   const kind = kindOf(poll);
   if (first) {
@@ -57,25 +77,21 @@ function render(view) {
     if (poll.audience === 'invited') rules.push('Invited voters only.');
     if (poll.allowVoteChange) rules.push('You may change your vote.');
     $('rules').textContent = rules.join(' ');
-    form = kind.ballotForm(poll, () => say(''));
-    fill($('inputs'), form.element);
-    $('ballot').hidden = false;
-    voterToken(false).then((token) => {
-      const mine = store.get(ballotKey(token));
-      if (mine) {
-        form.show(mine);
-        say('Your vote is counted.', 'ok');
-        $('vote').textContent = poll.allowVoteChange ? 'Change my vote' : 'Vote';
-      }
-    }).catch(() => {});
+    showForm(kind);
+  } else if (newRound) {
+    say(`Round ${poll.round} has begun: you may vote again.`, 'notice');
+    showForm(kind);
   }
+  $('round').textContent = poll.round > 1 ? `Round ${poll.round}` : '';
+  $('round').hidden = !(poll.round > 1);
   const closed = poll.status === 'closed';
   $('vote').disabled = closed;
   if (closed) say('This poll is closed: it takes no more votes.', 'notice');
   const results = $('results');
   results.hidden = !kind.resultsVisible(poll);
   if (!results.hidden) {
-    renderBars($('bars'), kind.results(poll));
+    $('results-title').textContent = poll.resultsWithheld ? 'Results' : 'Live results';
+    renderResults($('results-body'), poll);
     $('total').textContent = `${poll.totalBallots} ${poll.totalBallots === 1 ? 'vote' : 'votes'}`;
   }
 }
@@ -118,7 +134,8 @@ function send(ballot, renewed) {
 
 function onAck(frame) {
   if (!pending || frame.ref !== pending.ref) return;
-  store.set(ballotKey(pending.ballot.token), pending.ballot.choices);
+  const { token, ...fields } = pending.ballot;
+  store.set(ballotKey(token), fields);
   pending = null;
   $('vote').disabled = poll.status === 'closed';
   $('vote').textContent = poll.allowVoteChange ? 'Change my vote' : 'Vote';
