@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.util.HashSet;
 import java.util.Set;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -24,14 +22,7 @@ class JoinCodeTest {
 
   @BeforeAll
   static void startSystem() {
-    Config config = ConfigFactory.parseString("""
-            pekko.actor.provider = local
-            pekko.coordinated-shutdown.exit-jvm = off
-            pekko.loglevel = WARNING
-            """)
-        .withFallback(EventSourcedBehaviorTestKit.config())
-        .withFallback(ConfigFactory.load());
-    testKit = ActorTestKit.create(config);
+    testKit = ActorTestKit.create(support.TestConfig.eventSourcedTestKit());
   }
 
   @AfterAll

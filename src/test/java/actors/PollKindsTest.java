@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -46,14 +44,7 @@ class PollKindsTest {
 
   @BeforeAll
   static void startSystem() {
-    Config config = ConfigFactory.parseString("""
-            pekko.actor.provider = local
-            pekko.coordinated-shutdown.exit-jvm = off
-            pekko.loglevel = WARNING
-            """)
-        .withFallback(EventSourcedBehaviorTestKit.config())
-        .withFallback(ConfigFactory.load());
-    testKit = ActorTestKit.create(config);
+    testKit = ActorTestKit.create(support.TestConfig.eventSourcedTestKit());
   }
 
   @AfterAll

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Named.named;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -63,16 +61,7 @@ class PollTest {
 
   @BeforeAll
   static void startSystem() {
-    // The app's own config supplies the Jackson bindings the serialization checks must use; the kit's journal wins
-    // over Cassandra, the provider stays local and shutting the test system down must not exit the JVM.
-    Config config = ConfigFactory.parseString("""
-            pekko.actor.provider = local
-            pekko.coordinated-shutdown.exit-jvm = off
-            pekko.loglevel = WARNING
-            """)
-        .withFallback(EventSourcedBehaviorTestKit.config())
-        .withFallback(ConfigFactory.load());
-    testKit = ActorTestKit.create(config);
+    testKit = ActorTestKit.create(support.TestConfig.eventSourcedTestKit());
   }
 
   @AfterAll

@@ -22,6 +22,21 @@ public final class TestConfig {
   }
 
   /**
+   * An actor system for entity tests with {@code EventSourcedBehaviorTestKit}: the app's own config supplies the
+   * Jackson bindings the serialization checks must use; the kit's journal wins over Cassandra, the provider stays local
+   * and shutting the test system down must not exit the JVM.
+   */
+  public static Config eventSourcedTestKit() {
+    return ConfigFactory.parseString("""
+            pekko.actor.provider = local
+            pekko.coordinated-shutdown.exit-jvm = off
+            pekko.loglevel = WARNING
+            """)
+        .withFallback(org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.config())
+        .withFallback(ConfigFactory.load());
+  }
+
+  /**
    * {@code overrides} win over application.conf, and settings derived from them by substitution (the journal's
    * keyspace from livepoll.cassandra.keyspace, say) follow them. Shutting down never exits the test JVM.
    */
