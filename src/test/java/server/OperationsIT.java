@@ -130,6 +130,7 @@ class OperationsIT {
       // the sharding figures and group members are sampled once per tick too
       Scrape scrape = awaitScrape(s ->
           s.sum("pekko_cluster_sharding_region_hosted_entities_avg", Map.of("type", "Poll")) >= 1
+              && s.sum("pekko_cluster_sharding_region_hosted_shards_avg", Map.of("type", "Poll")) >= 1
               && s.sum("pekko_group_members_avg", Map.of("group", "poll-entities")) >= 1
               && s.sum("livepoll_ballots_total", Map.of("outcome", "accepted")) >= BALLOTS + 1
               && s.sum("livepoll_ballots_total", Map.of("outcome", "rejected", "reason", "already_voted")) >= 1
