@@ -41,7 +41,7 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
   /** What can be asked of a poll; every request is answered with exactly one {@link Reply}. */
   public sealed interface Request extends Command, CborSerializable, PollInbox.Message
       permits Create, CastBallot, RetractBallot, Close, Invite, Get, Reveal, HideWord, ShowWord, NextRound,
-          GetRounds {
+          GetRounds, Delete {
     ActorRef<Reply> replyTo();
   }
 
@@ -96,6 +96,12 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
   public record GetRounds(ActorRef<Reply> replyTo) implements Request {}
 
   /**
+   * Deletes the poll for good (its owner or an admin only): it answers as an unknown poll from then on, to everyone.
+   * Deleting a deleted poll answers {@link Deleted} again; anyone else is told there is no such poll.
+   */
+  public record Delete(Requester requester, ActorRef<Reply> replyTo) implements Request {}
+
+  /**
    * Requests decided in order and persisted in one write; {@code writtenTo} gets their answers. Sent only by the
    * poll's own inbox to its child writer, so it never crosses the network and is not serializable.
    */
@@ -112,7 +118,7 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
   public record Answer(ActorRef<Reply> to, Reply reply) {}
 
   /** The answer to every request: the poll as it now stands, or why the request was refused. */
-  public sealed interface Reply extends CborSerializable permits Accepted, Rejected, RoundsListed {}
+  public sealed interface Reply extends CborSerializable permits Accepted, Rejected, RoundsListed, Deleted {}
 
   /** The poll as its owner sees it; {@link PollView#seenBy} gives anyone else's view. */
   public record Accepted(PollView poll) implements Reply {}
@@ -134,6 +140,9 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
   }
 
   public record Rejected(Rejection reason, String detail) implements Reply {}
+
+  /** The poll is deleted: who owned it and when it went, and nothing of its content. */
+  public record Deleted(String pollId, String owner, Instant deletedAt) implements Reply {}
 
   /** Why a request was refused. */
   public enum Rejection {
@@ -169,7 +178,7 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
    */
   public sealed interface Event extends CborSerializable
       permits PollCreated, BallotsRecorded, PollClosed, ResultsRevealed, WordHidden, WordShown, RoundStarted,
-          BallotCast, BallotChanged, BallotRetracted {
+          PollDeleted, BallotCast, BallotChanged, BallotRetracted {
     String pollId();
   }
 
@@ -278,6 +287,13 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
    */
   public record RoundStarted(String pollId, int round, Instant at) implements Event {}
 
+  /**
+   * The poll was deleted at {@code at} by {@code by} (a name, never a voter): its last event. The poll's journal is
+   * erased right after it is written (see {@code lifecycle.PollDeletion}); until then, and if the erasure is
+   * interrupted, this event keeps the poll deleted on every replay.
+   */
+  public record PollDeleted(String pollId, String owner, String by, Instant at) implements Event {}
+
   /** Written until 2026-11-29, one event per ballot; replayed as a {@link BallotChange}, never written again. */
   public record BallotCast(String pollId, String voterId, List<Integer> choices, Instant at) implements Event {}
 
@@ -290,9 +306,12 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
   public record BallotRetracted(String pollId, String voterId, List<Integer> choices, Instant at) implements Event {}
 
   /** A poll before it was created, or a created one. Rebuilt from the journal on recovery, never stored. */
-  public sealed interface State permits Blank, Created {}
+  public sealed interface State permits Blank, Created, Tombstone {}
 
   public record Blank() implements State {}
+
+  /** A deleted poll: only who owned it and when it went are left, so that a repeated delete is answered alike. */
+  public record Tombstone(String pollId, String owner, Instant deletedAt, long version) implements State {}
 
   /**
    * {@code version} counts the poll's events, so it equals the journal's sequence number of the latest one.
@@ -389,6 +408,8 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
         return poll.withHiddenWords(words);
       } else if (event instanceof RoundStarted started) {
         return poll.nextRound(started.round(), started.at());
+      } else if (event instanceof PollDeleted deleted) {
+        return new Tombstone(poll.pollId(), poll.definition().owner(), deleted.at(), poll.version() + 1);
       }
       Optional<BallotsRecorded> ballots = BallotsRecorded.of(event);
       if (ballots.isPresent()) {
@@ -514,14 +535,24 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
       Outcome outcome = new Outcome(persisted);
       List<Answer> answers = new ArrayList<>(requests.size());
       for (int i = 0; i < requests.size(); i++) {
-        answers.add(new Answer(requests.get(i).replyTo(), decisions.get(i).reply().apply(outcome)));
+        Request request = requests.get(i);
+        // a request decided before a delete in the same write went with the poll: it is answered as the poll is now
+        Reply reply = outcome.gone() && !(request instanceof Delete)
+            ? new Rejected(Rejection.UNKNOWN_POLL, "poll " + pollId + " was deleted")
+            : decisions.get(i).reply().apply(outcome);
+        answers.add(new Answer(request.replyTo(), reply));
       }
       Instant toSchedule = created && persisted instanceof Created poll && !poll.closed()
           ? poll.definition().closesAt() : null;
       if (toSchedule != null && writtenTo == null) {
         scheduleCloseIfPending(persisted);
       }
-      if (!written.isEmpty()) {
+      if (persisted instanceof Tombstone tombstone) {
+        // live sockets learn that the poll is gone; nothing more is ever published for it
+        if (!written.isEmpty()) {
+          tallies.tell(Topic.publish(TallyUpdate.gone(pollId)));
+        }
+      } else if (!written.isEmpty()) {
         tallies.tell(Topic.publish(TallyUpdate.of(outcome.accepted().poll())));
       }
       if (writtenTo != null) {
@@ -569,7 +600,19 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     }
 
     long version() {
+      if (state instanceof Tombstone tombstone) {
+        return tombstone.version();
+      }
       return state instanceof Created poll ? poll.version() : 0;
+    }
+
+    boolean gone() {
+      return state instanceof Tombstone;
+    }
+
+    Deleted deleted() {
+      Tombstone tombstone = (Tombstone) state;
+      return new Deleted(tombstone.pollId(), tombstone.owner(), tombstone.deletedAt());
     }
 
     Accepted accepted() {
@@ -607,6 +650,9 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     if (state instanceof Created poll) {
       return decide(poll, request, now);
     }
+    if (state instanceof Tombstone tombstone) {
+      return decideDeleted(tombstone, request);
+    }
     if (request instanceof Create create) {
       PollDefinition.Validated<PollDefinition> definition = PollDefinition.of(create.draft(), now);
       return definition.ok()
@@ -627,7 +673,9 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
       return new Decision(events, decision.reply());
     }
     // what the owner may still do once the poll is closed
-    if (request instanceof Reveal reveal) {
+    if (request instanceof Delete delete) {
+      return decideDelete(poll, delete, now);
+    } else if (request instanceof Reveal reveal) {
       return decideReveal(poll, reveal, now);
     } else if (request instanceof HideWord hide) {
       return decideWord(poll, hide.requester(), hide.text(), true, now);
@@ -655,6 +703,23 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
       return Decision.accept();
     }
     return Decision.reject(Rejection.POLL_EXISTS, "poll " + pollId + " already exists");
+  }
+
+  /** Only a manager learns the poll exists: anyone else is told there is no such poll, as after the deletion. */
+  private Decision decideDelete(Created poll, Delete delete, Instant now) {
+    if (!delete.requester().mayManage(poll.definition())) {
+      return Decision.reject(Rejection.UNKNOWN_POLL, "no poll with id " + pollId);
+    }
+    return new Decision(List.of(new PollDeleted(pollId, poll.definition().owner(), delete.requester().name(), now)),
+        outcome -> outcome.deleted());
+  }
+
+  /** A deleted poll is unknown to everyone; its owner or an admin deleting it again is answered as the first time. */
+  private Decision decideDeleted(Tombstone tombstone, Request request) {
+    if (request instanceof Delete delete && delete.requester().mayManage(tombstone.owner())) {
+      return Decision.answer(new Deleted(pollId, tombstone.owner(), tombstone.deletedAt()));
+    }
+    return Decision.reject(Rejection.UNKNOWN_POLL, "no poll with id " + pollId);
   }
 
   private Decision decideReveal(Created poll, Reveal reveal, Instant now) {

@@ -22,7 +22,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  * refused. Requests that are safe to repeat are therefore sent again until {@code retryWithin} has passed since the
  * call: reads, ballots (a voter's identical ballot is counted once however often it arrives), closes (closing a
  * closed poll changes nothing), invites (which change nothing), reveals and hiding or showing a word (a repeat
- * changes nothing), each attempt waiting {@code askTimeout}. Creating a poll, retracting a ballot and starting a
+ * changes nothing), deletes (a deleted poll stays deleted), each attempt waiting {@code askTimeout}. Creating a poll, retracting a ballot and starting a
  * round are sent once and wait up to {@code retryWithin} for the answer: a repeat could
  * create a second poll, or answer "no such ballot" to a retraction that succeeded.
  *
@@ -181,6 +181,11 @@ public final class Polls {
 
   public CompletionStage<Poll.Reply> close(String pollId, Requester requester) {
     return askRetrying(pollId, replyTo -> new Poll.Close(requester, replyTo));
+  }
+
+  /** Deletes the poll (owner or admin); asked again while its owner moves, since deleting twice deletes once. */
+  public CompletionStage<Poll.Reply> delete(String pollId, Requester requester) {
+    return askRetrying(pollId, replyTo -> new Poll.Delete(requester, replyTo));
   }
 
   public CompletionStage<Poll.Reply> invite(String pollId, Requester requester, int count) {

@@ -27,6 +27,18 @@ public record TallyUpdate(String pollId, List<Long> counts, long totalBallots, S
     return "poll-tallies-" + pollId;
   }
 
+  /** Status of the update that says a poll was deleted: its live sockets say so and close. */
+  public static final String DELETED = "deleted";
+
+  /** The last update of a deleted poll; newer than any other, so it always wins. */
+  public static TallyUpdate gone(String pollId) {
+    return new TallyUpdate(pollId, List.of(), 0, DELETED, Long.MAX_VALUE, null);
+  }
+
+  public boolean gone() {
+    return DELETED.equals(status);
+  }
+
   public static TallyUpdate of(PollView view) {
     return new TallyUpdate(view.id(), view.options().stream().map(PollView.OptionView::votes).toList(),
         view.totalBallots(), view.status(), view.version(), view);

@@ -92,6 +92,11 @@ final class LiveSocket {
   }
 
   private Rendered render(TallyUpdate update) {
+    if (update.gone()) {
+      Message gone = error(null, new Problems.Problem(StatusCodes.GONE, "poll-deleted", "Poll deleted",
+          "poll " + update.pollId() + " was deleted; the server closes this socket"));
+      return new Rendered(gone, gone);
+    }
     Message forEveryone = text(TallyFrame.of(update, false));
     boolean same = update.poll() == null || !update.poll().hasPrivateParts();
     return new Rendered(same ? forEveryone : text(TallyFrame.of(update, true)), forEveryone);
@@ -119,8 +124,11 @@ final class LiveSocket {
     this.tokens = tokens;
     this.polls = polls;
     this.json = json;
+    // a poll that is unknown now was deleted while watched (it was known when its sockets opened)
     Fanout.Reader current = pollId -> polls.get(pollId).thenApply(reply -> reply instanceof Poll.Accepted accepted
-        ? Optional.of(TallyUpdate.of(accepted.poll())) : Optional.empty());
+        ? Optional.of(TallyUpdate.of(accepted.poll()))
+        : reply instanceof Poll.Rejected rejected && rejected.reason() == Poll.Rejection.UNKNOWN_POLL
+            ? Optional.of(TallyUpdate.gone(pollId)) : Optional.empty());
     this.fanout = new Fanout<>(system, current,
         new Fanout.Settings(limits.tallyInterval(), limits.resyncInterval(), limits.slowReaderTimeout()),
         this::render).resyncOnClusterChanges();

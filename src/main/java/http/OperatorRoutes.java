@@ -20,6 +20,9 @@ import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.management.javadsl.ManagementRouteProvider;
 import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
 import readside.ReadSide;
+import audit.Actor;
+import audit.Audit;
+import audit.AuditAction;
 
 /**
  * Operator endpoints, served by Pekko Management on its (loopback by default) port: the cluster's ({@code /cluster/
@@ -46,40 +49,70 @@ public final class OperatorRoutes extends AllDirectives implements ManagementRou
   @Override
   public Route routes(ManagementRouteProviderSettings settings) {
     Cluster cluster = Cluster.get(system);
-    return operator(() -> concat(
+    return operator(user -> concat(
         settings.readOnly() ? ClusterHttpManagementRoutes.readOnly(cluster) : ClusterHttpManagementRoutes.all(cluster),
-        projections(settings)));
+        projections(settings, user),
+        retention()));
   }
 
-  /** The operator's basic credentials, when an operator password is set. */
-  private Route operator(Supplier<Route> inner) {
+  /**
+   * The operator's basic credentials, when an operator password is set; {@code inner} gets the operator's user name
+   * (without a password nothing can change here, and reads are not audited: "anonymous").
+   */
+  private Route operator(Function<String, Route> inner) {
     if (operatorPassword.isEmpty()) {
-      return inner.get();
+      return inner.apply("anonymous");
     }
     return authenticateBasic("livepoll-operator", credentials -> credentials
         .filter(provided -> provided.identifier().equals(operatorUser))
         .filter(provided -> provided.verify(operatorPassword))
-        .map(provided -> provided.identifier()), user -> inner.get());
+        .map(provided -> provided.identifier()), inner::apply);
   }
 
-  private Route projections(ManagementRouteProviderSettings settings) {
+  /** {@code GET /retention}: the retention sweep's figures (from Cassandra: whichever node runs the sweep). */
+  private Route retention() {
+    return path("retention", () -> get(() -> onComplete(
+        new lifecycle.RetentionProgress(org.apache.pekko.actor.typed.javadsl.Adapter.toTyped(system),
+            system.settings().config().getString("livepoll.cassandra.keyspace")).read(),
+        figures -> figures.isSuccess()
+            ? complete(ok(new Retention(system.settings().config().getString("livepoll.retention.closed"),
+                figures.get())))
+            : complete(problems.unavailable("the retention progress could not be read just now; retry")))));
+  }
+
+  /** What {@code GET /retention} answers: the configured retention of closed polls and the sweep's figures. */
+  private record Retention(String closedPollsKeptFor, lifecycle.RetentionProgress.Figures sweep) {}
+
+  private Route projections(ManagementRouteProviderSettings settings, String user) {
     return pathPrefix("projections", () -> readSide(readSide -> concat(
         pathEndOrSingleSlash(() -> get(() -> onSuccess(readSide.status(), status -> complete(ok(status))))),
         settings.readOnly() ? reject() : pathPrefix(segment(), name -> model(name, model -> concat(
-            path("pause", () -> post(() -> done(readSide.pause(model), model, "paused", StatusCodes.OK))),
-            path("resume", () -> post(() -> done(readSide.resume(model), model, "resumed", StatusCodes.OK))),
+            path("pause", () -> post(() -> done(readSide.pause(model), model, "paused", StatusCodes.OK, user,
+                AuditAction.PROJECTION_PAUSED))),
+            path("resume", () -> post(() -> done(readSide.resume(model), model, "resumed", StatusCodes.OK, user,
+                AuditAction.PROJECTION_RESUMED))),
             // the replay goes on after the answer; GET /projections shows it catching up
             path("rebuild", () -> post(() -> done(readSide.rebuild(model), model, "rebuilding",
-                StatusCodes.ACCEPTED)))))))));
+                StatusCodes.ACCEPTED, user, AuditAction.PROJECTION_REBUILT)))))))));
   }
 
   /** What an operator action answers once it is done. */
   private record Outcome(String projection, String state) {}
 
-  private Route done(CompletionStage<Done> action, ReadSide.ReadModel model, String state, StatusCode status) {
+  private Route done(CompletionStage<Done> action, ReadSide.ReadModel model, String state, StatusCode status,
+      String user, AuditAction audited) {
     return onComplete(action, result -> {
       if (result.isSuccess()) {
-        return complete(ok(new Outcome(model.projectionName(), state)).withStatus(status));
+        HttpResponse answer = ok(new Outcome(model.projectionName(), state)).withStatus(status);
+        return extractClientIP(client -> {
+          String address = client.getAddress().map(java.net.InetAddress::getHostAddress).orElse("unknown");
+          Optional<Audit> audit = Audit.runningIn(system);
+          if (audit.isEmpty()) {
+            return complete(answer);
+          }
+          return onSuccess(audit.get().record(Actor.operator(user), audited, null, address,
+              "projection=" + model.projectionName()), recorded -> complete(answer));
+        });
       }
       log.warn("Operator action on projection {} failed", model.projectionName(), result.failed().get());
       return complete(problems.unavailable("the projection did not answer: " + result.failed().get().getMessage()));

@@ -31,6 +31,11 @@ import org.apache.pekko.http.javadsl.model.headers.Location;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 import readside.ReadSide;
+import audit.Actor;
+import audit.Audit;
+import audit.AuditAction;
+import audit.AuditLog;
+import lifecycle.PollDeletion;
 
 /**
  * The organizer and voter REST API under {@code /api}. Routes only authenticate, parse, ask the write side and map
@@ -51,14 +56,23 @@ public final class PollRoutes extends AllDirectives {
   private final LiveSocket live;
   private final ReadRoutes read;
   private final JoinRoutes join;
+  private final AuditRoutes auditRoutes;
+  private final PollDeletion deletion;
+  private final Audit audit;
   private final Pages pages = new Pages();
 
   /**
    * {@code readSide} is null on a node that runs no read side (tests on the in-memory journal): its routes 503.
    * {@code publicUrl} is the address voters open, or empty for the one each request came in on.
    */
+  /**
+   * {@code deletion} deletes polls, {@code audit} records privileged actions; {@code audit.log()} is read by
+   * {@code GET /api/audit} unless it is {@link AuditLog#NONE} (a node on the in-memory journal: 503).
+   */
   public PollRoutes(ActorSystem<?> system, Polls polls, Tokens tokens, EdgeLimits limits, ReadSide readSide,
-      String publicUrl) {
+      String publicUrl, PollDeletion deletion, Audit audit, int auditDefaultLimit, int auditMaxLimit) {
+    this.deletion = deletion;
+    this.audit = audit;
     this.polls = polls;
     this.tokens = tokens;
     this.json = new Json(limits.maxJsonDepth());
@@ -69,6 +83,8 @@ public final class PollRoutes extends AllDirectives {
     this.live = new LiveSocket(system, polls, tokens, json, throttle, limits);
     this.read = new ReadRoutes(readSide, polls, auth, problems, json, limits.catalogue());
     this.join = new JoinRoutes(polls, problems, json, publicUrl);
+    this.auditRoutes = new AuditRoutes(audit.log() == AuditLog.NONE ? null : audit.log(), auth, problems, json,
+        auditDefaultLimit, auditMaxLimit);
   }
 
   /** All routes, sealed: every rejection and failure becomes a problem+json response. */
@@ -78,6 +94,7 @@ public final class PollRoutes extends AllDirectives {
             pathPrefix("api", () -> throttle.perAddress(() -> concat(
                 path("voters", () -> post(() -> throttle.voterSignUp(this::newVoter))),
                 path(segment("join").slash(segment()), join::resolve),
+                auditRoutes.routes(),
                 pathPrefix("polls", () -> concat(
                     pathEndOrSingleSlash(() -> concat(
                         post(() -> auth.organizer(organizer ->
@@ -90,7 +107,10 @@ public final class PollRoutes extends AllDirectives {
 
   private Route poll(String pollId) {
     return concat(
-        pathEndOrSingleSlash(() -> get(() -> auth.reader(reader -> reply(polls.get(pollId), StatusCodes.OK, reader)))),
+        pathEndOrSingleSlash(() -> concat(
+            get(() -> auth.reader(reader -> reply(polls.get(pollId), StatusCodes.OK, reader))),
+            delete(() -> auth.organizer(organizer -> audited(deletion.delete(pollId, organizer),
+                StatusCodes.NO_CONTENT, organizer, AuditAction.POLL_DELETED, null))))),
         path("ballots", () -> post(() -> {
           long received = System.nanoTime();
           return voter(pollId, voter -> body(Requests.Ballot.class, ballot ->
@@ -99,18 +119,20 @@ public final class PollRoutes extends AllDirectives {
         path(segment("ballots").slash("me"), () -> delete(() -> voter(pollId, voter ->
             reply(polls.retractBallot(pollId, voter.voterId()), StatusCodes.OK, null)))),
         path("close", () -> post(() -> auth.organizer(organizer ->
-            reply(polls.close(pollId, organizer), StatusCodes.OK, organizer)))),
-        path("reveal", () -> post(() -> auth.organizer(organizer ->
-            reply(polls.reveal(pollId, organizer), StatusCodes.OK, organizer)))),
+            audited(polls.close(pollId, organizer), StatusCodes.OK, organizer, AuditAction.POLL_CLOSED, null)))),
+        path("reveal", () -> post(() -> auth.organizer(organizer -> audited(polls.reveal(pollId, organizer),
+            StatusCodes.OK, organizer, AuditAction.RESULTS_REVEALED, null)))),
         path("rounds", () -> concat(
             get(() -> auth.reader(reader -> reply(polls.rounds(pollId), StatusCodes.OK, reader))),
-            post(() -> auth.organizer(organizer ->
-                reply(polls.nextRound(pollId, organizer), StatusCodes.OK, organizer))))),
+            post(() -> auth.organizer(organizer -> audited(polls.nextRound(pollId, organizer), StatusCodes.OK,
+                organizer, AuditAction.ROUND_STARTED, null))))),
         path("hidden-words", () -> concat(
-            post(() -> auth.organizer(organizer -> body(Requests.HiddenWord.class, word ->
-                reply(polls.hideWord(pollId, organizer, word.text()), StatusCodes.OK, organizer)))),
-            delete(() -> auth.organizer(organizer -> body(Requests.HiddenWord.class, word ->
-                reply(polls.showWord(pollId, organizer, word.text()), StatusCodes.OK, organizer)))))),
+            post(() -> auth.organizer(organizer -> body(Requests.HiddenWord.class, word -> audited(
+                polls.hideWord(pollId, organizer, word.text()), StatusCodes.OK, organizer, AuditAction.WORD_HIDDEN,
+                null)))),
+            delete(() -> auth.organizer(organizer -> body(Requests.HiddenWord.class, word -> audited(
+                polls.showWord(pollId, organizer, word.text()), StatusCodes.OK, organizer, AuditAction.WORD_SHOWN,
+                null)))))),
         path("invites", () -> post(() -> auth.organizer(organizer ->
             body(Requests.Invites.class, request -> invite(pollId, organizer, request))))),
         path("live", () -> get(() -> live.full() ? complete(problems.response(live.fullProblem()))
@@ -155,7 +177,8 @@ public final class PollRoutes extends AllDirectives {
       for (int i = 0; i < count; i++) {
         invites.add(tokens.newInvitee(pollId));
       }
-      return complete(json(StatusCodes.CREATED, new Invited(pollId, invites)));
+      return recorded(organizer, AuditAction.INVITES_MINTED, pollId, "count=" + count,
+          () -> complete(json(StatusCodes.CREATED, new Invited(pollId, invites))));
     });
   }
 
@@ -179,7 +202,8 @@ public final class PollRoutes extends AllDirectives {
     return onSuccess(created, reply -> {
       HttpResponse response = toResponse(reply, StatusCodes.CREATED, organizer);
       if (reply instanceof Poll.Accepted accepted) {
-        response = response.addHeader(Location.create("/api/polls/" + accepted.poll().id()));
+        HttpResponse located = response.addHeader(Location.create("/api/polls/" + accepted.poll().id()));
+        return recorded(organizer, AuditAction.POLL_CREATED, accepted.poll().id(), null, () -> complete(located));
       }
       return complete(response);
     });
@@ -234,13 +258,42 @@ public final class PollRoutes extends AllDirectives {
     }));
   }
 
+  /**
+   * A privileged request's answer, recorded in the audit log first when the poll accepted it (refusals are not
+   * recorded: nothing happened).
+   */
+  private Route audited(CompletionStage<Poll.Reply> reply, StatusCode success, Requester organizer,
+      AuditAction action, String detail) {
+    return onSuccess(reply, answer -> answer instanceof Poll.Rejected
+        ? complete(toResponse(answer, success, organizer))
+        : recorded(organizer, action, pollIdOf(answer), detail, () -> complete(toResponse(answer, success, organizer))));
+  }
+
+  /** Records an accepted action with who asked and from where, then answers. */
+  private Route recorded(Requester organizer, AuditAction action, String pollId, String detail,
+      java.util.function.Supplier<Route> answer) {
+    return throttle.clientAddress(address -> onSuccess(audit.record(Actor.of(organizer), action, pollId, address,
+        detail), recorded -> answer.get()));
+  }
+
+  private static String pollIdOf(Poll.Reply reply) {
+    if (reply instanceof Poll.Accepted accepted) {
+      return accepted.poll().id();
+    } else if (reply instanceof Poll.Deleted deleted) {
+      return deleted.pollId();
+    }
+    return reply instanceof Poll.RoundsListed listed ? listed.poll().id() : null;
+  }
+
   /** {@code reader} is who asked (null: a voter or anyone), and sees the poll as {@link PollView#seenBy} says. */
   private Route reply(CompletionStage<Poll.Reply> reply, StatusCode success, Requester reader) {
     return onSuccess(reply, answer -> complete(toResponse(answer, success, reader)));
   }
 
   private HttpResponse toResponse(Poll.Reply reply, StatusCode success, Requester reader) {
-    if (reply instanceof Poll.Accepted accepted) {
+    if (reply instanceof Poll.Deleted) {
+      return HttpResponse.create().withStatus(StatusCodes.NO_CONTENT);
+    } else if (reply instanceof Poll.Accepted accepted) {
       return json(success, accepted.poll().seenBy(reader));
     } else if (reply instanceof Poll.RoundsListed listed) {
       Poll.RoundsListed seen = listed.seenBy(reader);

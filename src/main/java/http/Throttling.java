@@ -61,7 +61,8 @@ final class Throttling extends AllDirectives {
     return Optional.of(tooMany(retrySeconds(wait), what));
   }
 
-  private Route clientAddress(Function<String, Route> inner) {
+  /** The TCP peer's address of the request, as rate limits and the audit log key on it. */
+  Route clientAddress(Function<String, Route> inner) {
     return extractRequest(request -> inner.apply(request.getAttribute(AttributeKeys.remoteAddress)
         .flatMap(remote -> remote.getAddress())
         .map(address -> address.getHostAddress())

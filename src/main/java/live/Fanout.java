@@ -154,6 +154,17 @@ public final class Fanout<F> {
     all.forEach(audience -> audience.feed().tell(Resync.AGAIN));
   }
 
+  /** Ends every socket of a deleted poll with {@code last}; sockets that open later find the poll unknown. */
+  private void leaveDeleted(String pollId, Audience<F> audience, F last) {
+    synchronized (this) {
+      if (audiences.get(pollId) == audience) {
+        audiences.remove(pollId);
+        sockets -= audience.members();
+      }
+    }
+    audience.leave(last);
+  }
+
   synchronized F leavingFrame() {
     return leavingFrame;
   }
@@ -204,6 +215,11 @@ public final class Fanout<F> {
       return Behaviors.receive(Object.class)
           .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
           .onMessage(TallyUpdate.class, update -> {
+            if (update.gone()) {
+              // the poll was deleted: its sockets get the last frame and end, and this feed is done
+              leaveDeleted(pollId, audience, render.apply(update));
+              return Behaviors.stopped();
+            }
             if (update.seq() <= state.publishedSeq || (state.pending != null
                 && update.seq() <= state.pending.seq())) {
               return Behaviors.same();

@@ -25,6 +25,9 @@ final class KamonRecorder implements Recorder {
   private final Counter liveFrames = Kamon.counter("livepoll.live.frames").withoutTags();
   private final Map<String, Gauge> projectionLags = new ConcurrentHashMap<>();
   private final Map<String, Counter> rateLimited = new ConcurrentHashMap<>();
+  private final Counter retentionSweeps = Kamon.counter("livepoll.retention.sweeps").withoutTags();
+  private final Counter retentionExamined = Kamon.counter("livepoll.retention.polls.examined").withoutTags();
+  private final Counter retentionDeleted = Kamon.counter("livepoll.retention.polls.deleted").withoutTags();
 
   @Override
   public void ballotAccepted(long ackNanos) {
@@ -70,5 +73,12 @@ final class KamonRecorder implements Recorder {
   public void rateLimited(String limit) {
     rateLimited.computeIfAbsent(limit, l -> Kamon.counter("livepoll.rate.limited").withTags(TagSet.of("limit", l)))
         .increment();
+  }
+
+  @Override
+  public void retentionSweep(long examined, long deleted) {
+    retentionExamined.increment(examined);
+    retentionDeleted.increment(deleted);
+    retentionSweeps.increment();
   }
 }

@@ -59,4 +59,9 @@ public final class Metrics {
   public static void rateLimited(String limit) {
     recorder.rateLimited(limit);
   }
+
+  /** A retention sweep finished: closed polls it examined, and those it deleted for being past retention. */
+  public static void retentionSweep(long examined, long deleted) {
+    recorder.retentionSweep(examined, deleted);
+  }
 }

@@ -17,6 +17,8 @@ sealed interface Recorder permits Recorder.Off, KamonRecorder {
 
   void rateLimited(String limit);
 
+  void retentionSweep(long examined, long deleted);
+
   /** Metrics are off: every call returns at once. */
   enum Off implements Recorder {
     INSTANCE;
@@ -41,5 +43,8 @@ sealed interface Recorder permits Recorder.Off, KamonRecorder {
 
     @Override
     public void rateLimited(String limit) {}
+
+    @Override
+    public void retentionSweep(long examined, long deleted) {}
   }
 }

@@ -21,6 +21,9 @@ final class CatalogueStore implements PerPollHandler.Store<PollSummary> {
   private final Cql.Prepared selectSummary;
   private final Cql.Prepared selectByOwner;
   private final Cql.Prepared selectByOwnerAfter;
+  private final Cql.Prepared deleteSummary;
+  private final Cql.Prepared deleteByOwner;
+  private final Cql.Prepared selectClosed;
 
   CatalogueStore(Cql cql, String keyspace) {
     this.cql = cql;
@@ -33,6 +36,33 @@ final class CatalogueStore implements PerPollHandler.Store<PollSummary> {
         + ".polls_by_owner WHERE owner = ? LIMIT ?");
     this.selectByOwnerAfter = cql.prepare("SELECT " + COLUMNS + " FROM " + keyspace
         + ".polls_by_owner WHERE owner = ? AND (created_at, poll_id) < (?, ?) LIMIT ?");
+    this.deleteSummary = cql.prepare("DELETE FROM " + keyspace + ".poll_summaries WHERE poll_id = ?");
+    this.deleteByOwner = cql.prepare("DELETE FROM " + keyspace
+        + ".polls_by_owner WHERE owner = ? AND created_at = ? AND poll_id = ?");
+    this.selectClosed = cql.prepare("SELECT poll_id, status, created_at FROM " + keyspace + ".poll_summaries");
+  }
+
+  /** Both rows of the poll: the owner's row first, found through the summary, which goes last. */
+  @Override
+  public CompletionStage<Done> delete(String pollId) {
+    return load(pollId).thenComposeAsync(summary -> summary.isEmpty()
+        ? cql.write(deleteSummary.bind(delete -> delete.bind().setString(0, pollId)))
+        : cql.write(deleteByOwner.bind(delete -> delete.bind().setString(0, summary.get().owner())
+                .setInstant(1, summary.get().createdAt()).setString(2, pollId)))
+            .thenComposeAsync(byOwner -> cql.write(deleteSummary.bind(delete -> delete.bind().setString(0, pollId))),
+                HERE), HERE);
+  }
+
+  /**
+   * The ids of closed polls created before {@code before}, read from every summary (a full scan, page by page: for
+   * the retention sweep, which runs rarely). A poll is closed after it was created, so these include every poll
+   * closed before {@code before}.
+   */
+  CompletionStage<List<String>> closedBefore(java.time.Instant before) {
+    return cql.all(selectClosed.bind(select -> select.bind())).thenApplyAsync(rows -> rows.stream()
+        .filter(row -> "closed".equals(row.getString("status")))
+        .filter(row -> row.getInstant("created_at") != null && row.getInstant("created_at").isBefore(before))
+        .map(row -> row.getString("poll_id")).toList(), HERE);
   }
 
   @Override

@@ -47,6 +47,9 @@ final class PerPollHandler<M extends PerPollHandler.PollState<M>>
     }
 
     CompletionStage<Done> save(M state);
+
+    /** Removes every row the model holds of the poll (it was deleted); removing a poll it never held is fine. */
+    CompletionStage<Done> delete(String pollId);
   }
 
   private final Function<Poll.PollCreated, M> created;
@@ -89,6 +92,10 @@ final class PerPollHandler<M extends PerPollHandler.PollState<M>>
     return journal.eventsOf(pollId, from).thenComposeAsync(events -> {
       if (events.isEmpty()) {
         return done();
+      }
+      if (events.stream().anyMatch(event -> event.event() instanceof Poll.PollDeleted)) {
+        // the poll's journal is about to be erased: nothing of it stays in the model
+        return store.delete(pollId);
       }
       if (start == null && !(events.get(0).event() instanceof Poll.PollCreated)) {
         log.warn("Poll {}: its read model is empty and its journal does not start with its creation", pollId);

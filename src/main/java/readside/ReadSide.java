@@ -200,6 +200,20 @@ public final class ReadSide {
         .thenApplyAsync(times -> times.stream().flatMap(Optional::stream).max(Instant::compareTo), HERE);
   }
 
+  /**
+   * Removes every read-model row of a deleted poll. Called once its journal is erased, so no projection can write the
+   * poll back: a change record delivered later finds no events; and a projection that meets the poll's deletion
+   * event before the erasure removes the rows as well.
+   */
+  public CompletionStage<Done> forget(String pollId) {
+    return catalogue.delete(pollId).thenComposeAsync(done -> results.delete(pollId), HERE);
+  }
+
+  /** Closed polls created before {@code before}, from the catalogue: the candidates of a retention sweep. */
+  public CompletionStage<List<String>> closedPollsCreatedBefore(Instant before) {
+    return catalogue.closedBefore(before);
+  }
+
   // -------------------------------------------------------------------------------------------------- operators
 
   /** Every instance of every projection: offsets and pause flags from Cassandra, lag figures from this node. */

@@ -42,6 +42,8 @@ final class ResultsStore implements PerPollHandler.Store<PollActivity> {
   private final Cql.Prepared selectStatics;
   private final Cql.Prepared selectMinutes;
   private final Cql.Prepared selectAllMinutes;
+  private final Cql.Prepared deletePoll;
+  private final Cql.Prepared deleteOldModel;
 
   ResultsStore(Cql cql, String keyspace) {
     String table = keyspace + ".poll_round_results";
@@ -54,6 +56,16 @@ final class ResultsStore implements PerPollHandler.Store<PollActivity> {
     this.selectMinutes = cql.prepare("SELECT " + MINUTE_COLUMNS + " FROM " + table
         + " WHERE poll_id = ? AND round = ? AND minute IN ?");
     this.selectAllMinutes = cql.prepare("SELECT " + MINUTE_COLUMNS + " FROM " + table + " WHERE poll_id = ?");
+    this.deletePoll = cql.prepare("DELETE FROM " + table + " WHERE poll_id = ?");
+    // the model of versions before 2026-11-30, no longer read, may still hold the poll
+    this.deleteOldModel = cql.prepare("DELETE FROM " + keyspace + ".poll_results WHERE poll_id = ?");
+  }
+
+  /** The poll's whole partition, in this model's table and in the one of earlier versions. */
+  @Override
+  public CompletionStage<Done> delete(String pollId) {
+    return cql.write(deleteOldModel.bind(delete -> delete.bind().setString(0, pollId)))
+        .thenComposeAsync(old -> cql.write(deletePoll.bind(delete -> delete.bind().setString(0, pollId))), HERE);
   }
 
   /** The poll's figures, without minutes. */

@@ -40,6 +40,15 @@ import org.slf4j.LoggerFactory;
 import storage.CassandraSchema;
 import readside.ReadSide;
 import storage.LocalCassandra;
+import audit.Audit;
+import audit.AuditLog;
+import audit.CassandraAuditLog;
+import java.util.Optional;
+import lifecycle.CassandraErasure;
+import lifecycle.LifecycleSettings;
+import lifecycle.PollDeletion;
+import lifecycle.PollErasure;
+import lifecycle.Retention;
 
 /**
  * One Livepoll node: its Cassandra (local child or remote), the schema, the actor system in the cluster, the poll
@@ -48,6 +57,7 @@ import storage.LocalCassandra;
 public final class LivepollServer {
   private static final Logger log = LoggerFactory.getLogger(LivepollServer.class);
   public static final String SYSTEM_NAME = "livepoll";
+  private static final String CASSANDRA_JOURNAL = "pekko.persistence.cassandra.journal";
 
   private final ActorSystem<Void> system;
   private final ServerBinding binding;
@@ -141,8 +151,21 @@ public final class LivepollServer {
       Polls polls = new Polls(system, settings.askTimeout(), settings.retryWithin());
       ReadSide readSide = settings.readSideEnabled()
           ? ReadSide.start(system, settings.readSide(), changeTopics) : null;
+      LifecycleSettings lifecycle = LifecycleSettings.from(config);
+      boolean onCassandra = CASSANDRA_JOURNAL.equals(config.getString("pekko.persistence.journal.plugin"));
+      Audit audit = new Audit(onCassandra
+          ? new CassandraAuditLog(system, settings.cassandraKeyspace(), lifecycle.auditMaxScanned())
+          : AuditLog.NONE, Clock.systemUTC()).registerIn(system);
+      PollDeletion deletion = new PollDeletion(polls, onCassandra
+          ? new CassandraErasure(system, settings.cassandraKeyspace(), Optional.ofNullable(readSide),
+              lifecycle.forgetAgainAfter())
+          : PollErasure.JOURNAL_TOMBSTONE_ONLY);
+      if (readSide != null && lifecycle.retainClosed().isPresent()) {
+        Retention.init(system, new Retention.Settings(lifecycle.retainClosed().get(), lifecycle.sweepEvery()),
+            readSide, polls, deletion, audit, settings.cassandraKeyspace(), Clock.systemUTC());
+      }
       PollRoutes routes = new PollRoutes(system, polls, settings.tokens(Clock.systemUTC()), settings.edgeLimits(),
-          readSide, settings.publicUrl());
+          readSide, settings.publicUrl(), deletion, audit, lifecycle.auditDefaultLimit(), lifecycle.auditMaxLimit());
       ServerBuilder serverAt = Http.get(system).newServerAt(settings.httpHost(), settings.httpPort());
       if (!settings.httpsKeystore().isEmpty()) {
         serverAt = serverAt.enableHttps(Https.serverContext(Path.of(settings.httpsKeystore()),
