@@ -37,7 +37,10 @@ public final class Retention {
   private static final Executor HERE = Runnable::run;
   /** Who deletes polls past retention: an admin, as far as polls are concerned. */
   public static final Requester REQUESTER = new Requester("retention", true);
-  /** A new singleton waits this long before its first sweep: the cluster and the read side settle first. */
+  /**
+   * A new singleton waits this long (or sweep-every, if shorter) before its first sweep: the cluster and the read
+   * side settle first.
+   */
   private static final Duration FIRST_SWEEP_AFTER = Duration.ofSeconds(10);
 
   /** Closed polls are kept {@code retainClosed} after they closed; a sweep runs every {@code sweepEvery}. */
@@ -82,7 +85,8 @@ public final class Retention {
 
     Behavior<Object> behavior() {
       return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
-        timers.startSingleTimer(Sweep.INSTANCE, FIRST_SWEEP_AFTER);
+        timers.startSingleTimer(Sweep.INSTANCE,
+            settings.sweepEvery().compareTo(FIRST_SWEEP_AFTER) < 0 ? settings.sweepEvery() : FIRST_SWEEP_AFTER);
         return Behaviors.receive(Object.class)
             .onMessageEquals(Sweep.INSTANCE, () -> {
               context.pipeToSelf(sweep(), (figures, failure) -> new Swept(figures));

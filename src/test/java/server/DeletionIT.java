@@ -41,7 +41,8 @@ import support.TestConfig;
  * deleted poll answers 404 everywhere through either node, also after both nodes restart; nothing of it is left in
  * the journal, the snapshots, the tag tables, the persistence-id list or any read model (read with CQL); its live
  * sockets get a 410 frame and close; the audit log keeps who deleted it and outlives it. And a deletion in the middle
- * of heavy voting acknowledges no ballot after its 204 and leaves none behind.
+ * of heavy voting acknowledges no ballot after its 204 and leaves none behind. Retention (closed polls kept 3 s here)
+ * deletes closed polls the same way, and leaves open ones alone.
  */
 class DeletionIT {
   private static final Tokens TOKENS = TestConfig.tokens();
@@ -114,6 +115,8 @@ class DeletionIT {
         livepoll.cassandra.keyspace = %s
         livepoll.remote.port = %d
         livepoll.lifecycle.forget-again-after = 2s
+        livepoll.retention.closed = 3s
+        livepoll.retention.sweep-every = 2s
         %s
         """.formatted(cassandra.contactPoint().getPort(), KEYSPACE, remotePort, extra)));
   }
@@ -272,6 +275,36 @@ class DeletionIT {
         acknowledged.get(), after);
     assertErased(id, "carol");
     assertProblem(carol.get("/api/polls/" + id + "/stats"), 404);
+  }
+
+  @Test
+  void closedPollsPastRetentionAreDeletedByTheSweepAndOperatorsSeeItsProgress() throws Exception {
+    ApiClient dora = api(nodeA).as(TOKENS.organizer("dora", false));
+    String closed = ApiClient.createdId(dora.post("/api/polls", POLL));
+    String open = ApiClient.createdId(dora.post("/api/polls", POLL));
+    assertEquals(200, api(nodeB).as(TOKENS.newVoter().token())
+        .post("/api/polls/" + closed + "/ballots", "{\"choices\":[2]}").status());
+    assertEquals(200, dora.post("/api/polls/" + closed + "/close", "").status());
+    awaitStatus(() -> dora.get("/api/polls/" + closed + "/stats"), 200, "the read side has the poll");
+
+    awaitStatus(() -> dora.get("/api/polls/" + closed), 404, "the sweep deletes the closed poll");
+    assertErased(closed, "dora");
+    assertEquals(200, dora.get("/api/polls/" + open).status(), "an open poll is kept");
+
+    JsonNode audit = api(nodeB).as(TOKENS.organizer("root", true)).get("/api/audit?pollId=" + closed).json();
+    JsonNode deletion = audit.get("items").get(0);
+    assertEquals("poll-deleted", deletion.get("action").asText(), audit::toString);
+    assertEquals("retention", deletion.get("actor").asText());
+    assertEquals("system", deletion.get("role").asText());
+
+    java.net.http.HttpResponse<String> progress = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + nodeB.managementPort()
+            + "/retention")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, progress.statusCode(), progress::body);
+    JsonNode figures = new com.fasterxml.jackson.databind.ObjectMapper().readTree(progress.body());
+    assertEquals("3s", figures.get("closedPollsKeptFor").asText(), progress::body);
+    assertTrue(figures.get("sweep").get("deletedTotal").asLong() >= 1, progress::body);
+    assertNotNull(figures.get("sweep").get("startedAt").asText(), progress::body);
   }
 
   // ------------------------------------------------------------------------------------------------- assertions
