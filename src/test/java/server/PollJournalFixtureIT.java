@@ -195,6 +195,78 @@ class PollJournalFixtureIT {
     assertTrue(listed.contains(invited.get("id").asText() + ":closed"), listed::toString);
   }
 
+  /**
+   * Deleting a poll that the old version wrote with tags erases its events-by-tag rows too (written here from its
+   * journal rows as the old version's tag writer did: same tags, bucket and time-based id), its snapshots and its
+   * journal, and leaves another poll's tag rows alone.
+   */
+  @Test
+  @Order(4)
+  void deletingAnOldTaggedPollErasesItsTagRowsSnapshotsAndJournal() {
+    JsonNode invited = fixture.get("polls").get(1);
+    String deleted = "Poll|" + invited.get("id").asText();
+    String kept = "Poll|" + fixture.get("polls").get(0).get("id").asText();
+    try (CqlSession session = CqlSession.builder().addContactPoint(cassandra.contactPoint())
+        .withLocalDatacenter("datacenter1").build()) {
+      Map<String, Long> tagSeq = new java.util.HashMap<>();
+      for (JsonNode row : fixture.get("messages")) {
+        String pid = row.get("persistence_id").asText();
+        if (!pid.equals(deleted) && !pid.equals(kept)) {
+          continue;
+        }
+        for (JsonNode tag : row.get("tags")) {
+          long tagPidSeq = tagSeq.merge(pid + tag.asText(), 1L, Long::sum);
+          session.execute("INSERT INTO " + KEYSPACE + ".tag_views (tag_name, timebucket, timestamp, persistence_id, "
+              + "tag_pid_sequence_nr, sequence_nr) VALUES (?, ?, ?, ?, ?, ?)", tag.asText(),
+              Long.parseLong(row.get("timebucket").asText()), java.util.UUID.fromString(row.get("timestamp").asText()),
+              pid, tagPidSeq, row.get("sequence_nr").asLong());
+          session.execute("INSERT INTO " + KEYSPACE + ".tag_write_progress (persistence_id, tag, sequence_nr, "
+              + "tag_pid_sequence_nr) VALUES (?, ?, ?, ?)", pid, tag.asText(), row.get("sequence_nr").asLong(),
+              tagPidSeq);
+        }
+        session.execute("INSERT INTO " + KEYSPACE + ".tag_scanning (persistence_id, sequence_nr) VALUES (?, ?)", pid,
+            row.get("sequence_nr").asLong());
+      }
+      assertTrue(tagRows(session, deleted) > 0 && tagRows(session, kept) > 0, "tag rows of both polls");
+      assertEquals(1, session.execute("SELECT * FROM " + KEYSPACE + ".snapshots WHERE persistence_id = ?", deleted)
+          .all().size(), "the old version's snapshot");
+
+      ApiClient.Reply reply = new ApiClient(server.httpPort()).as(TestConfig.tokens().organizer("bob", false))
+          .delete("/api/polls/" + invited.get("id").asText());
+      assertEquals(204, reply.status(), reply::toString);
+
+      assertEquals(0, tagRows(session, deleted), "tag_views rows of the deleted poll");
+      for (String table : List.of("tag_write_progress", "tag_scanning", "snapshots", "metadata",
+          "all_persistence_ids")) {
+        assertEquals(0, session.execute("SELECT * FROM " + KEYSPACE + "." + table + " WHERE persistence_id = ?",
+            deleted).all().size(), table);
+      }
+      assertEquals(0, session.execute("SELECT * FROM " + KEYSPACE + ".messages WHERE persistence_id = ? AND "
+          + "partition_nr IN (0, 1)", deleted).all().size(), "journal rows");
+      assertTrue(tagRows(session, kept) > 0, "another poll's tag rows stay");
+      assertEquals(1, session.execute("SELECT * FROM " + KEYSPACE + ".tag_write_progress WHERE persistence_id = ?",
+          kept).all().size());
+    }
+    assertEquals(200, new ApiClient(server.httpPort()).get("/api/polls/" + fixture.get("polls").get(0).get("id")
+        .asText()).status(), "the other poll still answers");
+  }
+
+  /** The tag_views rows of {@code pid} in every (tag, bucket) partition the fixture's journal rows name. */
+  private static long tagRows(CqlSession session, String pid) {
+    java.util.Set<String> partitions = new java.util.HashSet<>();
+    for (JsonNode row : fixture.get("messages")) {
+      row.get("tags").forEach(tag -> partitions.add(tag.asText() + "@" + row.get("timebucket").asText()));
+    }
+    long count = 0;
+    for (String partition : partitions) {
+      String[] parts = partition.split("@");
+      count += session.execute("SELECT persistence_id FROM " + KEYSPACE + ".tag_views WHERE tag_name = ? AND "
+              + "timebucket = ?", parts[0], Long.parseLong(parts[1])).all().stream()
+          .filter(row -> pid.equals(row.getString("persistence_id"))).count();
+    }
+    return count;
+  }
+
   /** One row as the old version wrote it: strings as they were, blobs base64, timeuuids and numbers as text. */
   private static void insert(CqlSession session, String table, JsonNode row) {
     List<String> columns = new ArrayList<>();
