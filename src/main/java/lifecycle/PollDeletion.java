@@ -15,6 +15,7 @@ import java.util.concurrent.Executor;
 public final class PollDeletion {
   /** Where callbacks run: where their future completes (Pekko's Java futures would start a thread for each). */
   private static final Executor HERE = Runnable::run;
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PollDeletion.class);
 
   private final Polls polls;
   private final PollErasure erasure;
@@ -33,12 +34,28 @@ public final class PollDeletion {
     return erasure.tombstone(pollId).thenComposeAsync(tombstone -> {
       if (tombstone.isPresent()) {
         return requester.mayManage(tombstone.get().owner())
-            ? erasure.erase(tombstone.get()).thenApplyAsync(erased -> (Poll.Reply) tombstone.get(), HERE)
+            ? erase(tombstone.get())
             : CompletableFuture.completedFuture(unknown(pollId));
       }
       return polls.delete(pollId, requester).thenComposeAsync(reply -> reply instanceof Poll.Deleted deleted
-          ? erasure.erase(deleted).thenApplyAsync(erased -> reply, HERE)
+          ? erase(deleted)
           : CompletableFuture.completedFuture(reply), HERE);
+    }, HERE);
+  }
+
+  /**
+   * {@code deleted} once its stored copies are erased. If the erasure fails (the database is unreachable, say), the
+   * poll stays deleted and the caller is told to repeat the delete, which finishes the erasure.
+   */
+  private CompletionStage<Poll.Reply> erase(Poll.Deleted deleted) {
+    return erasure.erase(deleted).handleAsync((erased, failure) -> {
+      if (failure == null) {
+        return deleted;
+      }
+      log.warn("Poll {} is deleted but erasing its stored copies failed; a repeated delete finishes it",
+          deleted.pollId(), failure);
+      return new Poll.Rejected(Poll.Rejection.BUSY, "poll " + deleted.pollId()
+          + " is deleted, but erasing its stored copies did not finish; repeat the delete to finish it");
     }, HERE);
   }
 

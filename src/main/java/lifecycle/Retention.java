@@ -151,10 +151,15 @@ public final class Retention {
       }, HERE);
     }
 
-    /** Whether the poll itself says it closed before {@code cutoff} (the catalogue knows only when it was created). */
+    /**
+     * Whether the poll itself says it closed before {@code cutoff} (the catalogue knows only when it was created);
+     * or it is already deleted while the catalogue still lists it: an erasure that did not finish, which deleting
+     * again finishes.
+     */
     private CompletionStage<Boolean> expired(String pollId, Instant cutoff) {
       return polls.get(pollId).thenApplyAsync(reply -> reply instanceof Poll.Accepted accepted
-          && accepted.poll().closedAt() != null && accepted.poll().closedAt().isBefore(cutoff), HERE);
+          ? accepted.poll().closedAt() != null && accepted.poll().closedAt().isBefore(cutoff)
+          : reply instanceof Poll.Rejected rejected && rejected.reason() == Poll.Rejection.UNKNOWN_POLL, HERE);
     }
 
     private static RetentionProgress.Figures counted(RetentionProgress.Figures f, boolean deleted) {

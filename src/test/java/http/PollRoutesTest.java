@@ -612,7 +612,8 @@ class PollRoutesTest {
 
   @ParameterizedTest
   @ValueSource(strings = {
-      "PUT /api/polls/" + UNKNOWN_ID + " GET", "DELETE /api/polls/" + UNKNOWN_ID + " GET", "PUT /api/polls POST,GET",
+      "PUT /api/polls/" + UNKNOWN_ID + " GET,DELETE", "POST /api/polls/" + UNKNOWN_ID + " GET,DELETE",
+      "PUT /api/polls POST,GET",
       "PATCH /api/polls/" + UNKNOWN_ID + "/close POST", "GET /api/polls/" + UNKNOWN_ID + "/ballots POST",
       "GET /api/polls/" + UNKNOWN_ID + "/ballots/me DELETE", "GET /api/polls/" + UNKNOWN_ID + "/invites POST",
       "GET /api/voters POST", "DELETE /api/voters POST"})

@@ -141,6 +141,29 @@ class FanoutTest {
         .runWith(Sink.seq(), testKit.system()).toCompletableFuture().get(5, TimeUnit.SECONDS));
   }
 
+  /** A deleted poll (its feed reads the "gone" update) ends every socket on it with the deletion's frame. */
+  @Test
+  void aDeletedPollsSocketsGetTheLastFrameAndEndAndNoLongerCount() throws Exception {
+    Fanout<String> fanout = new Fanout<>(testKit.system(),
+        pollId -> CompletableFuture.completedFuture(Optional.ofNullable(polls.get(pollId))),
+        new Fanout.Settings(Duration.ofMillis(20), Duration.ofMillis(30), SLOW_READER_TIMEOUT),
+        update -> update.gone() ? "poll deleted" : "tally " + update.seq());
+    set("p9", 2);
+    List<CompletableFuture<List<String>>> sockets = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      sockets.add(fanout.frames("p9", 2, "snapshot 2").runWith(Sink.seq(), testKit.system()).toCompletableFuture());
+    }
+    Thread.sleep(200);
+    assertEquals(20, fanout.sockets());
+    polls.put("p9", TallyUpdate.gone("p9"));
+    for (CompletableFuture<List<String>> socket : sockets) {
+      List<String> frames = socket.get(5, TimeUnit.SECONDS);
+      assertEquals("snapshot 2", frames.get(0));
+      assertEquals("poll deleted", frames.get(frames.size() - 1));
+    }
+    assertEquals(0, fanout.sockets());
+  }
+
   @Test
   void thousandsOfSocketsAllEndOnTheLatestStateAndThePollsFeedStopsWithTheLastOne() throws Exception {
     set("p7", 0);
