@@ -5,7 +5,6 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.management.cluster.javadsl.ClusterHttpManagementRoutes;
 import org.apache.pekko.Done;

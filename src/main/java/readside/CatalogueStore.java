@@ -60,7 +60,7 @@ final class CatalogueStore implements PerPollHandler.Store<PollSummary> {
    */
   CompletionStage<List<String>> closedBefore(java.time.Instant before) {
     return cql.all(selectClosed.bind(select -> select.bind())).thenApplyAsync(rows -> rows.stream()
-        .filter(row -> "closed".equals(row.getString("status")))
+        .filter(row -> actors.PollView.CLOSED.equals(row.getString("status")))
         .filter(row -> row.getInstant("created_at") != null && row.getInstant("created_at").isBefore(before))
         .map(row -> row.getString("poll_id")).toList(), HERE);
   }
