@@ -218,6 +218,17 @@ class ReadSideIT {
       assertEquals(202, operator("POST", "/projections/" + name + "/rebuild").statusCode());
     }
     assertEquals(before, readModels(ids, versions), "a rebuilt read model differs");
+
+    // each rebuild is in the audit log: the operator's user name, role and address, the projection
+    JsonNode audit = json(admin.get("/api/audit?actor=operator&limit=2"), 200);
+    List<String> rebuilt = new java.util.ArrayList<>();
+    for (JsonNode entry : audit.get("items")) {
+      assertEquals("projection-rebuilt", entry.get("action").asText(), audit::toString);
+      assertEquals("operator", entry.get("role").asText(), audit::toString);
+      assertEquals("127.0.0.1", entry.get("address").asText(), audit::toString);
+      rebuilt.add(entry.get("detail").asText());
+    }
+    assertEquals(List.of("projection=results", "projection=catalogue"), rebuilt, audit::toString);
   }
 
   /** The stored offset (as the time of its event) of every projection instance that has one. */
