@@ -16,6 +16,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
@@ -39,6 +40,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import storage.CassandraSchema;
 import readside.ReadSide;
+import storage.CassandraCredentials;
 import storage.LocalCassandra;
 
 /**
@@ -93,9 +95,13 @@ public final class LivepollServer {
       List<InetSocketAddress> contactPoints = localCassandra != null
           ? List.of(localCassandra.contactPoint())
           : settings.cassandraContactPoints();
+      // the embedded node's own login unless one is configured
+      Optional<CassandraCredentials> credentials = localCassandra != null && settings.cassandraUsername().isEmpty()
+          ? Optional.of(localCassandra.credentials())
+          : settings.cassandraCredentials();
       CassandraSchema.apply(contactPoints, settings.cassandraLocalDatacenter(), settings.cassandraKeyspace(),
-          settings.cassandraReplication(), settings.schemaTimeout());
-      return startNode(withContactPoints(config, contactPoints), settings, localCassandra);
+          settings.cassandraReplication(), credentials, settings.schemaTimeout());
+      return startNode(withDatabase(config, contactPoints, credentials), settings, localCassandra);
     } catch (RuntimeException e) {
       if (localCassandra != null) {
         localCassandra.close();
@@ -215,7 +221,7 @@ public final class LivepollServer {
   /** Starts the local Cassandra node that the settings describe, under {@code <data-dir>/cassandra}. */
   public static LocalCassandra startLocalCassandra(Settings settings) {
     return LocalCassandra.start(new LocalCassandra.Config(
-        settings.dataDir().resolve("cassandra"),
+        settings.localCassandraDir(),
         settings.localCassandraPort(),
         settings.localCassandraStoragePort(),
         cassandraLibDir(settings),
@@ -237,11 +243,14 @@ public final class LivepollServer {
     }
   }
 
-  private static Config withContactPoints(Config config, List<InetSocketAddress> contactPoints) {
+  /** The driver's contact points and, if the database asks for one, its login. */
+  private static Config withDatabase(Config config, List<InetSocketAddress> contactPoints,
+      Optional<CassandraCredentials> credentials) {
     List<String> points = contactPoints.stream().map(p -> p.getHostString() + ":" + p.getPort()).toList();
-    return ConfigFactory.parseMap(Map.of("datastax-java-driver.basic.contact-points",
-            ConfigValueFactory.fromIterable(points)))
-        .withFallback(config);
+    Map<String, Object> database = new java.util.HashMap<>(credentials.map(CassandraCredentials::driverConfig)
+        .orElse(Map.of()));
+    database.put("datastax-java-driver.basic.contact-points", ConfigValueFactory.fromIterable(points));
+    return ConfigFactory.parseMap(database).withFallback(config);
   }
 
   public ActorSystem<Void> system() {

@@ -73,7 +73,8 @@ public final class Main {
       System.exit(2);
     }
     storage.CassandraSchema.apply(settings.cassandraContactPoints(), settings.cassandraLocalDatacenter(),
-        settings.cassandraKeyspace(), settings.cassandraReplication(), settings.schemaTimeout());
+        settings.cassandraKeyspace(), settings.cassandraReplication(), settings.cassandraCredentials(),
+        settings.schemaTimeout());
     System.out.println("Schema of keyspace " + settings.cassandraKeyspace() + " is in place");
   }
 

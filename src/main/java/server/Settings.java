@@ -44,6 +44,8 @@ public record Settings(
     String cassandraLocalDatacenter,
     String cassandraKeyspace,
     String cassandraReplication,
+    String cassandraUsername,
+    String cassandraPassword,
     Duration schemaTimeout,
     int localCassandraPort,
     int localCassandraStoragePort,
@@ -125,6 +127,8 @@ public record Settings(
         c.getString("cassandra.local-datacenter"),
         c.getString("cassandra.keyspace"),
         c.getString("cassandra.replication"),
+        c.getString("cassandra.username"),
+        c.getString("cassandra.password"),
         c.getDuration("cassandra.schema-timeout"),
         cqlPort,
         storagePort == 0 ? cqlPort + 1000 : storagePort,
@@ -160,6 +164,16 @@ public record Settings(
   /** Whether the server runs its own Cassandra node (no contact points configured). */
   public boolean embeddedCassandra() {
     return cassandraContactPoints.isEmpty();
+  }
+
+  /** The directory of the local Cassandra node ({@code ./livepoll} or {@code ./livepoll cassandra}). */
+  public Path localCassandraDir() {
+    return dataDir.resolve("cassandra");
+  }
+
+  /** The configured CQL login, else the local node's generated one if it exists, else none. */
+  public java.util.Optional<storage.CassandraCredentials> cassandraCredentials() {
+    return storage.CassandraCredentials.resolve(cassandraUsername, cassandraPassword, localCassandraDir());
   }
 
   /** Whether this node joins other nodes, which must all write to one database. */
