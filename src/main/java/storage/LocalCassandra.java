@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -231,7 +233,11 @@ public final class LocalCassandra implements AutoCloseable {
   }
 
   private CqlSession session(CassandraCredentials login) {
+    // fail at once on a refused login: the application's driver settings reconnect forever (persistence.conf)
     return login.applyTo(CqlSession.builder())
+        .withConfigLoader(DriverConfigLoader.programmaticBuilder()
+            .withBoolean(DefaultDriverOption.RECONNECT_ON_INIT, false)
+            .build())
         .addContactPoint(contactPoint())
         .withLocalDatacenter("datacenter1")
         .build();

@@ -79,6 +79,10 @@ class PersistenceIT {
       var refused = org.junit.jupiter.api.Assertions.assertThrows(
           com.datastax.oss.driver.api.core.AllNodesFailedException.class,
           () -> login.map(l -> l.applyTo(builder)).orElse(builder).addContactPoint(cassandra.contactPoint())
+              // refused means refused: no reconnecting as the server's own driver settings do
+              .withConfigLoader(com.datastax.oss.driver.api.core.config.DriverConfigLoader.programmaticBuilder()
+                  .withBoolean(com.datastax.oss.driver.api.core.config.DefaultDriverOption.RECONNECT_ON_INIT, false)
+                  .build())
               .withLocalDatacenter("datacenter1").build().close(), () -> "logged in as " + login);
       assertTrue(refused.getAllErrors().values().stream().flatMap(List::stream).anyMatch(error ->
               error instanceof com.datastax.oss.driver.api.core.auth.AuthenticationException),
