@@ -52,6 +52,7 @@ public final class PollRoutes extends AllDirectives {
   private final ReadRoutes read;
   private final JoinRoutes join;
   private final Pages pages = new Pages();
+  private final BrowserPolicy browser;
 
   /**
    * {@code readSide} is null on a node that runs no read side (tests on the in-memory journal): its routes 503.
@@ -69,11 +70,12 @@ public final class PollRoutes extends AllDirectives {
     this.live = new LiveSocket(system, polls, tokens, json, throttle, limits);
     this.read = new ReadRoutes(readSide, polls, auth, problems, json, limits.catalogue());
     this.join = new JoinRoutes(polls, problems, json, publicUrl);
+    this.browser = new BrowserPolicy(limits.allowedOrigins(), publicUrl, problems);
   }
 
-  /** All routes, sealed: every rejection and failure becomes a problem+json response. */
+  /** All routes, sealed: every rejection and failure becomes a problem+json response, and says nosniff. */
   public Route routes() {
-    return handleExceptions(problems.exceptionHandler(), () ->
+    return browser.everyResponse(() -> handleExceptions(problems.exceptionHandler(), () ->
         handleRejections(problems.rejectionHandler(), () -> concat(
             pathPrefix("api", () -> throttle.perAddress(() -> concat(
                 path("voters", () -> post(() -> throttle.voterSignUp(this::newVoter))),
@@ -85,7 +87,7 @@ public final class PollRoutes extends AllDirectives {
                         get(read::catalogue))),
                     pathPrefix(segment(), pollId ->
                         concat(poll(pollId), read.poll(pollId), join.poll(pollId)))))))),
-            pages.routes())));
+            pages.routes()))));
   }
 
   private Route poll(String pollId) {
@@ -113,15 +115,16 @@ public final class PollRoutes extends AllDirectives {
                 reply(polls.showWord(pollId, organizer, word.text()), StatusCodes.OK, organizer)))))),
         path("invites", () -> post(() -> auth.organizer(organizer ->
             body(Requests.Invites.class, request -> invite(pollId, organizer, request))))),
-        path("live", () -> get(() -> live.full() ? complete(problems.response(live.fullProblem()))
-            : parameterOptional("token", token -> auth.watcher(token, voter ->
-            onSuccess(polls.get(pollId), reply -> reply instanceof Poll.Accepted accepted
-                ? handleWebSocketMessages(live.flow(accepted.poll(), voter))
-                : complete(toResponse(reply, StatusCodes.OK, null))))))));
+        path("live", () -> get(() -> browser.liveSocketOrigin(() -> throttle.clientAddress(address ->
+            live.refusal(address).map(refused -> complete(problems.response(refused)))
+                .orElseGet(() -> parameterOptional("token", token -> auth.watcher(token, voter ->
+                    onSuccess(polls.get(pollId), reply -> reply instanceof Poll.Accepted accepted
+                        ? handleWebSocketMessages(live.flow(accepted.poll(), voter, address))
+                        : complete(toResponse(reply, StatusCodes.OK, null)))))))))));
   }
 
   private Route newVoter() {
-    return complete(json(StatusCodes.CREATED, tokens.newVoter()));
+    return browser.tokenInside(() -> complete(json(StatusCodes.CREATED, tokens.newVoter())));
   }
 
   /** The voter of this request, within their ballot rate; an invite token opens one poll only. */
@@ -155,7 +158,7 @@ public final class PollRoutes extends AllDirectives {
       for (int i = 0; i < count; i++) {
         invites.add(tokens.newInvitee(pollId));
       }
-      return complete(json(StatusCodes.CREATED, new Invited(pollId, invites)));
+      return browser.tokenInside(() -> complete(json(StatusCodes.CREATED, new Invited(pollId, invites))));
     });
   }
 

@@ -17,6 +17,13 @@ sealed interface Recorder permits Recorder.Off, KamonRecorder {
 
   void rateLimited(String limit);
 
+  /** The HTTP handler of one connection, with Kamon's HTTP server metrics around it when they are on. */
+  org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.http.javadsl.model.HttpRequest,
+      org.apache.pekko.http.javadsl.model.HttpResponse, org.apache.pekko.NotUsed> httpServer(
+      org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.http.javadsl.model.HttpRequest,
+          org.apache.pekko.http.javadsl.model.HttpResponse, org.apache.pekko.NotUsed> handler,
+      String host, int port);
+
   /** Metrics are off: every call returns at once. */
   enum Off implements Recorder {
     INSTANCE;
@@ -41,5 +48,14 @@ sealed interface Recorder permits Recorder.Off, KamonRecorder {
 
     @Override
     public void rateLimited(String limit) {}
+
+    @Override
+    public org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.http.javadsl.model.HttpRequest,
+        org.apache.pekko.http.javadsl.model.HttpResponse, org.apache.pekko.NotUsed> httpServer(
+        org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.http.javadsl.model.HttpRequest,
+            org.apache.pekko.http.javadsl.model.HttpResponse, org.apache.pekko.NotUsed> handler,
+        String host, int port) {
+      return handler;
+    }
   }
 }

@@ -8,6 +8,7 @@ import actors.Polls;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import http.EdgeServer;
 import http.Https;
 import http.PollRoutes;
 import java.net.InetSocketAddress;
@@ -28,9 +29,6 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.JoinSeedNodes;
-import org.apache.pekko.http.javadsl.Http;
-import org.apache.pekko.http.javadsl.ServerBinding;
-import org.apache.pekko.http.javadsl.ServerBuilder;
 import org.apache.pekko.http.javadsl.model.Uri;
 import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
 import java.util.function.Function;
@@ -52,11 +50,11 @@ public final class LivepollServer {
   public static final String SYSTEM_NAME = "livepoll";
 
   private final ActorSystem<Void> system;
-  private final ServerBinding binding;
+  private final EdgeServer binding;
   private final int managementPort;
   private final Polls polls;
 
-  private LivepollServer(ActorSystem<Void> system, ServerBinding binding, int managementPort, Polls polls) {
+  private LivepollServer(ActorSystem<Void> system, EdgeServer binding, int managementPort, Polls polls) {
     this.system = system;
     this.binding = binding;
     this.managementPort = managementPort;
@@ -149,19 +147,12 @@ public final class LivepollServer {
           ? ReadSide.start(system, settings.readSide(), changeTopics) : null;
       PollRoutes routes = new PollRoutes(system, polls, settings.tokens(Clock.systemUTC()), settings.edgeLimits(),
           readSide, settings.publicUrl());
-      ServerBuilder serverAt = Http.get(system).newServerAt(settings.httpHost(), settings.httpPort());
-      if (!settings.httpsKeystore().isEmpty()) {
-        serverAt = serverAt.enableHttps(Https.serverContext(Path.of(settings.httpsKeystore()),
-            settings.httpsKeystorePassword()));
-      }
-      ServerBinding binding = serverAt
-          .bind(routes.routes())
-          .toCompletableFuture()
-          .get(30, TimeUnit.SECONDS)
-          .addToCoordinatedShutdown(Duration.ofSeconds(10), system);
+      Optional<javax.net.ssl.SSLContext> tls = settings.httpsKeystore().isEmpty() ? Optional.empty()
+          : Optional.of(Https.serverTls(Path.of(settings.httpsKeystore()), settings.httpsKeystorePassword()));
+      EdgeServer binding = EdgeServer.bind(system, settings.edgeServer(), tls, routes.routes(),
+          Duration.ofSeconds(30));
       log.info("Livepoll serves on {}://{}:{}/ (pages; the API under /api)",
-          settings.httpsKeystore().isEmpty() ? "http" : "https",
-          settings.httpHost(), binding.localAddress().getPort());
+          tls.isEmpty() ? "http" : "https", settings.httpHost(), binding.localAddress().getPort());
       return new LivepollServer(system, binding, management.port(), polls);
     } catch (Exception e) {
       system.terminate();
@@ -263,6 +254,11 @@ public final class LivepollServer {
 
   public int httpPort() {
     return binding.localAddress().getPort();
+  }
+
+  /** The HTTP server's open connections, live sockets included. */
+  public int openConnections() {
+    return binding.openConnections();
   }
 
   public int managementPort() {
