@@ -77,6 +77,15 @@ public final class RawConnection implements AutoCloseable {
     return head;
   }
 
+  /** Reads and drops {@code bytes} bytes (a response body). */
+  public void skip(int bytes) {
+    try {
+      socket.getInputStream().readNBytes(bytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** The status of the last response head read, or -1. */
   public int status() {
     return head.startsWith("http/1.1 ") ? Integer.parseInt(head.substring(9, 12)) : -1;
