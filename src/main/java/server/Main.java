@@ -84,7 +84,9 @@ public final class Main {
     LocalCassandra cassandra = LivepollServer.startLocalCassandra(settings);
     Runtime.getRuntime().addShutdownHook(new Thread(cassandra::close, "stop-cassandra"));
     System.out.println("Cassandra is ready on 127.0.0.1:" + settings.localCassandraPort()
-        + "  (LIVEPOLL_CASSANDRA_CONTACT_POINTS=127.0.0.1:" + settings.localCassandraPort() + "; Ctrl-C stops it)");
+        + "  (LIVEPOLL_CASSANDRA_CONTACT_POINTS=127.0.0.1:" + settings.localCassandraPort() + "; its login is in "
+        + settings.localCassandraDir().resolve("cql-credentials") + ", which servers with the same data directory read; "
+        + "Ctrl-C stops it)");
     Thread.currentThread().join();
   }
 }
