@@ -249,7 +249,7 @@ class ClusterFailoverIT {
       }
     }
     assertEquals(List.of(), mismatches, "polls whose counts differ from their acknowledged ballots");
-    Map<String, Journal.PollJournal> journals = Journal.read("127.0.0.1", cluster.cqlPort, cluster.keyspace);
+    Map<String, Journal.PollJournal> journals = Journal.read("127.0.0.1", cluster.cqlPort, cluster.keyspace, cluster.credentials());
     assertEquals(List.of(), Journal.pollsWithTwoWriters(journals), "polls with two writers");
     System.out.printf("  every acknowledged ballot counted exactly once (%d polls); journal: %d persistent ids, "
         + "one writer at a time, %d of them written by more than one incarnation%n", polls.size(), journals.size(),

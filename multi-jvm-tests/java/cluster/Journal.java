@@ -39,11 +39,12 @@ final class Journal {
 
   private Journal() {}
 
-  static Map<String, PollJournal> read(String host, int cqlPort, String keyspace) {
+  static Map<String, PollJournal> read(String host, int cqlPort, String keyspace,
+      storage.CassandraCredentials credentials) {
     Map<String, List<Long>> sequences = new TreeMap<>();
     Map<String, Set<String>> writers = new HashMap<>();
     Map<String, List<Row>> rows = new HashMap<>();
-    try (CqlSession session = CqlSession.builder()
+    try (CqlSession session = credentials.applyTo(CqlSession.builder())
         .addContactPoint(new InetSocketAddress(host, cqlPort))
         .withLocalDatacenter("datacenter1")
         .build()) {

@@ -132,7 +132,7 @@ class NetworkPartitionIT {
       }
     }
     assertEquals(List.of(), mismatches, "polls whose counts differ from their acknowledged ballots");
-    Map<String, Journal.PollJournal> journals = Journal.read("127.0.0.1", cluster.cqlPort, cluster.keyspace);
+    Map<String, Journal.PollJournal> journals = Journal.read("127.0.0.1", cluster.cqlPort, cluster.keyspace, cluster.credentials());
     assertEquals(List.of(), Journal.pollsWithTwoWriters(journals), "polls with two writers");
     List<Long> gaps = isolatedPolls.stream()
         .flatMap(poll -> journals.get("Poll|" + poll).handOverGaps().stream())

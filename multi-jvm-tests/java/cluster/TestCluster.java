@@ -27,11 +27,13 @@ final class TestCluster implements AutoCloseable {
   final Path workDir;
   final int cqlPort;
   final String keyspace;
+  private final Path dataDir;
   private final LivepollProcess cassandra;
   final List<ServerNode> nodes = new ArrayList<>();
 
-  private TestCluster(Path workDir, int cqlPort, String keyspace, LivepollProcess cassandra) {
+  private TestCluster(Path workDir, Path dataDir, int cqlPort, String keyspace, LivepollProcess cassandra) {
     this.workDir = workDir;
+    this.dataDir = dataDir;
     this.cqlPort = cqlPort;
     this.keyspace = keyspace;
     this.cassandra = cassandra;
@@ -53,7 +55,7 @@ final class TestCluster implements AutoCloseable {
     long start = System.nanoTime();
     LivepollProcess cassandra = LivepollProcess.start("cassandra", List.of("./livepoll", "cassandra"), env,
         workDir.resolve("cassandra.log"), line -> line.startsWith("Cassandra is ready") || line.contains("ERROR"));
-    TestCluster cluster = new TestCluster(workDir, cqlPort, keyspace, cassandra);
+    TestCluster cluster = new TestCluster(workDir, dataDir, cqlPort, keyspace, cassandra);
     try {
       cassandra.awaitLine("Cassandra is ready", Duration.ofMinutes(3));
     } catch (AssertionError e) {
@@ -66,7 +68,15 @@ final class TestCluster implements AutoCloseable {
 
   /** The server nodes' shared settings, with the database at {@code cassandraHost}. */
   Map<String, String> serverEnv(String cassandraHost, int port) {
-    return ServerNode.sharedEnv(cassandraHost + ":" + port, keyspace);
+    Map<String, String> env = new HashMap<>(ServerNode.sharedEnv(cassandraHost + ":" + port, keyspace));
+    env.put("LIVEPOLL_CASSANDRA_USERNAME", credentials().username());
+    env.put("LIVEPOLL_CASSANDRA_PASSWORD", credentials().password());
+    return env;
+  }
+
+  /** The login that {@code ./livepoll cassandra} generated into its data directory at its first start. */
+  storage.CassandraCredentials credentials() {
+    return storage.CassandraCredentials.resolve("", "", dataDir.resolve("cassandra")).orElseThrow();
   }
 
   ServerNode addNode(String name, ServerNode.Placement placement, Map<String, String> env) {

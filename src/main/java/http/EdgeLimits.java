@@ -1,6 +1,10 @@
 package http;
 
-/** Every limit the HTTP edge enforces; defaults and meanings are in application.conf and the README. */
+/**
+ * Every limit the HTTP edge enforces; defaults and meanings are in application.conf, the README and
+ * docs/security.md. {@code clientAddresses} says who a request comes from (trusted proxies), {@code allowedOrigins}
+ * which other sites' pages may open live sockets.
+ */
 public record EdgeLimits(
     long maxBodyBytes,
     int maxJsonDepth,
@@ -16,6 +20,9 @@ public record EdgeLimits(
     RateLimiter.Limit framesPerRelay,
     int maxBadFrames,
     int maxLiveSockets,
+    int maxLiveSocketsPerAddress,
+    ClientAddresses clientAddresses,
+    java.util.List<String> allowedOrigins,
     CatalogueLimits catalogue) {
 
   /** Paging of the poll catalogue: the page size without {@code limit}, the largest allowed, rows read at most. */

@@ -9,14 +9,12 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import org.apache.pekko.http.javadsl.ConnectionContext;
-import org.apache.pekko.http.javadsl.HttpsConnectionContext;
 
 /** TLS for the edge from a PKCS12 keystore (certificate chain and private key). */
 public final class Https {
   private Https() {}
 
-  public static HttpsConnectionContext serverContext(Path keystore, String password) {
+  public static SSLContext serverTls(Path keystore, String password) {
     char[] secret = password.toCharArray();
     try (InputStream in = Files.newInputStream(keystore)) {
       KeyStore store = KeyStore.getInstance("PKCS12");
@@ -25,7 +23,7 @@ public final class Https {
       keys.init(store, secret);
       SSLContext tls = SSLContext.getInstance("TLS");
       tls.init(keys.getKeyManagers(), null, null);
-      return ConnectionContext.httpsServer(tls);
+      return tls;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the HTTPS keystore " + keystore, e);
     } catch (GeneralSecurityException e) {

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import live.Fanout;
+import metrics.Metrics;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -116,6 +117,9 @@ final class LiveSocket {
   private final Tokens tokens;
   private final int maxBadFrames;
   private final int maxSockets;
+  private final int maxSocketsPerAddress;
+  /** Live sockets of this node per client address; an address with none has no entry. */
+  private final java.util.Map<String, Integer> perAddress = new java.util.concurrent.ConcurrentHashMap<>();
   private final Materializer materializer;
   private final Executor dispatcher;
 
@@ -138,6 +142,7 @@ final class LiveSocket {
     this.framesPerRelay = limits.framesPerRelay();
     this.maxBadFrames = limits.maxBadFrames();
     this.maxSockets = limits.maxLiveSockets();
+    this.maxSocketsPerAddress = limits.maxLiveSocketsPerAddress();
     this.materializer = Materializer.matFromSystem(system);
     this.dispatcher = system.executionContext();
     // A leaving node closes its sockets at once instead of when its connections are cut: clients reconnect to
@@ -151,15 +156,23 @@ final class LiveSocket {
         });
   }
 
-  /** Whether this node holds as many live sockets as it may: a new one is refused until some close. */
-  boolean full() {
-    return fanout.sockets() >= maxSockets;
-  }
-
-  /** The answer to a socket refused because the node is full. */
-  Problems.Problem fullProblem() {
-    return new Problems.Problem(StatusCodes.SERVICE_UNAVAILABLE, "too-many-sockets", "Too many live sockets",
-        "this node holds its maximum of " + maxSockets + " live sockets; retry later or on another node");
+  /**
+   * Why a new socket from {@code address} is refused, if it is: this node holds as many live sockets as it may
+   * (503, until some close), or that address does (429).
+   */
+  Optional<Problems.Problem> refusal(String address) {
+    if (fanout.sockets() >= maxSockets) {
+      return Optional.of(new Problems.Problem(StatusCodes.SERVICE_UNAVAILABLE, "too-many-sockets",
+          "Too many live sockets",
+          "this node holds its maximum of " + maxSockets + " live sockets; retry later or on another node"));
+    }
+    if (perAddress.getOrDefault(address, 0) >= maxSocketsPerAddress) {
+      Metrics.rateLimited("sockets-per-address");
+      return Optional.of(new Problems.Problem(StatusCodes.TOO_MANY_REQUESTS, "too-many-sockets-from-address",
+          "Too many live sockets from your address", "your address holds " + maxSocketsPerAddress
+              + " live sockets on this node already; close one first"));
+    }
+    return Optional.empty();
   }
 
   /** What a socket's client may still send: its frame budget and how many bad frames it has left. */
@@ -205,7 +218,7 @@ final class LiveSocket {
    * voters, each frame with its voter's token. It may send {@code framesPerRelay} and have that many ballots in
    * flight at once; any other socket's ballots go one at a time, in order.
    */
-  Flow<Message, Message, NotUsed> flow(PollView snapshot, Identity caller) {
+  Flow<Message, Message, NotUsed> flow(PollView snapshot, Identity caller, String address) {
     String pollId = snapshot.id();
     Requester reader = caller instanceof Identity.Organizer organizer
         ? new Requester(organizer.name(), organizer.admin()) : null;
@@ -225,7 +238,14 @@ final class LiveSocket {
         .mapConcat(answer -> budget.exhaustedBy(answer) ? List.of(answer.frame(), goodbye) : List.of(answer.frame()))
         // the socket ends after the goodbye: completing the answers completes the merge, which closes the socket
         .takeWhile(frame -> frame != goodbye, true)
-        .merge(out, true);
+        .merge(out, true)
+        // counted while the socket runs: from its start (the flow materializes once the upgrade is answered)
+        .watchTermination((notUsed, done) -> {
+          perAddress.merge(address, 1, Integer::sum);
+          done.whenComplete((ok, failure) ->
+              perAddress.computeIfPresent(address, (key, count) -> count <= 1 ? null : count - 1));
+          return notUsed;
+        });
   }
 
   private CompletionStage<Answer> answer(String pollId, Identity caller, Message message, ClientBudget budget) {

@@ -22,6 +22,6 @@ public final class MalformedRequestHandler extends ParsingErrorHandler {
     // Pekko answers an unknown method with 501 and an unknown protocol version with 505; from a request this broken
     // they are garbage from the client, and a client error is what the client gets.
     StatusCode answer = status.isFailure() && status.intValue() >= 500 ? StatusCodes.BadRequest() : status;
-    return PROBLEMS.forStatus(answer, info.summary());
+    return PROBLEMS.forStatus(answer, info.summary()).addHeader(BrowserPolicy.NO_SNIFF);
   }
 }

@@ -60,6 +60,7 @@ public final class PollRoutes extends AllDirectives {
   private final PollDeletion deletion;
   private final Audit audit;
   private final Pages pages = new Pages();
+  private final BrowserPolicy browser;
 
   /**
    * {@code readSide} is null on a node that runs no read side (tests on the in-memory journal): its routes 503.
@@ -85,11 +86,12 @@ public final class PollRoutes extends AllDirectives {
     this.join = new JoinRoutes(polls, problems, json, publicUrl);
     this.auditRoutes = new AuditRoutes(audit.log() == AuditLog.NONE ? null : audit.log(), auth, problems, json,
         auditDefaultLimit, auditMaxLimit);
+    this.browser = new BrowserPolicy(limits.allowedOrigins(), publicUrl, problems);
   }
 
-  /** All routes, sealed: every rejection and failure becomes a problem+json response. */
+  /** All routes, sealed: every rejection and failure becomes a problem+json response, and says nosniff. */
   public Route routes() {
-    return handleExceptions(problems.exceptionHandler(), () ->
+    return browser.everyResponse(() -> handleExceptions(problems.exceptionHandler(), () ->
         handleRejections(problems.rejectionHandler(), () -> concat(
             pathPrefix("api", () -> throttle.perAddress(() -> concat(
                 path("voters", () -> post(() -> throttle.voterSignUp(this::newVoter))),
@@ -102,7 +104,7 @@ public final class PollRoutes extends AllDirectives {
                         get(read::catalogue))),
                     pathPrefix(segment(), pollId ->
                         concat(poll(pollId), read.poll(pollId), join.poll(pollId)))))))),
-            pages.routes())));
+            pages.routes()))));
   }
 
   private Route poll(String pollId) {
@@ -135,15 +137,16 @@ public final class PollRoutes extends AllDirectives {
                 null)))))),
         path("invites", () -> post(() -> auth.organizer(organizer ->
             body(Requests.Invites.class, request -> invite(pollId, organizer, request))))),
-        path("live", () -> get(() -> live.full() ? complete(problems.response(live.fullProblem()))
-            : parameterOptional("token", token -> auth.watcher(token, voter ->
-            onSuccess(polls.get(pollId), reply -> reply instanceof Poll.Accepted accepted
-                ? handleWebSocketMessages(live.flow(accepted.poll(), voter))
-                : complete(toResponse(reply, StatusCodes.OK, null))))))));
+        path("live", () -> get(() -> browser.liveSocketOrigin(() -> throttle.clientAddress(address ->
+            live.refusal(address).map(refused -> complete(problems.response(refused)))
+                .orElseGet(() -> parameterOptional("token", token -> auth.watcher(token, voter ->
+                    onSuccess(polls.get(pollId), reply -> reply instanceof Poll.Accepted accepted
+                        ? handleWebSocketMessages(live.flow(accepted.poll(), voter, address))
+                        : complete(toResponse(reply, StatusCodes.OK, null)))))))))));
   }
 
   private Route newVoter() {
-    return complete(json(StatusCodes.CREATED, tokens.newVoter()));
+    return browser.tokenInside(() -> complete(json(StatusCodes.CREATED, tokens.newVoter())));
   }
 
   /** The voter of this request, within their ballot rate; an invite token opens one poll only. */
@@ -178,7 +181,7 @@ public final class PollRoutes extends AllDirectives {
         invites.add(tokens.newInvitee(pollId));
       }
       return recorded(organizer, AuditAction.INVITES_MINTED, pollId, "count=" + count,
-          () -> complete(json(StatusCodes.CREATED, new Invited(pollId, invites))));
+          () -> browser.tokenInside(() -> complete(json(StatusCodes.CREATED, new Invited(pollId, invites)))));
     });
   }
 

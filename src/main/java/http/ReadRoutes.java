@@ -219,7 +219,7 @@ final class ReadRoutes extends AllDirectives {
           String label = votes.option() < poll.options().size() ? poll.options().get(votes.option()).label()
               : String.valueOf(votes.option());
           out.append("timeline,").append(round).append(',').append(bucket.start()).append(',').append(votes.option())
-              .append(',').append(cell(label)).append(",,,").append(votes.cast()).append(',')
+              .append(',').append(CsvCell.of(label)).append(",,,").append(votes.cast()).append(',')
               .append(votes.changedTo()).append(',').append(votes.changedFrom()).append(',').append(votes.retracted())
               .append("\r\n");
         }
@@ -234,7 +234,7 @@ final class ReadRoutes extends AllDirectives {
   private static void finalRows(StringBuilder out, int round, List<PollView.OptionView> options,
       actors.RatingScale scale, PollView.RatingResult rating, List<PollView.WordCount> words) {
     for (PollView.OptionView option : options) {
-      out.append("final,").append(round).append(",,").append(option.index()).append(',').append(cell(option.label()))
+      out.append("final,").append(round).append(",,").append(option.index()).append(',').append(CsvCell.of(option.label()))
           .append(',').append(option.votes()).append(',').append(option.points() == null ? "" : option.points())
           .append(",,,,\r\n");
     }
@@ -248,15 +248,9 @@ final class ReadRoutes extends AllDirectives {
     }
     if (words != null) {
       for (PollView.WordCount word : words) {
-        out.append("final,").append(round).append(",,,").append(cell(word.text())).append(',').append(word.count())
+        out.append("final,").append(round).append(",,,").append(CsvCell.of(word.text())).append(',').append(word.count())
             .append(",,,,,\r\n");
       }
     }
-  }
-
-  /** A CSV cell: quoted, and never read as a formula by a spreadsheet. */
-  private static String cell(String text) {
-    String safe = !text.isEmpty() && "=+-@\t\r".indexOf(text.charAt(0)) >= 0 ? "'" + text : text;
-    return "\"" + safe.replace("\"", "\"\"") + "\"";
   }
 }

@@ -5,7 +5,6 @@ import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import metrics.Metrics;
-import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RetryAfter;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
@@ -15,15 +14,18 @@ import org.apache.pekko.http.javadsl.server.Route;
  * Rate limits of the edge: requests per client address, voter sign-ups per client address, ballots per voter. A
  * request over a limit gets 429 with {@code Retry-After} and reaches nothing behind it.
  *
- * <p>The client address is the TCP peer's, never a header a client could forge.
+ * <p>The client address is the TCP peer's, or the one a trusted proxy forwards ({@link ClientAddresses}), never a
+ * header any other client could forge.
  */
 final class Throttling extends AllDirectives {
   private final RateLimiter requests;
   private final RateLimiter voterSignUps;
   private final RateLimiter ballots;
   private final Problems problems;
+  private final ClientAddresses clientAddresses;
 
   Throttling(EdgeLimits limits, Problems problems) {
+    this.clientAddresses = limits.clientAddresses();
     this.requests = new RateLimiter(limits.requestsPerAddress(), limits.maxTrackedKeys());
     this.voterSignUps = new RateLimiter(limits.votersPerAddress(), limits.maxTrackedKeys());
     this.ballots = new RateLimiter(limits.ballotsPerVoter(), limits.maxTrackedKeys());
@@ -61,12 +63,12 @@ final class Throttling extends AllDirectives {
     return Optional.of(tooMany(retrySeconds(wait), what));
   }
 
-  /** The TCP peer's address of the request, as rate limits and the audit log key on it. */
+  /**
+   * The address the request comes from (the forwarded client's, when a trusted proxy forwarded it), as the per-address
+   * limits and the audit log count it.
+   */
   Route clientAddress(Function<String, Route> inner) {
-    return extractRequest(request -> inner.apply(request.getAttribute(AttributeKeys.remoteAddress)
-        .flatMap(remote -> remote.getAddress())
-        .map(address -> address.getHostAddress())
-        .orElse("unknown")));
+    return extractRequest(request -> inner.apply(clientAddresses.of(request)));
   }
 
   private Route limited(RateLimiter limiter, String limit, String key, String what, Supplier<Route> inner) {

@@ -69,6 +69,23 @@ final class KamonRecorder implements Recorder {
         .update(lagMillis / 1000.0);
   }
 
+  /**
+   * Kamon instruments Pekko HTTP where a server binds through {@code Http.bindAndHandle}; Livepoll binds its own
+   * server (http.EdgeServer), so it applies the same wrapper itself: request counts, active requests, connections.
+   */
+  @Override
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.http.javadsl.model.HttpRequest,
+      org.apache.pekko.http.javadsl.model.HttpResponse, org.apache.pekko.NotUsed> httpServer(
+      org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.http.javadsl.model.HttpRequest,
+          org.apache.pekko.http.javadsl.model.HttpResponse, org.apache.pekko.NotUsed> handler,
+      String host, int port) {
+    // every Java HttpRequest/HttpResponse is the Scala one: the wrapper sees the same objects
+    org.apache.pekko.stream.scaladsl.Flow scala = handler.asScala();
+    return (org.apache.pekko.stream.javadsl.Flow)
+        kamon.instrumentation.pekko.http.ServerFlowWrapper$.MODULE$.apply(scala, host, port).asJava();
+  }
+
   @Override
   public void rateLimited(String limit) {
     rateLimited.computeIfAbsent(limit, l -> Kamon.counter("livepoll.rate.limited").withTags(TagSet.of("limit", l)))

@@ -56,6 +56,15 @@ public final class Metrics {
   }
 
   /** A request refused with 429 by rate limit {@code limit} (its name in livepoll.limits / livepoll.live). */
+  /** The HTTP handler of one connection, measured by Kamon when metrics are on (see KamonRecorder). */
+  public static org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.http.javadsl.model.HttpRequest,
+      org.apache.pekko.http.javadsl.model.HttpResponse, org.apache.pekko.NotUsed> instrumentHttpServer(
+      org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.http.javadsl.model.HttpRequest,
+          org.apache.pekko.http.javadsl.model.HttpResponse, org.apache.pekko.NotUsed> handler,
+      String host, int port) {
+    return recorder.httpServer(handler, host, port);
+  }
+
   public static void rateLimited(String limit) {
     recorder.rateLimited(limit);
   }

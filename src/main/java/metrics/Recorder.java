@@ -18,6 +18,12 @@ sealed interface Recorder permits Recorder.Off, KamonRecorder {
   void rateLimited(String limit);
 
   void retentionSweep(long examined, long deleted);
+  /** The HTTP handler of one connection, with Kamon's HTTP server metrics around it when they are on. */
+  org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.http.javadsl.model.HttpRequest,
+      org.apache.pekko.http.javadsl.model.HttpResponse, org.apache.pekko.NotUsed> httpServer(
+      org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.http.javadsl.model.HttpRequest,
+          org.apache.pekko.http.javadsl.model.HttpResponse, org.apache.pekko.NotUsed> handler,
+      String host, int port);
 
   /** Metrics are off: every call returns at once. */
   enum Off implements Recorder {
@@ -46,5 +52,12 @@ sealed interface Recorder permits Recorder.Off, KamonRecorder {
 
     @Override
     public void retentionSweep(long examined, long deleted) {}
+    public org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.http.javadsl.model.HttpRequest,
+        org.apache.pekko.http.javadsl.model.HttpResponse, org.apache.pekko.NotUsed> httpServer(
+        org.apache.pekko.stream.javadsl.Flow<org.apache.pekko.http.javadsl.model.HttpRequest,
+            org.apache.pekko.http.javadsl.model.HttpResponse, org.apache.pekko.NotUsed> handler,
+        String host, int port) {
+      return handler;
+    }
   }
 }

@@ -8,6 +8,7 @@ import actors.Polls;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import http.EdgeServer;
 import http.Https;
 import http.PollRoutes;
 import java.net.InetSocketAddress;
@@ -16,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
@@ -27,9 +29,6 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.JoinSeedNodes;
-import org.apache.pekko.http.javadsl.Http;
-import org.apache.pekko.http.javadsl.ServerBinding;
-import org.apache.pekko.http.javadsl.ServerBuilder;
 import org.apache.pekko.http.javadsl.model.Uri;
 import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
 import java.util.function.Function;
@@ -39,11 +38,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import storage.CassandraSchema;
 import readside.ReadSide;
+import storage.CassandraCredentials;
 import storage.LocalCassandra;
 import audit.Audit;
 import audit.AuditLog;
 import audit.CassandraAuditLog;
-import java.util.Optional;
 import lifecycle.CassandraErasure;
 import lifecycle.LifecycleSettings;
 import lifecycle.PollDeletion;
@@ -60,11 +59,11 @@ public final class LivepollServer {
   private static final String CASSANDRA_JOURNAL = "pekko.persistence.cassandra.journal";
 
   private final ActorSystem<Void> system;
-  private final ServerBinding binding;
+  private final EdgeServer binding;
   private final int managementPort;
   private final Polls polls;
 
-  private LivepollServer(ActorSystem<Void> system, ServerBinding binding, int managementPort, Polls polls) {
+  private LivepollServer(ActorSystem<Void> system, EdgeServer binding, int managementPort, Polls polls) {
     this.system = system;
     this.binding = binding;
     this.managementPort = managementPort;
@@ -103,9 +102,13 @@ public final class LivepollServer {
       List<InetSocketAddress> contactPoints = localCassandra != null
           ? List.of(localCassandra.contactPoint())
           : settings.cassandraContactPoints();
+      // the embedded node's own login unless one is configured
+      Optional<CassandraCredentials> credentials = localCassandra != null && settings.cassandraUsername().isEmpty()
+          ? Optional.of(localCassandra.credentials())
+          : settings.cassandraCredentials();
       CassandraSchema.apply(contactPoints, settings.cassandraLocalDatacenter(), settings.cassandraKeyspace(),
-          settings.cassandraReplication(), settings.schemaTimeout());
-      return startNode(withContactPoints(config, contactPoints), settings, localCassandra);
+          settings.cassandraReplication(), credentials, settings.schemaTimeout());
+      return startNode(withDatabase(config, contactPoints, credentials), settings, localCassandra);
     } catch (RuntimeException e) {
       if (localCassandra != null) {
         localCassandra.close();
@@ -166,19 +169,12 @@ public final class LivepollServer {
       }
       PollRoutes routes = new PollRoutes(system, polls, settings.tokens(Clock.systemUTC()), settings.edgeLimits(),
           readSide, settings.publicUrl(), deletion, audit, lifecycle.auditDefaultLimit(), lifecycle.auditMaxLimit());
-      ServerBuilder serverAt = Http.get(system).newServerAt(settings.httpHost(), settings.httpPort());
-      if (!settings.httpsKeystore().isEmpty()) {
-        serverAt = serverAt.enableHttps(Https.serverContext(Path.of(settings.httpsKeystore()),
-            settings.httpsKeystorePassword()));
-      }
-      ServerBinding binding = serverAt
-          .bind(routes.routes())
-          .toCompletableFuture()
-          .get(30, TimeUnit.SECONDS)
-          .addToCoordinatedShutdown(Duration.ofSeconds(10), system);
+      Optional<javax.net.ssl.SSLContext> tls = settings.httpsKeystore().isEmpty() ? Optional.empty()
+          : Optional.of(Https.serverTls(Path.of(settings.httpsKeystore()), settings.httpsKeystorePassword()));
+      EdgeServer binding = EdgeServer.bind(system, settings.edgeServer(), tls, routes.routes(),
+          Duration.ofSeconds(30));
       log.info("Livepoll serves on {}://{}:{}/ (pages; the API under /api)",
-          settings.httpsKeystore().isEmpty() ? "http" : "https",
-          settings.httpHost(), binding.localAddress().getPort());
+          tls.isEmpty() ? "http" : "https", settings.httpHost(), binding.localAddress().getPort());
       return new LivepollServer(system, binding, management.port(), polls);
     } catch (Exception e) {
       system.terminate();
@@ -238,7 +234,7 @@ public final class LivepollServer {
   /** Starts the local Cassandra node that the settings describe, under {@code <data-dir>/cassandra}. */
   public static LocalCassandra startLocalCassandra(Settings settings) {
     return LocalCassandra.start(new LocalCassandra.Config(
-        settings.dataDir().resolve("cassandra"),
+        settings.localCassandraDir(),
         settings.localCassandraPort(),
         settings.localCassandraStoragePort(),
         cassandraLibDir(settings),
@@ -260,11 +256,14 @@ public final class LivepollServer {
     }
   }
 
-  private static Config withContactPoints(Config config, List<InetSocketAddress> contactPoints) {
+  /** The driver's contact points and, if the database asks for one, its login. */
+  private static Config withDatabase(Config config, List<InetSocketAddress> contactPoints,
+      Optional<CassandraCredentials> credentials) {
     List<String> points = contactPoints.stream().map(p -> p.getHostString() + ":" + p.getPort()).toList();
-    return ConfigFactory.parseMap(Map.of("datastax-java-driver.basic.contact-points",
-            ConfigValueFactory.fromIterable(points)))
-        .withFallback(config);
+    Map<String, Object> database = new java.util.HashMap<>(credentials.map(CassandraCredentials::driverConfig)
+        .orElse(Map.of()));
+    database.put("datastax-java-driver.basic.contact-points", ConfigValueFactory.fromIterable(points));
+    return ConfigFactory.parseMap(database).withFallback(config);
   }
 
   public ActorSystem<Void> system() {
@@ -277,6 +276,11 @@ public final class LivepollServer {
 
   public int httpPort() {
     return binding.localAddress().getPort();
+  }
+
+  /** The HTTP server's open connections, live sockets included. */
+  public int openConnections() {
+    return binding.openConnections();
   }
 
   public int managementPort() {

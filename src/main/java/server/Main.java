@@ -73,7 +73,8 @@ public final class Main {
       System.exit(2);
     }
     storage.CassandraSchema.apply(settings.cassandraContactPoints(), settings.cassandraLocalDatacenter(),
-        settings.cassandraKeyspace(), settings.cassandraReplication(), settings.schemaTimeout());
+        settings.cassandraKeyspace(), settings.cassandraReplication(), settings.cassandraCredentials(),
+        settings.schemaTimeout());
     System.out.println("Schema of keyspace " + settings.cassandraKeyspace() + " is in place");
   }
 
@@ -83,7 +84,9 @@ public final class Main {
     LocalCassandra cassandra = LivepollServer.startLocalCassandra(settings);
     Runtime.getRuntime().addShutdownHook(new Thread(cassandra::close, "stop-cassandra"));
     System.out.println("Cassandra is ready on 127.0.0.1:" + settings.localCassandraPort()
-        + "  (LIVEPOLL_CASSANDRA_CONTACT_POINTS=127.0.0.1:" + settings.localCassandraPort() + "; Ctrl-C stops it)");
+        + "  (LIVEPOLL_CASSANDRA_CONTACT_POINTS=127.0.0.1:" + settings.localCassandraPort() + "; its login is in "
+        + settings.localCassandraDir().resolve("cql-credentials") + ", which servers with the same data directory read; "
+        + "Ctrl-C stops it)");
     Thread.currentThread().join();
   }
 }

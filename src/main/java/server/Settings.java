@@ -20,6 +20,7 @@ public record Settings(
     String httpHost,
     int httpPort,
     EdgeLimits edgeLimits,
+    http.EdgeServer.Settings edgeServer,
     String httpsKeystore,
     String httpsKeystorePassword,
     String operatorUser,
@@ -44,6 +45,8 @@ public record Settings(
     String cassandraLocalDatacenter,
     String cassandraKeyspace,
     String cassandraReplication,
+    String cassandraUsername,
+    String cassandraPassword,
     Duration schemaTimeout,
     int localCassandraPort,
     int localCassandraStoragePort,
@@ -97,8 +100,22 @@ public record Settings(
             limit(c.getConfig("live.frames-per-relay")),
             c.getInt("live.max-bad-frames"),
             c.getInt("live.max-sockets"),
+            c.getInt("live.max-sockets-per-address"),
+            http.ClientAddresses.parse(c.getString("http.trusted-proxies")),
+            list(c.getString("http.allowed-origins")),
             new EdgeLimits.CatalogueLimits(c.getInt("read-side.catalogue.default-limit"),
                 c.getInt("read-side.catalogue.max-limit"), c.getInt("read-side.catalogue.max-scanned"))),
+        new http.EdgeServer.Settings(
+            c.getString("http.host"),
+            c.getInt("http.port"),
+            c.getDuration("http.request-head-timeout"),
+            config.getString("pekko.http.server.idle-timeout").equals("infinite") ? java.util.Optional.empty()
+                : java.util.Optional.of(config.getDuration("pekko.http.server.idle-timeout")),
+            config.getInt("pekko.http.server.max-connections"),
+            c.getInt("http.max-connections-per-address"),
+            http.ClientAddresses.parse(c.getString("http.trusted-proxies")),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(10)),
         c.getString("http.https.keystore"),
         c.getString("http.https.keystore-password"),
         c.getString("management.operator-user"),
@@ -125,6 +142,8 @@ public record Settings(
         c.getString("cassandra.local-datacenter"),
         c.getString("cassandra.keyspace"),
         c.getString("cassandra.replication"),
+        c.getString("cassandra.username"),
+        c.getString("cassandra.password"),
         c.getDuration("cassandra.schema-timeout"),
         cqlPort,
         storagePort == 0 ? cqlPort + 1000 : storagePort,
@@ -162,6 +181,16 @@ public record Settings(
     return cassandraContactPoints.isEmpty();
   }
 
+  /** The directory of the local Cassandra node ({@code ./livepoll} or {@code ./livepoll cassandra}). */
+  public Path localCassandraDir() {
+    return dataDir.resolve("cassandra");
+  }
+
+  /** The configured CQL login, else the local node's generated one if it exists, else none. */
+  public java.util.Optional<storage.CassandraCredentials> cassandraCredentials() {
+    return storage.CassandraCredentials.resolve(cassandraUsername, cassandraPassword, localCassandraDir());
+  }
+
   /** Whether this node joins other nodes, which must all write to one database. */
   public boolean joinsOtherNodes() {
     return !seedNodes.isEmpty() || clusterFormation == ClusterFormation.KUBERNETES_API;
@@ -169,6 +198,11 @@ public record Settings(
 
   private static RateLimiter.Limit limit(Config config) {
     return new RateLimiter.Limit(config.getDouble("per-second"), config.getInt("burst"));
+  }
+
+  /** A comma-separated list; an empty string is an empty list. */
+  private static List<String> list(String text) {
+    return Arrays.stream(text.split(",")).map(String::strip).filter(item -> !item.isEmpty()).toList();
   }
 
   /** Parses {@code host:port,host:port}; an empty string is an empty list. */

@@ -2,6 +2,7 @@ package storage;
 
 import com.datastax.oss.driver.api.core.AllNodesFailedException;
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.CqlSessionBuilder;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,9 +32,10 @@ public final class CassandraSchema {
       String localDatacenter,
       String keyspace,
       String replication,
+      java.util.Optional<CassandraCredentials> credentials,
       Duration timeout) {
     List<String> statements = statements(keyspace, replication);
-    try (CqlSession session = connect(contactPoints, localDatacenter, timeout)) {
+    try (CqlSession session = connect(contactPoints, localDatacenter, credentials, timeout)) {
       for (String statement : statements) {
         // schema changes wait for agreement, which a node that just started can take seconds to give
         session.execute(SimpleStatement.newInstance(statement).setTimeout(timeout));
@@ -43,11 +45,13 @@ public final class CassandraSchema {
   }
 
   /** Connects, retrying until {@code timeout} while the database is unreachable (it may still be starting). */
-  private static CqlSession connect(List<InetSocketAddress> contactPoints, String localDatacenter, Duration timeout) {
+  private static CqlSession connect(List<InetSocketAddress> contactPoints, String localDatacenter,
+      java.util.Optional<CassandraCredentials> credentials, Duration timeout) {
     Instant deadline = Instant.now().plus(timeout);
     while (true) {
       try {
-        return CqlSession.builder()
+        CqlSessionBuilder builder = CqlSession.builder();
+        return credentials.map(login -> login.applyTo(builder)).orElse(builder)
             .addContactPoints(contactPoints)
             .withLocalDatacenter(localDatacenter)
             .build();

@@ -16,6 +16,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * <p>The node runs from the classpath that {@code cassandra-node/} resolves (never the server's own). It stops when
  * {@link #close()} is called and also when this JVM dies, because the child watches its standard input. A lock file
  * keeps two servers from opening the same data directory.
+ *
+ * <p>The node asks for a login ({@code PasswordAuthenticator}): {@link CassandraCredentials#ofLocalNode} generates
+ * it once into the node's owner-only directory, and the first start replaces Cassandra's default superuser
+ * ({@code cassandra}/{@code cassandra}) with it.
  */
 public final class LocalCassandra implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LocalCassandra.class);
@@ -68,12 +75,15 @@ public final class LocalCassandra implements AutoCloseable {
       Duration startTimeout) {}
 
   private final Config config;
+  private final CassandraCredentials credentials;
   private final Process process;
   private final FileChannel lockChannel;
   private final FileLock lock;
 
-  private LocalCassandra(Config config, Process process, FileChannel lockChannel, FileLock lock) {
+  private LocalCassandra(Config config, CassandraCredentials credentials, Process process, FileChannel lockChannel,
+      FileLock lock) {
     this.config = config;
+    this.credentials = credentials;
     this.process = process;
     this.lockChannel = lockChannel;
     this.lock = lock;
@@ -83,6 +93,7 @@ public final class LocalCassandra implements AutoCloseable {
   public static LocalCassandra start(Config config) {
     Path dir = config.directory().toAbsolutePath();
     try {
+      CassandraCredentials credentials = CassandraCredentials.ofLocalNode(dir);
       Files.createDirectories(dir.resolve("logs"));
       FileChannel lockChannel = FileChannel.open(dir.resolve("livepoll.lock"),
           StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -103,9 +114,10 @@ public final class LocalCassandra implements AutoCloseable {
           .redirectOutput(ProcessBuilder.Redirect.appendTo(consoleLog.toFile()));
       log.info("Starting Cassandra on 127.0.0.1:{} with data in {}", config.cqlPort(), dir);
       Process process = builder.start();
-      LocalCassandra node = new LocalCassandra(config, process, lockChannel, lock);
+      LocalCassandra node = new LocalCassandra(config, credentials, process, lockChannel, lock);
       try {
         node.awaitCql(consoleLog);
+        node.ensureRole(consoleLog);
       } catch (RuntimeException e) {
         node.close();
         throw e;
@@ -118,6 +130,11 @@ public final class LocalCassandra implements AutoCloseable {
 
   public InetSocketAddress contactPoint() {
     return new InetSocketAddress("127.0.0.1", config.cqlPort());
+  }
+
+  /** The login this node accepts. */
+  public CassandraCredentials credentials() {
+    return credentials;
   }
 
   public long pid() {
@@ -178,6 +195,54 @@ public final class LocalCassandra implements AutoCloseable {
         + consoleLog + ":\n" + tail(consoleLog));
   }
 
+  /**
+   * Logs in with this node's credentials; on a node that does not know them yet (its first start), logs in as
+   * Cassandra's default superuser, creates Livepoll's role and drops the default one. Retries until the start
+   * timeout: the default role appears shortly after the CQL port opens.
+   */
+  private void ensureRole(Path consoleLog) {
+    Instant deadline = Instant.now().plus(config.startTimeout());
+    RuntimeException last = null;
+    while (Instant.now().isBefore(deadline)) {
+      try (CqlSession ignored = session(credentials)) {
+        return;
+      } catch (RuntimeException ours) {
+        last = ours;
+      }
+      try (CqlSession initial = session(new CassandraCredentials("cassandra", "cassandra"))) {
+        initial.execute("CREATE ROLE IF NOT EXISTS " + credentials.username() + " WITH SUPERUSER = true AND LOGIN = "
+            + "true AND PASSWORD = '" + credentials.password().replace("'", "''") + "'");
+        log.info("Created the CQL role {} of the local Cassandra", credentials.username());
+        try (CqlSession own = session(credentials)) {
+          own.execute("DROP ROLE IF EXISTS cassandra");
+        }
+        return;
+      } catch (RuntimeException notYet) {
+        last = notYet;
+      }
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while setting up Cassandra's login", e);
+      }
+    }
+    throw new IllegalStateException("could not log in to Cassandra with the credentials in " + config.directory()
+        + " within " + config.startTimeout() + ": " + (last == null ? "" : last.getMessage()) + "; see "
+        + consoleLog + ":\n" + tail(consoleLog), last);
+  }
+
+  private CqlSession session(CassandraCredentials login) {
+    // fail at once on a refused login: the application's driver settings reconnect forever (persistence.conf)
+    return login.applyTo(CqlSession.builder())
+        .withConfigLoader(DriverConfigLoader.programmaticBuilder()
+            .withBoolean(DefaultDriverOption.RECONNECT_ON_INIT, false)
+            .build())
+        .addContactPoint(contactPoint())
+        .withLocalDatacenter("datacenter1")
+        .build();
+  }
+
   private boolean acceptsConnections() {
     try (Socket socket = new Socket()) {
       socket.connect(contactPoint(), 500);
@@ -213,6 +278,8 @@ public final class LocalCassandra implements AutoCloseable {
     command.add("-Dcassandra-foreground=yes");
     // one node and no peers: nothing to wait for
     command.add("-Dcassandra.skip_wait_for_gossip_to_settle=0");
+    // the default superuser, replaced by Livepoll's own at the first start, is created at once instead of after 10 s
+    command.add("-Dcassandra.superuser_setup_delay_ms=0");
     // Cassandra's approximate clock ticks every 2 ms by default: 500 wake-ups a second, the largest part of an idle
     // node's CPU (measured: 3.3% of a core idle, 1.6% at 20 ms). It only times request deadlines, given in seconds.
     command.add("-Dcassandra.approximate_time_precision_ms=20");
@@ -252,6 +319,9 @@ public final class LocalCassandra implements AutoCloseable {
         native_transport_port: %1$d
         start_native_transport: true
         endpoint_snitch: SimpleSnitch
+        # a login for every CQL client (see CassandraCredentials); the roles live in system_auth
+        authenticator: PasswordAuthenticator
+        role_manager: CassandraRoleManager
         # one node: no replicas to rank, so no re-ranking every 100 ms
         dynamic_snitch: false
         concurrent_compactors: 1

@@ -117,7 +117,7 @@ class HostileInputIT {
         Path.of("target", "cassandra-node", "lib"), "512m", "batch", Duration.ofMinutes(2)));
     managementPort = FreePorts.next();
     realLimits = ConfigFactory.load().getConfig("livepoll.limits");
-    server = LivepollServer.start(TestConfig.with("""
+    server = LivepollServer.start(TestConfig.with(TestConfig.cassandraLogin(cassandra) + """
         livepoll.cassandra.contact-points = "127.0.0.1:%d"
         livepoll.cassandra.keyspace = hostile_it
         livepoll.management.port = %d

@@ -43,8 +43,9 @@ class JournalFixtureWriter {
     try (LocalCassandra cassandra = LocalCassandra.start(new LocalCassandra.Config(cassandraDir, FreePorts.next(),
         FreePorts.next(), Path.of("target", "cassandra-node", "lib"), "512m", "batch", Duration.ofMinutes(2)))) {
       CassandraSchema.apply(List.of(cassandra.contactPoint()), "datacenter1", KEYSPACE,
-          "{'class': 'SimpleStrategy', 'replication_factor': 1}", Duration.ofSeconds(60));
-      LivepollServer server = LivepollServer.start(TestConfig.with("""
+          "{'class': 'SimpleStrategy', 'replication_factor': 1}", java.util.Optional.of(cassandra.credentials()),
+        Duration.ofSeconds(60));
+      LivepollServer server = LivepollServer.start(TestConfig.with(TestConfig.cassandraLogin(cassandra) + """
           livepoll.cassandra.contact-points = "127.0.0.1:%d"
           livepoll.cassandra.keyspace = %s
           """.formatted(cassandra.contactPoint().getPort(), KEYSPACE)));
@@ -94,7 +95,7 @@ class JournalFixtureWriter {
       }
       ArrayNode messages = fixture.putArray("messages");
       fixture.putArray("snapshots");
-      try (CqlSession session = CqlSession.builder().addContactPoint(cassandra.contactPoint())
+      try (CqlSession session = cassandra.credentials().applyTo(CqlSession.builder()).addContactPoint(cassandra.contactPoint())
           .withLocalDatacenter("datacenter1").build()) {
         for (String pollId : pollIds) {
           for (Row row : session.execute("SELECT * FROM " + KEYSPACE + ".messages WHERE persistence_id = ? "

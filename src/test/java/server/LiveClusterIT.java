@@ -143,7 +143,7 @@ class LiveClusterIT {
   }
 
   private static LivepollServer startNode(int remotePort, String extra) {
-    return LivepollServer.start(TestConfig.with("""
+    return LivepollServer.start(TestConfig.with(TestConfig.cassandraLogin(cassandra) + """
         livepoll.cassandra.contact-points = "127.0.0.1:%d"
         livepoll.cassandra.keyspace = %s
         livepoll.remote.port = %d

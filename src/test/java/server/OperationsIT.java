@@ -73,6 +73,8 @@ class OperationsIT {
     env.put("LIVEPOLL_METRICS_PORT", Integer.toString(metricsPort));
     env.put("LIVEPOLL_CASSANDRA_CONTACT_POINTS", "127.0.0.1:" + cassandra.contactPoint().getPort());
     env.put("LIVEPOLL_CASSANDRA_KEYSPACE", "operations_it");
+    env.put("LIVEPOLL_CASSANDRA_USERNAME", cassandra.credentials().username());
+    env.put("LIVEPOLL_CASSANDRA_PASSWORD", cassandra.credentials().password());
     env.put("LIVEPOLL_AUTH_SECRET", TestConfig.AUTH_SECRET);
     env.put("LIVEPOLL_LOG_FORMAT", "json");
     env.put("LIVEPOLL_METRICS_ENABLED", "true");

@@ -71,7 +71,7 @@ class PagesIT {
 
   /** A node on a fixed HTTP port, so that pages opened before a restart reconnect to the node after it. */
   private static void startServer() {
-    server = LivepollServer.start(TestConfig.with("""
+    server = LivepollServer.start(TestConfig.with(TestConfig.cassandraLogin(cassandra) + """
         livepoll.http.port = %d
         livepoll.cassandra.contact-points = "127.0.0.1:%d"
         livepoll.cassandra.keyspace = pages_it

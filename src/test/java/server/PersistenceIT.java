@@ -56,7 +56,7 @@ class PersistenceIT {
   }
 
   private LivepollServer startServer(String keyspace, String extra) {
-    server = LivepollServer.start(TestConfig.with("""
+    server = LivepollServer.start(TestConfig.with(TestConfig.cassandraLogin(cassandra) + """
         livepoll.cassandra.contact-points = "127.0.0.1:%d"
         livepoll.cassandra.keyspace = %s
         %s
@@ -68,6 +68,35 @@ class PersistenceIT {
     server.stop();
     server = null;
     startServer(keyspace, extra);
+  }
+
+  @Test
+  void theLocalCassandraRefusesEveryoneWithoutItsGeneratedLogin() throws Exception {
+    for (var login : List.of(java.util.Optional.<storage.CassandraCredentials>empty(),
+        java.util.Optional.of(new storage.CassandraCredentials("cassandra", "cassandra")),
+        java.util.Optional.of(new storage.CassandraCredentials("livepoll", "guessed")))) {
+      var builder = com.datastax.oss.driver.api.core.CqlSession.builder();
+      var refused = org.junit.jupiter.api.Assertions.assertThrows(
+          com.datastax.oss.driver.api.core.AllNodesFailedException.class,
+          () -> login.map(l -> l.applyTo(builder)).orElse(builder).addContactPoint(cassandra.contactPoint())
+              // refused means refused: no reconnecting as the server's own driver settings do
+              .withConfigLoader(com.datastax.oss.driver.api.core.config.DriverConfigLoader.programmaticBuilder()
+                  .withBoolean(com.datastax.oss.driver.api.core.config.DefaultDriverOption.RECONNECT_ON_INIT, false)
+                  .build())
+              .withLocalDatacenter("datacenter1").build().close(), () -> "logged in as " + login);
+      assertTrue(refused.getAllErrors().values().stream().flatMap(List::stream).anyMatch(error ->
+              error instanceof com.datastax.oss.driver.api.core.auth.AuthenticationException),
+          refused::toString);
+    }
+    try (var session = cassandra.credentials().applyTo(com.datastax.oss.driver.api.core.CqlSession.builder())
+        .addContactPoint(cassandra.contactPoint()).withLocalDatacenter("datacenter1").build()) {
+      assertEquals("livepoll", session.execute("SELECT role FROM system_auth.roles WHERE role = 'livepoll'").one()
+          .getString("role"));
+      assertEquals(null, session.execute("SELECT role FROM system_auth.roles WHERE role = 'cassandra'").one(),
+          "the well-known default superuser is gone");
+    }
+    assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+        java.nio.file.Files.getPosixFilePermissions(cassandraDir)));
   }
 
   @Test

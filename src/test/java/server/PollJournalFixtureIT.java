@@ -63,8 +63,9 @@ class PollJournalFixtureIT {
     cassandra = LocalCassandra.start(new LocalCassandra.Config(cassandraDir, FreePorts.next(), FreePorts.next(),
         Path.of("target", "cassandra-node", "lib"), "512m", "batch", Duration.ofMinutes(2)));
     CassandraSchema.apply(List.of(cassandra.contactPoint()), "datacenter1", KEYSPACE,
-        "{'class': 'SimpleStrategy', 'replication_factor': 1}", Duration.ofSeconds(60));
-    try (CqlSession session = CqlSession.builder().addContactPoint(cassandra.contactPoint())
+        "{'class': 'SimpleStrategy', 'replication_factor': 1}", java.util.Optional.of(cassandra.credentials()),
+        Duration.ofSeconds(60));
+    try (CqlSession session = cassandra.credentials().applyTo(CqlSession.builder()).addContactPoint(cassandra.contactPoint())
         .withLocalDatacenter("datacenter1").build()) {
       Set<String> persistenceIds = new LinkedHashSet<>();
       for (JsonNode journal : List.of(fixture, current)) {
@@ -82,7 +83,7 @@ class PollJournalFixtureIT {
             persistenceId);
       }
     }
-    server = LivepollServer.start(TestConfig.with("""
+    server = LivepollServer.start(TestConfig.with(TestConfig.cassandraLogin(cassandra) + """
         livepoll.cassandra.contact-points = "127.0.0.1:%d"
         livepoll.cassandra.keyspace = %s
         """.formatted(cassandra.contactPoint().getPort(), KEYSPACE)));

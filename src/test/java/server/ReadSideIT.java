@@ -68,7 +68,7 @@ class ReadSideIT {
   }
 
   private static void startServer() {
-    server = LivepollServer.start(TestConfig.with("""
+    server = LivepollServer.start(TestConfig.with(TestConfig.cassandraLogin(cassandra) + """
         livepoll.cassandra.contact-points = "127.0.0.1:%d"
         livepoll.cassandra.keyspace = read_side_it
         livepoll.management.port = %d

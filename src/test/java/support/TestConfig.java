@@ -15,6 +15,12 @@ public final class TestConfig {
 
   private TestConfig() {}
 
+  /** HOCON settings for a server to log in to {@code cassandra}, the test's own local node. */
+  public static String cassandraLogin(storage.LocalCassandra cassandra) {
+    return "livepoll.cassandra.username = \"" + cassandra.credentials().username() + "\"\n"
+        + "livepoll.cassandra.password = \"" + cassandra.credentials().password() + "\"\n";
+  }
+
   /** Mints tokens the way a test server checks them. */
   public static Tokens tokens() {
     return new Tokens(AUTH_SECRET.getBytes(java.nio.charset.StandardCharsets.UTF_8),
