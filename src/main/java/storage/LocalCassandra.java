@@ -71,6 +71,9 @@ public final class LocalCassandra implements AutoCloseable {
   private final Process process;
   private final FileChannel lockChannel;
   private final FileLock lock;
+  /** Why the node did not stop cleanly when it was closed, or null. */
+  private volatile String stopFailure;
+  private boolean closed;
 
   private LocalCassandra(Config config, Process process, FileChannel lockChannel, FileLock lock) {
     this.config = config;
@@ -126,13 +129,22 @@ public final class LocalCassandra implements AutoCloseable {
 
   /** Stops the node cleanly (it flushes its memtables), waiting up to a minute before killing it. */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (!process.isAlive()) {
+      stopFailure = "Cassandra (pid " + process.pid() + ") had already exited with code " + process.exitValue()
+          + " before the server stopped it; see " + config.directory().resolve("logs");
+    }
     if (process.isAlive()) {
       log.info("Stopping Cassandra (pid {})", process.pid());
       process.destroy();
       try {
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
           log.warn("Cassandra did not stop within 60 s; killing it");
+          stopFailure = "Cassandra (pid " + process.pid() + ") did not stop within 60 s and was killed";
           process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
       } catch (InterruptedException e) {
@@ -146,6 +158,11 @@ public final class LocalCassandra implements AutoCloseable {
     } catch (IOException e) {
       log.debug("could not release the data directory lock", e);
     }
+  }
+
+  /** Why the node did not stop cleanly (it had died before, or had to be killed); empty after a clean stop. */
+  public java.util.Optional<String> stopFailure() {
+    return java.util.Optional.ofNullable(stopFailure);
   }
 
   private static FileLock tryLock(FileChannel channel) throws IOException {
