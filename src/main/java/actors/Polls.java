@@ -126,7 +126,7 @@ public final class Polls {
   private CompletableFuture<JoinCode.Holding> askCode(
       String code, Function<ActorRef<JoinCode.Holding>, JoinCode.Command> command) {
     CompletableFuture<JoinCode.Holding> answer = new CompletableFuture<>();
-    Duration timeout = retryWithin.compareTo(askTimeout) > 0 ? retryWithin : askTimeout;
+    Duration timeout = patience();
     sharding.entityRefFor(JoinCode.ENTITY_KEY, code).ask(command::apply, timeout)
         .whenCompleteAsync((holding, failure) -> {
           if (failure != null) {
@@ -144,7 +144,17 @@ public final class Polls {
 
   /** {@code invitedTo} is the poll the voter was invited to, or null for a public voter. */
   public CompletionStage<Poll.Reply> castBallot(String pollId, String voterId, Ballot ballot, String invitedTo) {
-    return askRetrying(pollId, replyTo -> new Poll.CastBallot(voterId, ballot, invitedTo, replyTo));
+    return castBallot(pollId, voterId, ballot, invitedTo, null);
+  }
+
+  /**
+   * {@code seq} is the voter's client's number of this ballot, or null (see {@link Poll.Freshness}). Every attempt
+   * carries the moment this call gives up, so the poll never counts a ballot whose caller was told it failed.
+   */
+  public CompletionStage<Poll.Reply> castBallot(String pollId, String voterId, Ballot ballot, String invitedTo,
+      Long seq) {
+    Poll.Freshness freshness = new Poll.Freshness(seq, Instant.now().plus(patience()));
+    return askRetrying(pollId, replyTo -> new Poll.CastBallot(voterId, ballot, invitedTo, freshness, replyTo));
   }
 
   /** A choice ballot. */
@@ -174,9 +184,19 @@ public final class Polls {
     return askRetrying(pollId, Poll.GetRounds::new);
   }
 
-  /** Sent once. */
+  /** Sent once; {@code seq} as for {@link #castBallot(String, String, Ballot, String, Long)}. */
+  public CompletionStage<Poll.Reply> retractBallot(String pollId, String voterId, Long seq) {
+    Poll.Freshness freshness = new Poll.Freshness(seq, Instant.now().plus(patience()));
+    return askOnce(pollId, replyTo -> new Poll.RetractBallot(voterId, freshness, replyTo));
+  }
+
   public CompletionStage<Poll.Reply> retractBallot(String pollId, String voterId) {
-    return askOnce(pollId, replyTo -> new Poll.RetractBallot(voterId, replyTo));
+    return retractBallot(pollId, voterId, null);
+  }
+
+  /** How long a call waits for its answer at most, over all its attempts. */
+  private Duration patience() {
+    return retryWithin.compareTo(askTimeout) > 0 ? retryWithin : askTimeout;
   }
 
   public CompletionStage<Poll.Reply> close(String pollId, Requester requester) {
@@ -193,7 +213,7 @@ public final class Polls {
       return unknownPoll();
     }
     // no second attempt, but the same patience: a slow owner (busy, or a shard being placed) may still answer
-    return ask(pollId, command, retryWithin.compareTo(askTimeout) > 0 ? retryWithin : askTimeout);
+    return ask(pollId, command, patience());
   }
 
   private CompletionStage<Poll.Reply> askRetrying(

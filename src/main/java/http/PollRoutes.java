@@ -96,8 +96,9 @@ public final class PollRoutes extends AllDirectives {
           return voter(pollId, voter -> body(Requests.Ballot.class, ballot ->
               castBallot(pollId, voter, ballot, received)));
         })),
+        // ?seq=n numbers the retraction like a ballot's "seq" (see Poll.Freshness)
         path(segment("ballots").slash("me"), () -> delete(() -> voter(pollId, voter ->
-            reply(polls.retractBallot(pollId, voter.voterId()), StatusCodes.OK, null)))),
+            parameterOptional("seq", seq -> retract(pollId, voter, seq))))),
         path("close", () -> post(() -> auth.organizer(organizer ->
             reply(polls.close(pollId, organizer), StatusCodes.OK, organizer)))),
         path("reveal", () -> post(() -> auth.organizer(organizer ->
@@ -141,8 +142,20 @@ public final class PollRoutes extends AllDirectives {
           "voterId differs from the voter in the token; leave it out or send your own"));
     }
     return reply(BallotOutcome.observe(
-        polls.castBallot(pollId, voter.voterId(), ballot.toBallot(), voter.invitedTo()), received), StatusCodes.OK,
+        polls.castBallot(pollId, voter.voterId(), ballot.toBallot(), voter.invitedTo(), ballot.seq()), received),
+        StatusCodes.OK,
         null);
+  }
+
+  private Route retract(String pollId, Identity.Voter voter, java.util.Optional<String> seq) {
+    Long number;
+    try {
+      number = seq.map(Long::valueOf).orElse(null);
+    } catch (NumberFormatException e) {
+      return complete(problems.response(StatusCodes.BAD_REQUEST, "invalid-ballot", "Invalid ballot",
+          "seq must be a whole number"));
+    }
+    return reply(polls.retractBallot(pollId, voter.voterId(), number), StatusCodes.OK, null);
   }
 
   private Route invite(String pollId, Requester organizer, Requests.Invites request) {

@@ -255,6 +255,20 @@ class PollRoutesTest {
     assertEquals(1, changed.get("totalBallots").asLong());
   }
 
+  /** A ballot numbered below the voter's latest counted one came late: 409, and the newer ballot stands. */
+  @Test
+  void aLateOlderNumberedBallotIs409AndTheNewerOneStands() {
+    String id = newPoll(json("{'question':'Q?','options':['a','b','c'],'allowVoteChange':true}"));
+    assertView(voter("v1").post("/api/polls/" + id + "/ballots", json("{'choices':[2],'seq':20}")), 200);
+    assertProblem(voter("v1").post("/api/polls/" + id + "/ballots", json("{'choices':[0],'seq':19}")), 409,
+        "stale-ballot");
+    assertProblem(voter("v1").delete("/api/polls/" + id + "/ballots/me?seq=18"), 409, "stale-ballot");
+    assertEquals(List.of(0L, 0L, 1L), votes(view(id)));
+    assertEquals(List.of(1L, 0L, 0L), votes(assertView(
+        voter("v1").post("/api/polls/" + id + "/ballots", json("{'choices':[0],'seq':21}")), 200)));
+    assertProblem(voter("v1").delete("/api/polls/" + id + "/ballots/me?seq=x"), 400, "invalid-ballot");
+  }
+
   /** The server mints shorter ids, but the entity's voter-id rule still holds for whatever a valid token names. */
   @Test
   void longestValidVoterIdIsAccepted() {
