@@ -100,6 +100,16 @@ class ClusterFailoverIT {
         .collect(Collectors.groupingBy(node -> node.name, java.util.TreeMap::new, Collectors.counting()));
     System.out.printf("scenario 1: %d polls over the nodes: %s%n", POLLS, spread);
     assertEquals(3, spread.size(), () -> "polls live on every node: " + spread);
+
+    // a creation repeated with its Idempotency-Key through any node names the one poll the first created
+    String key = java.util.UUID.randomUUID().toString();
+    List<String> keyed = cluster.nodes.stream().map(node -> {
+      ApiClient.Reply created = node.api().as(TestCluster.ORGANIZER)
+          .postWithKey("/api/polls", key, "{\"question\":\"Once?\",\"options\":[\"a\",\"b\"]}");
+      assertEquals(201, created.status(), created::toString);
+      return ApiClient.createdId(created);
+    }).distinct().toList();
+    assertEquals(1, keyed.size(), () -> "one poll for one Idempotency-Key on three nodes: " + keyed);
   }
 
   @Test

@@ -45,8 +45,16 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     ActorRef<Reply> replyTo();
   }
 
-  /** Opens the poll as drafted; the entity checks the draft. */
-  public record Create(PollDraft draft, ActorRef<Reply> replyTo) implements Request {}
+  /**
+   * Opens the poll as drafted; the entity checks the draft. {@code repeatable}: the id came from the owner's
+   * idempotency key ({@link PollId#forIdempotencyKey}), so a poll that exists already, by the same owner with the same
+   * question, is this creation done before and is answered as accepted (absent in older nodes' messages: false).
+   */
+  public record Create(PollDraft draft, ActorRef<Reply> replyTo, Boolean repeatable) implements Request {
+    public Create(PollDraft draft, ActorRef<Reply> replyTo) {
+      this(draft, replyTo, null);
+    }
+  }
 
   /**
    * {@code invitedTo} is the poll the voter's invite is for, or null for a voter of the general public. The ballot is
@@ -678,6 +686,9 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
       events.addAll(decision.events());
       return new Decision(events, decision.reply());
     }
+    if (request instanceof Create create && Boolean.TRUE.equals(create.repeatable())) {
+      return decideRepeatedCreate(poll, create);
+    }
     // what the owner may still do once the poll is closed
     if (request instanceof Reveal reveal) {
       return decideReveal(poll, reveal, now);
@@ -707,6 +718,15 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
       return Decision.accept();
     }
     return Decision.reject(Rejection.POLL_EXISTS, "poll " + pollId + " already exists");
+  }
+
+  /** The same owner and question: the creation under this idempotency key happened already, here is its poll. */
+  private Decision decideRepeatedCreate(Created poll, Create create) {
+    boolean same = poll.definition().owner().equals(create.draft().owner())
+        && poll.definition().question().equals(create.draft().question() == null ? null
+            : create.draft().question().strip());
+    return same ? Decision.accept() : Decision.reject(Rejection.POLL_EXISTS, "poll " + pollId
+        + " was created with this Idempotency-Key for another question; use a new key for a new poll");
   }
 
   private Decision decideReveal(Created poll, Reveal reveal, Instant now) {

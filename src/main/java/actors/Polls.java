@@ -70,6 +70,25 @@ public final class Polls {
   }
 
   /**
+   * Creates at most one poll per owner and {@code idempotencyKey} (see {@link PollId#isAcceptableKey}): its id is
+   * derived from them, so a repeat on any node, after any restart, names the poll created first and is answered as
+   * accepted with it. Unlike {@link #create(PollDraft)} it is safe to send again, and it is (until it is answered).
+   */
+  public CompletionStage<Poll.Reply> create(PollDraft draft, String idempotencyKey) {
+    String pollId = PollId.forIdempotencyKey(draft.owner(), idempotencyKey);
+    Function<PollDraft, Function<ActorRef<Poll.Reply>, Poll.Request>> creation =
+        toCreate -> replyTo -> new Poll.Create(toCreate, replyTo, true);
+    if (!PollDefinition.of(draft, Instant.now()).ok()) {
+      return askRetrying(pollId, creation.apply(draft));
+    }
+    // a repeat finds its poll and claims no join code; a first creation claims one, then creates
+    return get(pollId).thenCompose(existing -> existing instanceof Poll.Rejected rejected
+        && rejected.reason() == Poll.Rejection.UNKNOWN_POLL
+        ? claimJoinCode(pollId, 1).thenCompose(code -> askRetrying(pollId, creation.apply(draft.withJoinCode(code))))
+        : askRetrying(pollId, creation.apply(draft)));
+  }
+
+  /**
    * The id of the open poll that holds join code {@code typed} (any case), or empty: no such code, or its poll is
    * closed or gone.
    */

@@ -80,8 +80,8 @@ public final class PollRoutes extends AllDirectives {
                 path(segment("join").slash(segment()), join::resolve),
                 pathPrefix("polls", () -> concat(
                     pathEndOrSingleSlash(() -> concat(
-                        post(() -> auth.organizer(organizer ->
-                            body(Requests.CreatePoll.class, request -> createPoll(organizer, request)))),
+                        post(() -> auth.organizer(organizer -> optionalHeaderValueByName("Idempotency-Key", key ->
+                            body(Requests.CreatePoll.class, request -> createPoll(organizer, request, key))))),
                         get(read::catalogue))),
                     pathPrefix(segment(), pollId ->
                         concat(poll(pollId), read.poll(pollId), join.poll(pollId)))))))),
@@ -175,8 +175,16 @@ public final class PollRoutes extends AllDirectives {
   /** The answer to an invite request: one voter id and token per invited voter. */
   private record Invited(String pollId, List<Tokens.VoterToken> invites) {}
 
-  private Route createPoll(Requester organizer, Requests.CreatePoll request) {
-    CompletionStage<Poll.Reply> created = polls.create(new PollDraft(
+  /**
+   * With an {@code Idempotency-Key}, at most one poll per key and organizer: a repeat (after a 503, a lost answer) is
+   * answered 201 with the poll the first request created, on any node.
+   */
+  private Route createPoll(Requester organizer, Requests.CreatePoll request, java.util.Optional<String> key) {
+    if (key.isPresent() && !actors.PollId.isAcceptableKey(key.get())) {
+      return complete(problems.response(StatusCodes.BAD_REQUEST, "invalid-idempotency-key", "Invalid Idempotency-Key",
+          "an Idempotency-Key is 16 to 255 printable ASCII characters, such as a random UUID"));
+    }
+    PollDraft draft = new PollDraft(
         request.question(),
         request.options(),
         request.kind(),
@@ -188,7 +196,8 @@ public final class PollRoutes extends AllDirectives {
         request.ratingScale(),
         request.maxRanked(),
         request.maxWords(),
-        request.resultsVisibility()));
+        request.resultsVisibility());
+    CompletionStage<Poll.Reply> created = key.isPresent() ? polls.create(draft, key.get()) : polls.create(draft);
     return onSuccess(created, reply -> {
       HttpResponse response = toResponse(reply, StatusCodes.CREATED, organizer);
       if (reply instanceof Poll.Accepted accepted) {

@@ -661,6 +661,26 @@ class PollTest {
     assertEquals(1, accepted(result).totalBallots());
   }
 
+  /** Created under an idempotency key: a repeat is answered with the poll, even once it is closed. */
+  @Test
+  void aRepeatableCreateOfAnExistingPollByItsOwnerIsAcceptedWithThePoll() {
+    Poll.Create first = Spec.lunch().toCommand(null);
+    var created = run(replyTo -> new Poll.Create(first.draft(), replyTo, true));
+    assertInstanceOf(Poll.Accepted.class, created.reply());
+    close();
+
+    var repeat = run(replyTo -> new Poll.Create(first.draft(), replyTo, true));
+
+    assertTrue(repeat.hasNoEvents());
+    assertEquals(accepted(created).id(), accepted(repeat).id());
+    assertEquals(PollView.CLOSED, accepted(repeat).status());
+    assertRejected(Poll.Rejection.POLL_EXISTS,
+        run(replyTo -> new Poll.Create(Spec.lunch().withQuestion("Other?").toCommand(null).draft(), replyTo, true)));
+    assertRejected(Poll.Rejection.POLL_EXISTS,
+        run(replyTo -> new Poll.Create(Spec.lunch().ownedBy("mallory").toCommand(null).draft(), replyTo, true)));
+    assertRejected(Poll.Rejection.POLL_EXISTS, run(replyTo -> new Poll.Create(first.draft(), replyTo)));
+  }
+
   // ------------------------------------------------------------------------------------------- late changes
 
   /** A numbered ballot of a single-choice poll, without a deadline. */

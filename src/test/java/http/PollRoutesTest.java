@@ -113,6 +113,34 @@ class PollRoutesTest {
     assertEquals(view, assertView(api.get(reply.header("location").orElseThrow()), 200), "GET of Location");
   }
 
+  /** A client that got no answer (a 503, a lost connection) creates again with the same key: still one poll. */
+  @Test
+  void createWithAnIdempotencyKeyCreatesOnePollPerKeyAndOrganizer() {
+    String key = java.util.UUID.randomUUID().toString();
+    String body = json("{'question':'Once?','options':['a','b']}");
+    ApiClient.Reply first = organizer.postWithKey("/api/polls", key, body);
+    JsonNode created = assertCreated(first);
+    String id = created.get("id").asText();
+    assertView(vote(id, "v1", 1), 200);
+
+    ApiClient.Reply again = organizer.postWithKey("/api/polls", key, body);
+    JsonNode repeated = assertCreated(again);
+    assertEquals(id, repeated.get("id").asText(), "the repeat names the poll the first request created");
+    assertEquals(first.header("location"), again.header("location"));
+    assertEquals(created.get("joinCode"), repeated.get("joinCode"));
+    assertEquals(List.of(0L, 1L), votes(repeated), "the repeat answers with the poll as it stands");
+
+    String otherOrganizer = TestConfig.tokens().organizer("someone-else", false);
+    String theirs = assertCreated(api.as(otherOrganizer).postWithKey("/api/polls", key, body)).get("id").asText();
+    assertFalse(id.equals(theirs), "a key is the organizer's own: another organizer's key names another poll");
+    assertProblem(organizer.postWithKey("/api/polls", key, json("{'question':'Another?','options':['a','b']}")),
+        409, "poll-exists");
+    assertProblem(organizer.postWithKey("/api/polls", "short", body), 400, "invalid-idempotency-key");
+    String other = assertCreated(organizer.postWithKey("/api/polls", java.util.UUID.randomUUID().toString(), body))
+        .get("id").asText();
+    assertFalse(id.equals(other), "a new key, a new poll");
+  }
+
   @Test
   void createFillsInDefaultsForOptionalFields() {
     JsonNode view = createPoll(json("{'question':'Lunch?','options':['pizza','sushi']}"));

@@ -51,6 +51,10 @@ class LauncherIT {
       assertEquals(200, ballot.status(), ballot.body());
       acknowledged[choice]++;
     }
+    String key = java.util.UUID.randomUUID().toString();
+    String keyedPoll = "{\"question\":\"Created once?\",\"options\":[\"yes\",\"no\"]}";
+    ApiClient.Reply keyed = http.as(organizerToken).postWithKey("/api/polls", key, keyedPoll);
+    assertEquals(201, keyed.status(), keyed::toString);
     String before = http.get("/api/polls/" + pollId).body();
     long cassandraPid = cassandraPid(first);
 
@@ -59,6 +63,10 @@ class LauncherIT {
         "the server's Cassandra child must stop with it");
 
     LivepollProcess second = launch(env);
+    ApiClient.Reply keyedAgain = http.as(organizerToken).postWithKey("/api/polls", key, keyedPoll);
+    assertEquals(201, keyedAgain.status(), keyedAgain::toString);
+    assertEquals(ApiClient.createdId(keyed), ApiClient.createdId(keyedAgain),
+        "a creation repeated with its Idempotency-Key after a restart names the poll created before it");
     ApiClient.Reply after = http.get("/api/polls/" + pollId);
     assertEquals(200, after.status());
     assertEquals(before, after.body(), "the poll after the restart is exactly the poll before it");
