@@ -170,6 +170,8 @@ class ClusterFailoverIT {
       TestCluster.sleep(2000);
     }
     assertTrue(leaving.process().printed("Exiting completed"), leaving + " left the cluster gracefully");
+    assertEquals(0, leaving.process().exitStatus(), () -> leaving + " exits 0 after a clean stop; last line: "
+        + leaving.process().lastLine());
     System.out.printf("scenario 3 (SIGTERM %s, holding %d polls): its polls were handed off to the others %d ms "
             + "after SIGTERM; it exited after %d ms; %s%n",
         leaving, leavingPolls.size(), servingAgainMs, shutdownMs, crowd.summary());
