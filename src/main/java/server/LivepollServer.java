@@ -233,7 +233,8 @@ public final class LivepollServer {
         cassandraLibDir(settings),
         settings.localCassandraHeap(),
         settings.localCassandraCommitlogSync(),
-        settings.localCassandraStartTimeout()));
+        settings.localCassandraStartTimeout(),
+        settings.localCassandraRing()));
   }
 
   /** Cassandra's jars sit in target/cassandra-node/lib, beside the server's jar or its classes folder. */

@@ -104,8 +104,9 @@ public final class Main {
     java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
     onStopSignal(stopped::countDown);
     Runtime.getRuntime().addShutdownHook(new Thread(cassandra::close, "stop-cassandra"));
-    System.out.println("Cassandra is ready on 127.0.0.1:" + settings.localCassandraPort()
-        + "  (LIVEPOLL_CASSANDRA_CONTACT_POINTS=127.0.0.1:" + settings.localCassandraPort() + "; Ctrl-C stops it)");
+    String address = settings.localCassandraRing().address() + ":" + settings.localCassandraPort();
+    System.out.println("Cassandra is ready on " + address + "  (LIVEPOLL_CASSANDRA_CONTACT_POINTS=" + address
+        + "; Ctrl-C stops it)");
     stopped.await();
     cassandra.close();
     var failure = cassandra.stopFailure();
