@@ -51,7 +51,8 @@ final class Journal {
       for (com.datastax.oss.driver.api.core.cql.Row row : session.execute(
           com.datastax.oss.driver.api.core.cql.SimpleStatement.newInstance(
               "SELECT persistence_id, partition_nr, sequence_nr, timestamp, writer_uuid FROM " + keyspace
-                  + ".messages").setConsistencyLevel(com.datastax.oss.driver.api.core.DefaultConsistencyLevel.QUORUM))) {
+                  + ".messages")
+              .setConsistencyLevel(com.datastax.oss.driver.api.core.DefaultConsistencyLevel.QUORUM))) {
         String id = row.getString("persistence_id");
         sequences.computeIfAbsent(id, key -> new ArrayList<>()).add(row.getLong("sequence_nr"));
         writers.computeIfAbsent(id, key -> new HashSet<>()).add(row.getString("writer_uuid"));

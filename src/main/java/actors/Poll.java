@@ -88,7 +88,7 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     }
   }
 
-  /** Takes the voter's ballot back; {@code seq} and {@code notAfter} as for {@link CastBallot} (absent: older nodes). */
+  /** Takes the voter's ballot back; {@code seq} and {@code notAfter} as for {@link CastBallot} (absent: old nodes). */
   public record RetractBallot(String voterId, ActorRef<Reply> replyTo, Long seq, Instant notAfter)
       implements Request {
 
@@ -424,8 +424,8 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     Created nextRound(int number, Instant at) {
       List<PollView.RoundView> finished = new ArrayList<>(rounds);
       finished.add(PollView.RoundView.of(round, at, definition, tally, hiddenWords));
-      return new Created(pollId, definition, ballots.nextRound(), Tally.empty(definition), closedAt, version + 1, number,
-          revealedAt, hiddenWords, finished);
+      return new Created(pollId, definition, ballots.nextRound(), Tally.empty(definition), closedAt, version + 1,
+          number, revealedAt, hiddenWords, finished);
     }
   }
 
