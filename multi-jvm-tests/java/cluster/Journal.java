@@ -48,9 +48,12 @@ final class Journal {
         .addContactPoint(new InetSocketAddress(host, cqlPort))
         .withLocalDatacenter("datacenter1")
         .build()) {
+      // QUORUM, as the journal writes: with three replicas, one of which may have missed writes while it was down
       for (com.datastax.oss.driver.api.core.cql.Row row : session.execute(
-          "SELECT persistence_id, partition_nr, sequence_nr, timestamp, writer_uuid FROM " + keyspace
-              + ".messages")) {
+          com.datastax.oss.driver.api.core.cql.SimpleStatement.newInstance(
+              "SELECT persistence_id, partition_nr, sequence_nr, timestamp, writer_uuid FROM " + keyspace
+                  + ".messages")
+              .setConsistencyLevel(com.datastax.oss.driver.api.core.DefaultConsistencyLevel.QUORUM))) {
         String id = row.getString("persistence_id");
         sequences.computeIfAbsent(id, key -> new ArrayList<>()).add(row.getLong("sequence_nr"));
         writers.computeIfAbsent(id, key -> new HashSet<>()).add(row.getString("writer_uuid"));

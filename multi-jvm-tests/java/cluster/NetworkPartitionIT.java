@@ -115,6 +115,10 @@ class NetworkPartitionIT {
 
     assertTrue(isolated.process().printed("SBR took decision DownReachable"),
         "node3 decided to down its own side (see its log)");
+    String lastLine = isolated.process().lastLine();
+    System.out.printf("scenario 5: node3 exited with status %d: %s%n", isolated.process().exitStatus(), lastLine);
+    assertEquals(server.Exit.SHUTDOWN_FAILED, isolated.process().exitStatus(), "a downed node exits non-zero");
+    assertTrue(lastLine.contains("downed by the cluster"), lastLine);
     for (VoterCrowd voters : List.of(crowd, isolatedClients)) {
       assertEquals(List.of(), voters.wrongAnswers(), "answers that are wrong for a new voter's ballot");
       assertEquals(List.of(), voters.givenUp(), "ballots never acknowledged");

@@ -17,26 +17,25 @@ import support.LivepollProcess;
 import support.TestConfig;
 
 /**
- * One Cassandra node ({@code ./livepoll cassandra}) and server nodes on it, every one a process of its own, all
- * stopped by {@link #close} whatever state a test left them in.
+ * A Cassandra ring ({@code ./livepoll cassandra}, one node or several) and server nodes on it, every one a process of
+ * its own, all stopped by {@link #close} whatever state a test left them in.
  */
 final class TestCluster implements AutoCloseable {
   static final String ORGANIZER = TestConfig.tokens().organizer("multi-jvm", false);
-  private static final Duration MEMBERSHIP_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration MEMBERSHIP_TIMEOUT = Duration.ofMinutes(1);
 
   final Path workDir;
+  /** The CQL port of the first database node, on 127.0.0.1. */
   final int cqlPort;
   final String keyspace;
-  private final Path dataDir;
-  private final LivepollProcess cassandra;
+  final List<DatabaseNode> databases;
   final List<ServerNode> nodes = new ArrayList<>();
 
-  private TestCluster(Path workDir, Path dataDir, int cqlPort, String keyspace, LivepollProcess cassandra) {
+  private TestCluster(Path workDir, String keyspace, List<DatabaseNode> databases) {
     this.workDir = workDir;
-    this.dataDir = dataDir;
-    this.cqlPort = cqlPort;
+    this.cqlPort = databases.get(0).cqlPort;
     this.keyspace = keyspace;
-    this.cassandra = cassandra;
+    this.databases = databases;
   }
 
   /**
@@ -44,39 +43,68 @@ final class TestCluster implements AutoCloseable {
    * process's output goes to a log file in {@code workDir}.
    */
   static TestCluster startCassandra(Path workDir, Path dataDir, String keyspace) {
-    int cqlPort = FreePorts.next();
-    Map<String, String> env = new HashMap<>();
-    env.put("LIVEPOLL_DATA_DIR", dataDir.toString());
-    env.put("LIVEPOLL_CASSANDRA_PORT", Integer.toString(cqlPort));
-    env.put("LIVEPOLL_CASSANDRA_STORAGE_PORT", Integer.toString(FreePorts.next()));
-    env.put("LIVEPOLL_CASSANDRA_HEAP", "512m");
-    // the data is thrown away after the test: an fsync per write would only measure the disk
-    env.put("LIVEPOLL_CASSANDRA_COMMITLOG_SYNC", "periodic");
+    return startCassandraRing(workDir, dataDir, keyspace, 1);
+  }
+
+  /**
+   * Starts a ring of {@code size} Cassandra nodes on 127.0.0.1, 127.0.0.2, ..., each {@code ./livepoll cassandra}
+   * with its own data directory under {@code dataDir}: the first (the seed) alone, then the others together.
+   */
+  static TestCluster startCassandraRing(Path workDir, Path dataDir, String keyspace, int size) {
     long start = System.nanoTime();
-    LivepollProcess cassandra = LivepollProcess.start("cassandra", List.of("./livepoll", "cassandra"), env,
-        workDir.resolve("cassandra.log"), line -> line.startsWith("Cassandra is ready") || line.contains("ERROR"));
-    TestCluster cluster = new TestCluster(workDir, dataDir, cqlPort, keyspace, cassandra);
+    List<DatabaseNode> databases = new ArrayList<>();
+    for (int i = 1; i <= size; i++) {
+      databases.add(new DatabaseNode(size == 1 ? "cassandra" : "cassandra" + i, "127.0.0." + i, workDir,
+          size == 1 ? dataDir : dataDir.resolve("node" + i)));
+    }
+    if (size > 1) {
+      String seed = databases.get(0).seedAddress();
+      databases.forEach(node -> node.inRing(seed, "livepoll-" + keyspace));
+    }
+    TestCluster cluster = new TestCluster(workDir, keyspace, databases);
     try {
-      cassandra.awaitLine("Cassandra is ready", Duration.ofMinutes(3));
+      databases.get(0).start();
+      databases.get(0).awaitReady();
+      // one ring, one login: the roles live in the ring's system_auth, so every node takes the first node's
+      databases.subList(1, size).forEach(node -> node.shareLogin(databases.get(0)));
+      databases.subList(1, size).forEach(DatabaseNode::start);
+      databases.subList(1, size).forEach(DatabaseNode::awaitReady);
     } catch (AssertionError e) {
       cluster.close();
       throw e;
     }
-    System.out.printf("%s: Cassandra ready in %d ms%n", keyspace, millisSince(start));
+    System.out.printf("%s: %d Cassandra node(s) ready in %d ms%n", keyspace, size, millisSince(start));
     return cluster;
+  }
+
+  /** Every database node's CQL address, comma-separated, as LIVEPOLL_CASSANDRA_CONTACT_POINTS. */
+  String contactPoints() {
+    return databases.stream().map(DatabaseNode::contactPoint).collect(Collectors.joining(","));
+  }
+
+  /** The server nodes' shared settings for the whole ring: its replication and every node as a contact point. */
+  Map<String, String> serverEnv() {
+    Map<String, String> env = withLogin(ServerNode.sharedEnv(contactPoints(), keyspace));
+    env.put("LIVEPOLL_CASSANDRA_REPLICATION",
+        "{'class': 'SimpleStrategy', 'replication_factor': " + databases.size() + "}");
+    return env;
   }
 
   /** The server nodes' shared settings, with the database at {@code cassandraHost}. */
   Map<String, String> serverEnv(String cassandraHost, int port) {
-    Map<String, String> env = new HashMap<>(ServerNode.sharedEnv(cassandraHost + ":" + port, keyspace));
+    return withLogin(ServerNode.sharedEnv(cassandraHost + ":" + port, keyspace));
+  }
+
+  private Map<String, String> withLogin(Map<String, String> shared) {
+    Map<String, String> env = new HashMap<>(shared);
     env.put("LIVEPOLL_CASSANDRA_USERNAME", credentials().username());
     env.put("LIVEPOLL_CASSANDRA_PASSWORD", credentials().password());
     return env;
   }
 
-  /** The login that {@code ./livepoll cassandra} generated into its data directory at its first start. */
+  /** The login that the ring's first {@code ./livepoll cassandra} generated at its first start, shared by all. */
   storage.CassandraCredentials credentials() {
-    return storage.CassandraCredentials.resolve("", "", dataDir.resolve("cassandra")).orElseThrow();
+    return databases.get(0).credentials();
   }
 
   ServerNode addNode(String name, ServerNode.Placement placement, Map<String, String> env) {
@@ -204,13 +232,7 @@ final class TestCluster implements AutoCloseable {
   @Override
   public void close() {
     nodes.forEach(ServerNode::close);
-    if (cassandra.isAlive()) {
-      cassandra.terminate();
-      if (!cassandra.awaitExit(Duration.ofSeconds(60))) {
-        cassandra.close();
-      }
-    }
-    cassandra.close();
+    databases.forEach(DatabaseNode::close);
   }
 
   static long millisSince(long nanoTime) {

@@ -39,6 +39,9 @@ final class VoterCrowd implements AutoCloseable {
   private final LongAdder brokenConnections = new LongAdder();
   private final LongAdder retriedBallots = new LongAdder();
   private final AtomicLong longestWaitNanos = new AtomicLong();
+  /** When the crowd's latest ballot was acknowledged, and the longest time the whole crowd went without an ack. */
+  private final AtomicLong lastAckNanos = new AtomicLong();
+  private final AtomicLong longestStallNanos = new AtomicLong();
   private final List<String> wrongAnswers = Collections.synchronizedList(new ArrayList<>());
   private final List<String> givenUp = Collections.synchronizedList(new ArrayList<>());
   private final AtomicInteger nextTarget = new AtomicInteger();
@@ -105,7 +108,12 @@ final class VoterCrowd implements AutoCloseable {
         if (retried) {
           retriedBallots.increment();
         }
-        longestWaitNanos.accumulateAndGet(System.nanoTime() - start, Math::max);
+        long ackedAt = System.nanoTime();
+        longestWaitNanos.accumulateAndGet(ackedAt - start, Math::max);
+        long previous = lastAckNanos.getAndSet(ackedAt);
+        if (previous != 0) {
+          longestStallNanos.accumulateAndGet(ackedAt - previous, Math::max);
+        }
         return;
       }
       if (reply.status() == 503 && reply.header("retry-after").isPresent()) {
@@ -172,6 +180,11 @@ final class VoterCrowd implements AutoCloseable {
 
   List<String> givenUp() {
     return List.copyOf(givenUp);
+  }
+
+  /** The longest time in which no voter of the crowd got a ballot acknowledged: how long writes stalled. */
+  long longestStallMillis() {
+    return Duration.ofNanos(longestStallNanos.get()).toMillis();
   }
 
   String summary() {

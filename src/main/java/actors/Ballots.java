@@ -10,18 +10,23 @@ import scala.jdk.javaapi.OptionConverters;
 
 /**
  * Who voted for what: voter id to their ballot as {@link Poll.BallotChange} records it, a list of integers (option
- * indexes, or the rating) or of words.
+ * indexes, or the rating) or of words; and for voters whose client numbers its ballots, the sequence number of the
+ * latest one accepted, which outlives a retraction and the round (so a late, older ballot never counts again).
  *
- * <p>Immutable and persistent (a hash trie from the Scala library Pekko already ships), so recording one ballot in a
+ * <p>Immutable and persistent (hash tries from the Scala library Pekko already ships), so recording one ballot in a
  * poll with a million voters costs O(log n), not a copy of the map.
  */
 public final class Ballots {
-  private static final Ballots EMPTY = new Ballots(scala.collection.immutable.HashMap$.MODULE$.empty());
+  private static final Ballots EMPTY = new Ballots(scala.collection.immutable.HashMap$.MODULE$.empty(),
+      scala.collection.immutable.HashMap$.MODULE$.empty());
 
   private final scala.collection.immutable.HashMap<String, List<?>> byVoter;
+  private final scala.collection.immutable.HashMap<String, Long> latestSeq;
 
-  private Ballots(scala.collection.immutable.HashMap<String, List<?>> byVoter) {
+  private Ballots(scala.collection.immutable.HashMap<String, List<?>> byVoter,
+      scala.collection.immutable.HashMap<String, Long> latestSeq) {
     this.byVoter = byVoter;
+    this.latestSeq = latestSeq;
   }
 
   public static Ballots empty() {
@@ -34,19 +39,34 @@ public final class Ballots {
     for (Map.Entry<String, List<Integer>> entry : byVoter.entrySet()) {
       map = map.updated(entry.getKey(), List.copyOf(entry.getValue()));
     }
-    return new Ballots(map);
+    return new Ballots(map, scala.collection.immutable.HashMap$.MODULE$.empty());
   }
 
   public Optional<List<?>> ballotOf(String voterId) {
     return OptionConverters.toJava(byVoter.get(voterId));
   }
 
+  /** The sequence number of the voter's latest accepted ballot or retraction, if their client numbers them. */
+  public Optional<Long> latestSeq(String voterId) {
+    return OptionConverters.toJava(latestSeq.get(voterId));
+  }
+
   public Ballots with(String voterId, List<?> ballot) {
-    return new Ballots(byVoter.updated(voterId, List.copyOf(ballot)));
+    return new Ballots(byVoter.updated(voterId, List.copyOf(ballot)), latestSeq);
   }
 
   public Ballots without(String voterId) {
-    return new Ballots(byVoter.removed(voterId));
+    return new Ballots(byVoter.removed(voterId), latestSeq);
+  }
+
+  /** These ballots after the voter's change numbered {@code seq} (null: the client numbers nothing). */
+  public Ballots numbered(String voterId, Long seq) {
+    return seq == null ? this : new Ballots(byVoter, latestSeq.updated(voterId, seq));
+  }
+
+  /** No ballots, for the next round; the voters' sequence numbers stay. */
+  public Ballots nextRound() {
+    return new Ballots(EMPTY.byVoter, latestSeq);
   }
 
   public int size() {
@@ -61,7 +81,7 @@ public final class Ballots {
 
   @Override
   public boolean equals(Object other) {
-    return other instanceof Ballots that && byVoter.equals(that.byVoter);
+    return other instanceof Ballots that && byVoter.equals(that.byVoter) && latestSeq.equals(that.latestSeq);
   }
 
   @Override

@@ -45,8 +45,16 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     ActorRef<Reply> replyTo();
   }
 
-  /** Opens the poll as drafted; the entity checks the draft. */
-  public record Create(PollDraft draft, ActorRef<Reply> replyTo) implements Request {}
+  /**
+   * Opens the poll as drafted; the entity checks the draft. {@code repeatable}: the id came from the owner's
+   * idempotency key ({@link PollId#forIdempotencyKey}), so a poll that exists already, by the same owner with the same
+   * question, is this creation done before and is answered as accepted (absent in older nodes' messages: false).
+   */
+  public record Create(PollDraft draft, ActorRef<Reply> replyTo, Boolean repeatable) implements Request {
+    public Create(PollDraft draft, ActorRef<Reply> replyTo) {
+      this(draft, replyTo, null);
+    }
+  }
 
   /**
    * {@code invitedTo} is the poll the voter's invite is for, or null for a voter of the general public. The ballot is
@@ -54,15 +62,25 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
    * the last three came later and are absent in the messages of older nodes.
    */
   public record CastBallot(String voterId, List<Integer> choices, String invitedTo, ActorRef<Reply> replyTo,
-      Integer rating, List<Integer> ranking, List<String> words) implements Request {
+      Integer rating, List<Integer> ranking, List<String> words, Long seq, Instant notAfter) implements Request {
 
+    /** An unnumbered ballot without a deadline. */
     public CastBallot(String voterId, Ballot ballot, String invitedTo, ActorRef<Reply> replyTo) {
-      this(voterId, ballot.choices(), invitedTo, replyTo, ballot.rating(), ballot.ranking(), ballot.words());
+      this(voterId, ballot, invitedTo, new Freshness(null, null), replyTo);
+    }
+
+    public CastBallot(String voterId, Ballot ballot, String invitedTo, Freshness freshness, ActorRef<Reply> replyTo) {
+      this(voterId, ballot.choices(), invitedTo, replyTo, ballot.rating(), ballot.ranking(), ballot.words(),
+          freshness.seq(), freshness.notAfter());
     }
 
     /** A choice ballot. */
     public CastBallot(String voterId, List<Integer> choices, String invitedTo, ActorRef<Reply> replyTo) {
-      this(voterId, choices, invitedTo, replyTo, null, null, null);
+      this(voterId, Ballot.ofChoices(choices), invitedTo, replyTo);
+    }
+
+    Freshness freshness() {
+      return new Freshness(seq, notAfter);
     }
 
     Ballot ballot() {
@@ -70,7 +88,32 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     }
   }
 
-  public record RetractBallot(String voterId, ActorRef<Reply> replyTo) implements Request {}
+  /** Takes the voter's ballot back; {@code seq} and {@code notAfter} as for {@link CastBallot} (absent: old nodes). */
+  public record RetractBallot(String voterId, ActorRef<Reply> replyTo, Long seq, Instant notAfter)
+      implements Request {
+
+    public RetractBallot(String voterId, ActorRef<Reply> replyTo) {
+      this(voterId, replyTo, null, null);
+    }
+
+    public RetractBallot(String voterId, Freshness freshness, ActorRef<Reply> replyTo) {
+      this(voterId, replyTo, freshness.seq(), freshness.notAfter());
+    }
+
+    Freshness freshness() {
+      return new Freshness(seq, notAfter);
+    }
+  }
+
+  /**
+   * What keeps a voter's late request from overwriting a newer one when the poll allows changing a vote. {@code seq}
+   * is chosen by the voter's client, larger for each new ballot or retraction of that voter: the poll refuses a
+   * change numbered at most the latest one it accepted from the voter ({@link Rejection#STALE_BALLOT}), whenever it
+   * arrives. {@code notAfter} is set by the edge to the moment it gives up on the request (and answers 503): the
+   * poll refuses a request that reaches it later ({@link Rejection#EXPIRED}), so a request the client was told had
+   * failed never counts after the client's next one. Either may be null (clients and nodes that predate them).
+   */
+  public record Freshness(Long seq, Instant notAfter) {}
 
   /** Closes the poll now (its owner or an admin only); closing a closed poll changes nothing. */
   public record Close(Requester requester, ActorRef<Reply> replyTo) implements Request {}
@@ -166,7 +209,11 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     /** A word to hide or show is not a valid word, or the poll is no word cloud. */
     INVALID_WORD,
     /** The poll reached one of its limits (distinct words, hidden words, rounds); the detail says which. */
-    LIMIT_REACHED
+    LIMIT_REACHED,
+    /** The voter's client numbered this ballot or retraction below one the poll accepted already: it came late. */
+    STALE_BALLOT,
+    /** The request reached the poll after its deadline, when the edge had already answered that it failed. */
+    EXPIRED
   }
 
   /**
@@ -218,15 +265,27 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
    * One voter's ballot changing: the ballot before ({@code previous} or {@code previousWords}) is absent for the
    * voter's first ballot, the new one ({@code choices} or {@code words}) for a retraction. {@code choices} holds
    * option indexes in ascending order (single, multiple), in order of preference (ranking), or the one rating;
-   * a word cloud's ballots are {@code words}, normalized. The word fields came later: absent, not null, in JSON.
+   * a word cloud's ballots are {@code words}, normalized. The word fields came later: absent, not null, in JSON;
+   * so did {@code seq}, the client's number of the change ({@link Freshness}), absent when it sent none.
    */
   public record BallotChange(String voterId, List<Integer> previous, List<Integer> choices,
       @JsonInclude(JsonInclude.Include.NON_NULL) List<String> previousWords,
-      @JsonInclude(JsonInclude.Include.NON_NULL) List<String> words)
+      @JsonInclude(JsonInclude.Include.NON_NULL) List<String> words,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Long seq)
       implements CborSerializable {
 
     public BallotChange(String voterId, List<Integer> previous, List<Integer> choices) {
-      this(voterId, previous, choices, null, null);
+      this(voterId, previous, choices, null, null, null);
+    }
+
+    public BallotChange(String voterId, List<Integer> previous, List<Integer> choices, List<String> previousWords,
+        List<String> words) {
+      this(voterId, previous, choices, previousWords, words, null);
+    }
+
+    /** This change as the voter's client numbered it ({@link Freshness#seq}); null: unnumbered. */
+    public BallotChange numbered(Long seq) {
+      return new BallotChange(voterId, previous, choices, previousWords, words, seq);
     }
 
     public static BallotChange cast(String voterId, List<?> ballot) {
@@ -361,6 +420,7 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
       Ballots next = ballots;
       for (BallotChange change : changes) {
         next = change.isRetraction() ? next.without(change.voterId()) : next.with(change.voterId(), change.ballot());
+        next = next.numbered(change.voterId(), change.seq());
       }
       return new Created(pollId, definition, next, tally.with(changes), closedAt, version + 1, round, revealedAt,
           hiddenWords, rounds);
@@ -383,8 +443,8 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     Created nextRound(int number, Instant at) {
       List<PollView.RoundView> finished = new ArrayList<>(rounds);
       finished.add(PollView.RoundView.of(round, at, definition, tally, hiddenWords));
-      return new Created(pollId, definition, Ballots.empty(), Tally.empty(definition), closedAt, version + 1, number,
-          revealedAt, hiddenWords, finished);
+      return new Created(pollId, definition, ballots.nextRound(), Tally.empty(definition), closedAt, version + 1,
+          number, revealedAt, hiddenWords, finished);
     }
   }
 
@@ -672,6 +732,9 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
       events.addAll(decision.events());
       return new Decision(events, decision.reply());
     }
+    if (request instanceof Create create && Boolean.TRUE.equals(create.repeatable())) {
+      return decideRepeatedCreate(poll, create);
+    }
     // what the owner may still do once the poll is closed
     if (request instanceof Delete delete) {
       return decideDelete(poll, delete, now);
@@ -720,6 +783,15 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
       return Decision.answer(new Deleted(pollId, tombstone.owner(), tombstone.deletedAt()));
     }
     return Decision.reject(Rejection.UNKNOWN_POLL, "no poll with id " + pollId);
+  }
+
+  /** The same owner and question: the creation under this idempotency key happened already, here is its poll. */
+  private Decision decideRepeatedCreate(Created poll, Create create) {
+    boolean same = poll.definition().owner().equals(create.draft().owner())
+        && poll.definition().question().equals(create.draft().question() == null ? null
+            : create.draft().question().strip());
+    return same ? Decision.accept() : Decision.reject(Rejection.POLL_EXISTS, "poll " + pollId
+        + " was created with this Idempotency-Key for another question; use a new key for a new poll");
   }
 
   private Decision decideReveal(Created poll, Reveal reveal, Instant now) {
@@ -799,6 +871,10 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
       // A retry of a ballot already counted: acknowledge it again, count it once.
       return Decision.accept();
     }
+    Optional<Decision> late = refuseIfLate(poll, ballot.voterId(), ballot.freshness(), now);
+    if (late.isPresent()) {
+      return late.get();
+    }
     var previous = poll.ballots().ballotOf(ballot.voterId());
     if (previous.isPresent() && !poll.definition().allowVoteChange()) {
       return Decision.reject(Rejection.ALREADY_VOTED,
@@ -812,8 +888,25 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
             + settings.limits().maxDistinctWords() + " distinct words: vote with words already in it");
       }
     }
-    return recordBallot(previous.isEmpty() ? BallotChange.cast(ballot.voterId(), marked)
-        : BallotChange.changed(ballot.voterId(), previous.get(), marked), now);
+    return recordBallot((previous.isEmpty() ? BallotChange.cast(ballot.voterId(), marked)
+        : BallotChange.changed(ballot.voterId(), previous.get(), marked)).numbered(ballot.seq()), now);
+  }
+
+  /**
+   * A change that came too late: after its deadline, or numbered at most the voter's latest accepted change. Checked
+   * only for changes that would count: an identical re-send is acknowledged however late, it changes nothing.
+   */
+  private static Optional<Decision> refuseIfLate(Created poll, String voterId, Freshness freshness, Instant now) {
+    if (freshness.notAfter() != null && now.isAfter(freshness.notAfter())) {
+      return Optional.of(Decision.reject(Rejection.EXPIRED, "this request reached the poll at " + now
+          + ", after its deadline " + freshness.notAfter() + ": it was answered as failed already; send it again"));
+    }
+    Optional<Long> latest = poll.ballots().latestSeq(voterId);
+    if (freshness.seq() != null && latest.isPresent() && freshness.seq() <= latest.get()) {
+      return Optional.of(Decision.reject(Rejection.STALE_BALLOT, "voter " + voterId + "'s change number "
+          + freshness.seq() + " came after their change number " + latest.get() + ": the newer one stands"));
+    }
+    return Optional.empty();
   }
 
   private Decision decideRetraction(Created poll, RetractBallot retraction, Instant now) {
@@ -823,11 +916,15 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     if (!poll.definition().allowVoteChange()) {
       return Decision.reject(Rejection.VOTE_CHANGE_NOT_ALLOWED, "this poll does not allow retracting a ballot");
     }
+    Optional<Decision> late = refuseIfLate(poll, retraction.voterId(), retraction.freshness(), now);
+    if (late.isPresent()) {
+      return late.get();
+    }
     var previous = poll.ballots().ballotOf(retraction.voterId());
     if (previous.isEmpty()) {
       return Decision.reject(Rejection.NO_SUCH_BALLOT, "voter " + retraction.voterId() + " has no ballot here");
     }
-    return recordBallot(BallotChange.retracted(retraction.voterId(), previous.get()), now);
+    return recordBallot(BallotChange.retracted(retraction.voterId(), previous.get()).numbered(retraction.seq()), now);
   }
 
   /** One request's ballot; {@link #groupBallots} joins it with the other ballots of its write. */

@@ -70,6 +70,25 @@ public final class Polls {
   }
 
   /**
+   * Creates at most one poll per owner and {@code idempotencyKey} (see {@link PollId#isAcceptableKey}): its id is
+   * derived from them, so a repeat on any node, after any restart, names the poll created first and is answered as
+   * accepted with it. Unlike {@link #create(PollDraft)} it is safe to send again, and it is (until it is answered).
+   */
+  public CompletionStage<Poll.Reply> create(PollDraft draft, String idempotencyKey) {
+    String pollId = PollId.forIdempotencyKey(draft.owner(), idempotencyKey);
+    Function<PollDraft, Function<ActorRef<Poll.Reply>, Poll.Request>> creation =
+        toCreate -> replyTo -> new Poll.Create(toCreate, replyTo, true);
+    if (!PollDefinition.of(draft, Instant.now()).ok()) {
+      return askRetrying(pollId, creation.apply(draft));
+    }
+    // a repeat finds its poll and claims no join code; a first creation claims one, then creates
+    return get(pollId).thenCompose(existing -> existing instanceof Poll.Rejected rejected
+        && rejected.reason() == Poll.Rejection.UNKNOWN_POLL
+        ? claimJoinCode(pollId, 1).thenCompose(code -> askRetrying(pollId, creation.apply(draft.withJoinCode(code))))
+        : askRetrying(pollId, creation.apply(draft)));
+  }
+
+  /**
    * The id of the open poll that holds join code {@code typed} (any case), or empty: no such code, or its poll is
    * closed or gone.
    */
@@ -126,7 +145,7 @@ public final class Polls {
   private CompletableFuture<JoinCode.Holding> askCode(
       String code, Function<ActorRef<JoinCode.Holding>, JoinCode.Command> command) {
     CompletableFuture<JoinCode.Holding> answer = new CompletableFuture<>();
-    Duration timeout = retryWithin.compareTo(askTimeout) > 0 ? retryWithin : askTimeout;
+    Duration timeout = patience();
     sharding.entityRefFor(JoinCode.ENTITY_KEY, code).ask(command::apply, timeout)
         .whenCompleteAsync((holding, failure) -> {
           if (failure != null) {
@@ -144,7 +163,17 @@ public final class Polls {
 
   /** {@code invitedTo} is the poll the voter was invited to, or null for a public voter. */
   public CompletionStage<Poll.Reply> castBallot(String pollId, String voterId, Ballot ballot, String invitedTo) {
-    return askRetrying(pollId, replyTo -> new Poll.CastBallot(voterId, ballot, invitedTo, replyTo));
+    return castBallot(pollId, voterId, ballot, invitedTo, null);
+  }
+
+  /**
+   * {@code seq} is the voter's client's number of this ballot, or null (see {@link Poll.Freshness}). Every attempt
+   * carries the moment this call gives up, so the poll never counts a ballot whose caller was told it failed.
+   */
+  public CompletionStage<Poll.Reply> castBallot(String pollId, String voterId, Ballot ballot, String invitedTo,
+      Long seq) {
+    Poll.Freshness freshness = new Poll.Freshness(seq, Instant.now().plus(patience()));
+    return askRetrying(pollId, replyTo -> new Poll.CastBallot(voterId, ballot, invitedTo, freshness, replyTo));
   }
 
   /** A choice ballot. */
@@ -174,9 +203,19 @@ public final class Polls {
     return askRetrying(pollId, Poll.GetRounds::new);
   }
 
-  /** Sent once. */
+  /** Sent once; {@code seq} as for {@link #castBallot(String, String, Ballot, String, Long)}. */
+  public CompletionStage<Poll.Reply> retractBallot(String pollId, String voterId, Long seq) {
+    Poll.Freshness freshness = new Poll.Freshness(seq, Instant.now().plus(patience()));
+    return askOnce(pollId, replyTo -> new Poll.RetractBallot(voterId, freshness, replyTo));
+  }
+
   public CompletionStage<Poll.Reply> retractBallot(String pollId, String voterId) {
-    return askOnce(pollId, replyTo -> new Poll.RetractBallot(voterId, replyTo));
+    return retractBallot(pollId, voterId, null);
+  }
+
+  /** How long a call waits for its answer at most, over all its attempts. */
+  private Duration patience() {
+    return retryWithin.compareTo(askTimeout) > 0 ? retryWithin : askTimeout;
   }
 
   public CompletionStage<Poll.Reply> close(String pollId, Requester requester) {
@@ -198,7 +237,7 @@ public final class Polls {
       return unknownPoll();
     }
     // no second attempt, but the same patience: a slow owner (busy, or a shard being placed) may still answer
-    return ask(pollId, command, retryWithin.compareTo(askTimeout) > 0 ? retryWithin : askTimeout);
+    return ask(pollId, command, patience());
   }
 
   private CompletionStage<Poll.Reply> askRetrying(

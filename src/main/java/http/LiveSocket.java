@@ -345,7 +345,7 @@ final class LiveSocket {
       return refuse(ref, overLimit.get());
     }
     // the answer is rendered on the dispatcher, not on the poll's thread that delivers a whole batch of answers
-    return BallotOutcome.observe(polls.castBallot(pollId, voter.voterId(), marked, voter.invitedTo()),
+    return BallotOutcome.observe(polls.castBallot(pollId, voter.voterId(), marked, voter.invitedTo(), ballot.seq()),
             received)
         .handleAsync((reply, failure) -> Answer.of(failure != null
             ? error(ref, new Problems.Problem(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", "Service unavailable",

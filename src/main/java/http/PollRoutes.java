@@ -99,8 +99,8 @@ public final class PollRoutes extends AllDirectives {
                 auditRoutes.routes(),
                 pathPrefix("polls", () -> concat(
                     pathEndOrSingleSlash(() -> concat(
-                        post(() -> auth.organizer(organizer ->
-                            body(Requests.CreatePoll.class, request -> createPoll(organizer, request)))),
+                        post(() -> auth.organizer(organizer -> optionalHeaderValueByName("Idempotency-Key", key ->
+                            body(Requests.CreatePoll.class, request -> createPoll(organizer, request, key))))),
                         get(read::catalogue))),
                     pathPrefix(segment(), pollId ->
                         concat(poll(pollId), read.poll(pollId), join.poll(pollId)))))))),
@@ -118,8 +118,9 @@ public final class PollRoutes extends AllDirectives {
           return voter(pollId, voter -> body(Requests.Ballot.class, ballot ->
               castBallot(pollId, voter, ballot, received)));
         })),
+        // ?seq=n numbers the retraction like a ballot's "seq" (see Poll.Freshness)
         path(segment("ballots").slash("me"), () -> delete(() -> voter(pollId, voter ->
-            reply(polls.retractBallot(pollId, voter.voterId()), StatusCodes.OK, null)))),
+            parameterOptional("seq", seq -> retract(pollId, voter, seq))))),
         path("close", () -> post(() -> auth.organizer(organizer ->
             audited(polls.close(pollId, organizer), StatusCodes.OK, organizer, AuditAction.POLL_CLOSED, null)))),
         path("reveal", () -> post(() -> auth.organizer(organizer -> audited(polls.reveal(pollId, organizer),
@@ -166,8 +167,20 @@ public final class PollRoutes extends AllDirectives {
           "voterId differs from the voter in the token; leave it out or send your own"));
     }
     return reply(BallotOutcome.observe(
-        polls.castBallot(pollId, voter.voterId(), ballot.toBallot(), voter.invitedTo()), received), StatusCodes.OK,
+        polls.castBallot(pollId, voter.voterId(), ballot.toBallot(), voter.invitedTo(), ballot.seq()), received),
+        StatusCodes.OK,
         null);
+  }
+
+  private Route retract(String pollId, Identity.Voter voter, java.util.Optional<String> seq) {
+    Long number;
+    try {
+      number = seq.map(Long::valueOf).orElse(null);
+    } catch (NumberFormatException e) {
+      return complete(problems.response(StatusCodes.BAD_REQUEST, "invalid-ballot", "Invalid ballot",
+          "seq must be a whole number"));
+    }
+    return reply(polls.retractBallot(pollId, voter.voterId(), number), StatusCodes.OK, null);
   }
 
   private Route invite(String pollId, Requester organizer, Requests.Invites request) {
@@ -188,8 +201,16 @@ public final class PollRoutes extends AllDirectives {
   /** The answer to an invite request: one voter id and token per invited voter. */
   private record Invited(String pollId, List<Tokens.VoterToken> invites) {}
 
-  private Route createPoll(Requester organizer, Requests.CreatePoll request) {
-    CompletionStage<Poll.Reply> created = polls.create(new PollDraft(
+  /**
+   * With an {@code Idempotency-Key}, at most one poll per key and organizer: a repeat (after a 503, a lost answer) is
+   * answered 201 with the poll the first request created, on any node.
+   */
+  private Route createPoll(Requester organizer, Requests.CreatePoll request, java.util.Optional<String> key) {
+    if (key.isPresent() && !actors.PollId.isAcceptableKey(key.get())) {
+      return complete(problems.response(StatusCodes.BAD_REQUEST, "invalid-idempotency-key", "Invalid Idempotency-Key",
+          "an Idempotency-Key is 16 to 255 printable ASCII characters, such as a random UUID"));
+    }
+    PollDraft draft = new PollDraft(
         request.question(),
         request.options(),
         request.kind(),
@@ -201,7 +222,8 @@ public final class PollRoutes extends AllDirectives {
         request.ratingScale(),
         request.maxRanked(),
         request.maxWords(),
-        request.resultsVisibility()));
+        request.resultsVisibility());
+    CompletionStage<Poll.Reply> created = key.isPresent() ? polls.create(draft, key.get()) : polls.create(draft);
     return onSuccess(created, reply -> {
       HttpResponse response = toResponse(reply, StatusCodes.CREATED, organizer);
       if (reply instanceof Poll.Accepted accepted) {

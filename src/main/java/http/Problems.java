@@ -68,6 +68,8 @@ final class Problems extends AllDirectives {
       case INVALID_INVITE -> new Problem(StatusCodes.BAD_REQUEST, "invalid-invite", "Invalid invite", detail);
       case INVALID_WORD -> new Problem(StatusCodes.BAD_REQUEST, "invalid-word", "Invalid word", detail);
       case LIMIT_REACHED -> new Problem(StatusCodes.CONFLICT, "limit-reached", "Limit reached", detail);
+      case STALE_BALLOT -> new Problem(StatusCodes.CONFLICT, "stale-ballot", "Stale ballot", detail);
+      case EXPIRED -> new Problem(StatusCodes.SERVICE_UNAVAILABLE, "unavailable", "Service unavailable", detail);
     };
   }
 

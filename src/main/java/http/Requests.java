@@ -57,7 +57,8 @@ final class Requests {
    * {@code voterId} is optional: the voter is the one in the token, and a different id here is refused. The ballot
    * is one of {@code choices}, {@code rating}, {@code ranking} or {@code words}, as the poll's kind asks.
    */
-  record Ballot(String voterId, List<Integer> choices, Integer rating, List<Integer> ranking, List<String> words) {
+  record Ballot(String voterId, List<Integer> choices, Integer rating, List<Integer> ranking, List<String> words,
+      Long seq) {
     actors.Ballot toBallot() {
       return new actors.Ballot(choices, rating, ranking, unicode("words", words));
     }
@@ -93,7 +94,7 @@ final class Requests {
    * socket's voter, or for the voter of {@code token} when the frame carries one (a client relaying many voters).
    */
   record SocketBallot(String type, List<Integer> choices, String ref, String token, Integer rating,
-      List<Integer> ranking, List<String> words) {
+      List<Integer> ranking, List<String> words, Long seq) {
     actors.Ballot toBallot() {
       return new actors.Ballot(choices, rating, ranking, unicode("words", words));
     }

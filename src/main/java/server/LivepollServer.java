@@ -62,12 +62,18 @@ public final class LivepollServer {
   private final EdgeServer binding;
   private final int managementPort;
   private final Polls polls;
+  private final LocalCassandra localCassandra;
+  /** The node's membership just before its actor system terminated, as coordinated shutdown left it. */
+  private final java.util.concurrent.atomic.AtomicReference<MemberStatus> statusAtEnd;
 
-  private LivepollServer(ActorSystem<Void> system, EdgeServer binding, int managementPort, Polls polls) {
+  private LivepollServer(ActorSystem<Void> system, EdgeServer binding, int managementPort, Polls polls,
+      LocalCassandra localCassandra, java.util.concurrent.atomic.AtomicReference<MemberStatus> statusAtEnd) {
     this.system = system;
     this.binding = binding;
     this.managementPort = managementPort;
     this.polls = polls;
+    this.localCassandra = localCassandra;
+    this.statusAtEnd = statusAtEnd;
   }
 
   /**
@@ -129,6 +135,12 @@ public final class LivepollServer {
     warnIfTooFewFileDescriptors(config.getInt("pekko.http.server.max-connections"),
         settings.edgeLimits().maxLiveSockets());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, config);
+    var statusAtEnd = new java.util.concurrent.atomic.AtomicReference<MemberStatus>();
+    CoordinatedShutdown.get(system).addTask(
+        CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "note-membership-at-end", () -> {
+          statusAtEnd.set(Cluster.get(system).selfMember().status());
+          return CompletableFuture.completedFuture(Done.getInstance());
+        });
     if (localCassandra != null) {
       // Runs after the HTTP server is unbound, shards are handed off and entities have written their events.
       CoordinatedShutdown.get(system).addTask(
@@ -175,7 +187,7 @@ public final class LivepollServer {
           Duration.ofSeconds(30));
       log.info("Livepoll serves on {}://{}:{}/ (pages; the API under /api)",
           tls.isEmpty() ? "http" : "https", settings.httpHost(), binding.localAddress().getPort());
-      return new LivepollServer(system, binding, management.port(), polls);
+      return new LivepollServer(system, binding, management.port(), polls, localCassandra, statusAtEnd);
     } catch (Exception e) {
       system.terminate();
       awaitTermination(system);
@@ -240,7 +252,8 @@ public final class LivepollServer {
         cassandraLibDir(settings),
         settings.localCassandraHeap(),
         settings.localCassandraCommitlogSync(),
-        settings.localCassandraStartTimeout()));
+        settings.localCassandraStartTimeout(),
+        settings.localCassandraRing()));
   }
 
   /** Cassandra's jars sit in target/cassandra-node/lib, beside the server's jar or its classes folder. */
@@ -293,9 +306,19 @@ public final class LivepollServer {
     awaitTermination(system);
   }
 
-  /** Blocks while the node runs: until coordinated shutdown (SIGTERM, a leave, a downing) has terminated it. */
-  public void awaitTermination() {
+  /**
+   * Blocks while the node runs: until coordinated shutdown (SIGTERM, a leave, a downing) has terminated it; then
+   * how the process should end.
+   */
+  public Exit awaitExit() {
     system.getWhenTerminated().toCompletableFuture().join();
+    return Exit.of(CoordinatedShutdown.get(system).getShutdownReason(), statusAtEnd.get(),
+        localCassandra == null ? java.util.Optional.empty() : localCassandra.stopFailure());
+  }
+
+  /** Starts coordinated shutdown for {@code reason} and returns at once; {@link #awaitExit} waits for its end. */
+  public void shutDown(org.apache.pekko.actor.CoordinatedShutdown.Reason reason) {
+    CoordinatedShutdown.get(system).runAll(reason);
   }
 
   private static void awaitTermination(ActorSystem<?> system) {

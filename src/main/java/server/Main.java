@@ -48,17 +48,36 @@ public final class Main {
     System.out.println(settings.tokens(java.time.Clock.systemUTC()).organizer(args[2], args[1].equals("admin")));
   }
 
+  /**
+   * Runs a node until it stops, then exits with {@link Exit}'s status and prints its reason as the last line. SIGTERM
+   * and SIGINT start the coordinated shutdown directly, not through the JVM's shutdown hooks, so that a clean stop
+   * can exit 0 (a JVM ending on SIGTERM's own hooks exits 143 whatever they did).
+   */
   private static void run() {
     LogFormat logs = LogFormat.current();
     Config config = ConfigFactory.load();
+    Exit exit;
     // Kamon first: its agent must instrument Pekko's classes before the actor system loads them
     try (Telemetry telemetry = Telemetry.start(config)) {
       LivepollServer server = LivepollServer.start(config);
+      onStopSignal(() -> server.shutDown(Exit.Signalled.INSTANCE));
       logs.announce("Livepoll is ready: http://" + Settings.from(server.system().settings().config()).httpHost()
           + ":" + server.httpPort() + "/  (voters enter a join code there; /organize is the organizer console, /api the "
           + "API; app-version "
           + Cluster.get(server.system()).selfMember().appVersion() + "; Ctrl-C stops it)");
-      server.awaitTermination();
+      exit = server.awaitExit();
+    } catch (RuntimeException e) {
+      exit = Exit.startFailed(e.getMessage());
+    }
+    System.out.flush();
+    (exit.clean() ? System.out : System.err).println(exit.reason());
+    System.exit(exit.status());
+  }
+
+  /** SIGTERM (an orchestrator, kill) and SIGINT (Ctrl-C) run {@code stop} instead of the JVM's shutdown. */
+  private static void onStopSignal(Runnable stop) {
+    for (String signal : java.util.List.of("TERM", "INT")) {
+      sun.misc.Signal.handle(new sun.misc.Signal(signal), received -> stop.run());
     }
   }
 
@@ -82,11 +101,23 @@ public final class Main {
     Config config = ConfigFactory.load();
     Settings settings = Settings.from(config);
     LocalCassandra cassandra = LivepollServer.startLocalCassandra(settings);
+    // stopped from a signal handler, not a shutdown hook, so that a clean stop exits 0 (see run())
+    java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+    onStopSignal(stopped::countDown);
     Runtime.getRuntime().addShutdownHook(new Thread(cassandra::close, "stop-cassandra"));
-    System.out.println("Cassandra is ready on 127.0.0.1:" + settings.localCassandraPort()
-        + "  (LIVEPOLL_CASSANDRA_CONTACT_POINTS=127.0.0.1:" + settings.localCassandraPort() + "; its login is in "
-        + settings.localCassandraDir().resolve("cql-credentials") + ", which servers with the same data directory read; "
-        + "Ctrl-C stops it)");
-    Thread.currentThread().join();
+    String address = settings.localCassandraRing().address() + ":" + settings.localCassandraPort();
+    System.out.println("Cassandra is ready on " + address + "  (LIVEPOLL_CASSANDRA_CONTACT_POINTS=" + address
+        + "; its login is in " + settings.localCassandraDir().resolve("cql-credentials")
+        + ", which servers with the same data directory read; Ctrl-C stops it)");
+    stopped.await();
+    cassandra.close();
+    var failure = cassandra.stopFailure();
+    System.out.flush();
+    if (failure.isPresent()) {
+      System.err.println("Cassandra stopped with an error: " + failure.get());
+      System.exit(Exit.SHUTDOWN_FAILED);
+    }
+    System.out.println("Cassandra stopped cleanly");
+    System.exit(0);
   }
 }

@@ -64,7 +64,7 @@ public final class LocalCassandra implements AutoCloseable {
       "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
       "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED");
 
-  /** Where the node lives and how it listens. */
+  /** Where the node lives and how it listens; {@code ring} says which other local nodes it joins. */
   public record Config(
       Path directory,
       int cqlPort,
@@ -72,13 +72,38 @@ public final class LocalCassandra implements AutoCloseable {
       Path libDirectory,
       String heap,
       String commitlogSync,
-      Duration startTimeout) {}
+      Duration startTimeout,
+      Ring ring) {
+
+    /** A node of its own on 127.0.0.1. */
+    public Config(Path directory, int cqlPort, int storagePort, Path libDirectory, String heap, String commitlogSync,
+        Duration startTimeout) {
+      this(directory, cqlPort, storagePort, libDirectory, heap, commitlogSync, startTimeout, Ring.ALONE);
+    }
+  }
+
+  /**
+   * Several nodes of one Cassandra cluster on one machine: each listens on an {@code address} of its own (127.0.0.2,
+   * 127.0.0.3: Linux routes all of 127/8 to loopback), all name the same {@code seeds} ({@code host:storagePort},
+   * comma-separated) and the same {@code clusterName}. Empty seeds: the node is its own seed; an empty cluster name:
+   * {@code livepoll-local-<cql port>}, as a lone node has always been called (Cassandra refuses a renamed cluster).
+   */
+  public record Ring(String address, String seeds, String clusterName) {
+    public static final Ring ALONE = new Ring("127.0.0.1", "", "");
+
+    boolean alone() {
+      return seeds.isBlank();
+    }
+  }
 
   private final Config config;
   private final CassandraCredentials credentials;
   private final Process process;
   private final FileChannel lockChannel;
   private final FileLock lock;
+  /** Why the node did not stop cleanly when it was closed, or null. */
+  private volatile String stopFailure;
+  private boolean closed;
 
   private LocalCassandra(Config config, CassandraCredentials credentials, Process process, FileChannel lockChannel,
       FileLock lock) {
@@ -112,7 +137,7 @@ public final class LocalCassandra implements AutoCloseable {
       ProcessBuilder builder = new ProcessBuilder(command(dir, config))
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(consoleLog.toFile()));
-      log.info("Starting Cassandra on 127.0.0.1:{} with data in {}", config.cqlPort(), dir);
+      log.info("Starting Cassandra on {}:{} with data in {}", config.ring().address(), config.cqlPort(), dir);
       Process process = builder.start();
       LocalCassandra node = new LocalCassandra(config, credentials, process, lockChannel, lock);
       try {
@@ -129,7 +154,7 @@ public final class LocalCassandra implements AutoCloseable {
   }
 
   public InetSocketAddress contactPoint() {
-    return new InetSocketAddress("127.0.0.1", config.cqlPort());
+    return new InetSocketAddress(config.ring().address(), config.cqlPort());
   }
 
   /** The login this node accepts. */
@@ -143,13 +168,22 @@ public final class LocalCassandra implements AutoCloseable {
 
   /** Stops the node cleanly (it flushes its memtables), waiting up to a minute before killing it. */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (!process.isAlive()) {
+      stopFailure = "Cassandra (pid " + process.pid() + ") had already exited with code " + process.exitValue()
+          + " before the server stopped it; see " + config.directory().resolve("logs");
+    }
     if (process.isAlive()) {
       log.info("Stopping Cassandra (pid {})", process.pid());
       process.destroy();
       try {
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
           log.warn("Cassandra did not stop within 60 s; killing it");
+          stopFailure = "Cassandra (pid " + process.pid() + ") did not stop within 60 s and was killed";
           process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
       } catch (InterruptedException e) {
@@ -163,6 +197,11 @@ public final class LocalCassandra implements AutoCloseable {
     } catch (IOException e) {
       log.debug("could not release the data directory lock", e);
     }
+  }
+
+  /** Why the node did not stop cleanly (it had died before, or had to be killed); empty after a clean stop. */
+  public java.util.Optional<String> stopFailure() {
+    return java.util.Optional.ofNullable(stopFailure);
   }
 
   private static FileLock tryLock(FileChannel channel) throws IOException {
@@ -181,7 +220,7 @@ public final class LocalCassandra implements AutoCloseable {
             + "see " + consoleLog + ":\n" + tail(consoleLog));
       }
       if (acceptsConnections()) {
-        log.info("Cassandra accepts CQL on 127.0.0.1:{}", config.cqlPort());
+        log.info("Cassandra accepts CQL on {}:{}", config.ring().address(), config.cqlPort());
         return;
       }
       try {
@@ -276,10 +315,16 @@ public final class LocalCassandra implements AutoCloseable {
     command.add("-Dcassandra.logdir=" + dir.resolve("logs"));
     command.add("-Dlogback.configurationFile=" + dir.resolve("logback.xml"));
     command.add("-Dcassandra-foreground=yes");
-    // one node and no peers: nothing to wait for
+    // one node and no peers: nothing to wait for; several local nodes gossip within a second
     command.add("-Dcassandra.skip_wait_for_gossip_to_settle=0");
     // the default superuser, replaced by Livepoll's own at the first start, is created at once instead of after 10 s
     command.add("-Dcassandra.superuser_setup_delay_ms=0");
+    if (!config.ring().alone()) {
+      // a node joining others waits this long for the ring's news (30 s by default, for large clusters)
+      command.add("-Dcassandra.ring_delay_ms=3000");
+      // the nodes of a new local ring join together, not one after the other
+      command.add("-Dcassandra.consistent.rangemovement=false");
+    }
     // Cassandra's approximate clock ticks every 2 ms by default: 500 wake-ups a second, the largest part of an idle
     // node's CPU (measured: 3.3% of a core idle, 1.6% at 20 ms). It only times request deadlines, given in seconds.
     command.add("-Dcassandra.approximate_time_precision_ms=20");
@@ -290,6 +335,7 @@ public final class LocalCassandra implements AutoCloseable {
   }
 
   private static String yaml(Path dir, Config config) {
+    Ring ring = config.ring();
     String sync = switch (config.commitlogSync()) {
       case "batch" -> "commitlog_sync: batch\n";
       case "group" -> "commitlog_sync: group\ncommitlog_sync_group_window: 15ms\n";
@@ -299,7 +345,7 @@ public final class LocalCassandra implements AutoCloseable {
     };
     return """
         # Written by Livepoll at every start of the local node; edits here are overwritten.
-        cluster_name: livepoll-local-%1$d
+        cluster_name: %5$s
         num_tokens: 16
         partitioner: org.apache.cassandra.dht.Murmur3Partitioner
         %2$s\
@@ -312,9 +358,12 @@ public final class LocalCassandra implements AutoCloseable {
         seed_provider:
           - class_name: org.apache.cassandra.locator.SimpleSeedProvider
             parameters:
-              - seeds: "127.0.0.1:%4$d"
-        listen_address: 127.0.0.1
-        rpc_address: 127.0.0.1
+              - seeds: "%6$s"
+        listen_address: %7$s
+        rpc_address: %7$s
+        # a node joining a ring streams its share of what the ring holds (at least the login's role in system_auth,
+        # created by the first node); a seed, and a node that restarts, keep their tokens and data
+        auto_bootstrap: true
         storage_port: %4$d
         native_transport_port: %1$d
         start_native_transport: true
@@ -322,13 +371,15 @@ public final class LocalCassandra implements AutoCloseable {
         # a login for every CQL client (see CassandraCredentials); the roles live in system_auth
         authenticator: PasswordAuthenticator
         role_manager: CassandraRoleManager
-        # one node: no replicas to rank, so no re-ranking every 100 ms
+        # few local nodes: nothing worth ranking every 100 ms
         dynamic_snitch: false
         concurrent_compactors: 1
         # a poll writes up to livepoll.poll.max-batch events in one batch
         batch_size_warn_threshold: 64KiB
         batch_size_fail_threshold: 1024KiB
-        """.formatted(config.cqlPort(), sync, dir, config.storagePort());
+        """.formatted(config.cqlPort(), sync, dir, config.storagePort(),
+        ring.clusterName().isBlank() ? "livepoll-local-" + config.cqlPort() : ring.clusterName(),
+        ring.alone() ? ring.address() + ":" + config.storagePort() : ring.seeds(), ring.address());
   }
 
   private static String logback(Path dir) {

@@ -661,6 +661,105 @@ class PollTest {
     assertEquals(1, accepted(result).totalBallots());
   }
 
+  /** Created under an idempotency key: a repeat is answered with the poll, even once it is closed. */
+  @Test
+  void aRepeatableCreateOfAnExistingPollByItsOwnerIsAcceptedWithThePoll() {
+    Poll.Create first = Spec.lunch().toCommand(null);
+    var created = run(replyTo -> new Poll.Create(first.draft(), replyTo, true));
+    assertInstanceOf(Poll.Accepted.class, created.reply());
+    close();
+
+    var repeat = run(replyTo -> new Poll.Create(first.draft(), replyTo, true));
+
+    assertTrue(repeat.hasNoEvents());
+    assertEquals(accepted(created).id(), accepted(repeat).id());
+    assertEquals(PollView.CLOSED, accepted(repeat).status());
+    assertRejected(Poll.Rejection.POLL_EXISTS,
+        run(replyTo -> new Poll.Create(Spec.lunch().withQuestion("Other?").toCommand(null).draft(), replyTo, true)));
+    assertRejected(Poll.Rejection.POLL_EXISTS,
+        run(replyTo -> new Poll.Create(Spec.lunch().ownedBy("mallory").toCommand(null).draft(), replyTo, true)));
+    assertRejected(Poll.Rejection.POLL_EXISTS, run(replyTo -> new Poll.Create(first.draft(), replyTo)));
+  }
+
+  // ------------------------------------------------------------------------------------------- late changes
+
+  /** A numbered ballot of a single-choice poll, without a deadline. */
+  private CommandResultWithReply<Poll.Command, Poll.Event, Poll.State, Poll.Reply> castNumbered(
+      String voterId, long seq, int choice) {
+    return run(replyTo -> new Poll.CastBallot(voterId, Ballot.ofChoices(List.of(choice)), null,
+        new Poll.Freshness(seq, null), replyTo));
+  }
+
+  /**
+   * The interleaving of issue 16: the voter's ballot 1 times out at the edge, the voter sends ballot 2 and it is
+   * counted, then ballot 1 (or the edge's retry of it) reaches the poll. It must not overwrite ballot 2, and still
+   * not after the poll is recovered from its journal.
+   */
+  @Test
+  void aLateOlderBallotNeverOverwritesTheVotersNewerOne() {
+    created(Spec.lunch().allowingVoteChange());
+    castNumbered("alice", 1, 0);
+    var newer = castNumbered("alice", 3, 2);
+    assertEquals(List.of(ballots(START, Poll.BallotChange.changed("alice", List.of(0), List.of(2)).numbered(3L))),
+        newer.events());
+
+    var late = castNumbered("alice", 2, 1);
+
+    assertRejected(Poll.Rejection.STALE_BALLOT, late);
+    assertEquals(Optional.of(List.of(2)), late.stateOfType(Poll.Created.class).ballots().ballotOf("alice"));
+    assertEquals(counts(0, 0, 1), votes(accepted(get())));
+    // a re-send of the newer ballot is still acknowledged and counted once; the voter may go on changing
+    assertTrue(castNumbered("alice", 3, 2).hasNoEvents());
+    assertEquals(counts(0, 1, 0), votes(accepted(castNumbered("alice", 4, 1))));
+
+    kit.restart();
+    assertRejected(Poll.Rejection.STALE_BALLOT, castNumbered("alice", 3, 2));
+    assertEquals(counts(0, 1, 0), votes(accepted(get())));
+  }
+
+  @Test
+  void aLateBallotDoesNotUndoARetractionNorCountInTheNextRound() {
+    created(Spec.lunch().allowingVoteChange());
+    castNumbered("alice", 10, 0);
+    assertInstanceOf(Poll.Accepted.class,
+        run(replyTo -> new Poll.RetractBallot("alice", new Poll.Freshness(12L, null), replyTo)).reply());
+
+    assertRejected(Poll.Rejection.STALE_BALLOT, castNumbered("alice", 11, 1));
+    assertRejected(Poll.Rejection.STALE_BALLOT,
+        run(replyTo -> new Poll.RetractBallot("alice", new Poll.Freshness(11L, null), replyTo)));
+    assertInstanceOf(Poll.Accepted.class, run(replyTo -> new Poll.NextRound(BY_OWNER, replyTo)).reply());
+    assertRejected(Poll.Rejection.STALE_BALLOT, castNumbered("alice", 11, 1));
+    assertEquals(counts(0, 0, 1), votes(accepted(castNumbered("alice", 13, 2))));
+  }
+
+  /** Unnumbered ballots (older clients) change a vote as before, and numbered ones may follow them. */
+  @Test
+  void unnumberedBallotsChangeAVoteAsBefore() {
+    created(Spec.lunch().allowingVoteChange());
+    castNumbered("alice", 5, 0);
+    assertEquals(counts(0, 1, 0), votes(accepted(cast("alice", 1))));
+    assertEquals(counts(0, 0, 1), votes(accepted(castNumbered("alice", 6, 2))));
+  }
+
+  /** The edge gave up on the request at its deadline (and answered 503): reaching the poll later, it counts not. */
+  @Test
+  void aBallotArrivingAfterItsDeadlineIsRefusedUnlessItIsAlreadyCounted() {
+    created(Spec.lunch().allowingVoteChange());
+    castNumbered("alice", 1, 0);
+    Instant deadline = START.plusSeconds(10);
+    clock.advance(Duration.ofSeconds(11));
+
+    var expired = run(replyTo -> new Poll.CastBallot("alice", Ballot.ofChoices(List.of(2)), null,
+        new Poll.Freshness(2L, deadline), replyTo));
+    assertRejected(Poll.Rejection.EXPIRED, expired);
+    assertRejected(Poll.Rejection.EXPIRED,
+        run(replyTo -> new Poll.RetractBallot("alice", new Poll.Freshness(null, deadline), replyTo)));
+    // an identical late re-send changes nothing, so it is acknowledged like any retry
+    assertInstanceOf(Poll.Accepted.class, run(replyTo -> new Poll.CastBallot("alice", Ballot.ofChoices(List.of(0)),
+        null, new Poll.Freshness(1L, deadline), replyTo)).reply());
+    assertEquals(counts(1, 0, 0), votes(accepted(get())));
+  }
+
   // ------------------------------------------------------------------------------------------------ retract
 
   @Test

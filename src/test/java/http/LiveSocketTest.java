@@ -375,6 +375,19 @@ class LiveSocketTest {
     assertEquals(List.of(1L, 0L), votes(json(api.get("/api/polls/" + id), 200)));
   }
 
+  /** A numbered ballot frame that reaches the poll after the voter's newer one is refused (409); the newer stands. */
+  @Test
+  void aLateOlderNumberedBallotFrameIsAnErrorFrame409() {
+    String id = newPoll(POLL);
+    Live live = open(server, id, TOKENS.newVoter().token());
+    live.snapshot();
+    live.send("{\"type\":\"ballot\",\"choices\":[1],\"ref\":\"newer\",\"seq\":7}");
+    assertEquals("ack", live.awaitRef("newer").path("type").asText());
+    live.send("{\"type\":\"ballot\",\"choices\":[0],\"ref\":\"older\",\"seq\":6}");
+    assertError(live.awaitRef("older"), "older", 409);
+    assertEquals(List.of(0L, 1L), votes(json(api.get("/api/polls/" + id), 200)));
+  }
+
   @Test
   void votingOnAClosedPollIsAnErrorFrame409() {
     String id = newPoll(POLL);

@@ -113,6 +113,34 @@ class PollRoutesTest {
     assertEquals(view, assertView(api.get(reply.header("location").orElseThrow()), 200), "GET of Location");
   }
 
+  /** A client that got no answer (a 503, a lost connection) creates again with the same key: still one poll. */
+  @Test
+  void createWithAnIdempotencyKeyCreatesOnePollPerKeyAndOrganizer() {
+    String key = java.util.UUID.randomUUID().toString();
+    String body = json("{'question':'Once?','options':['a','b']}");
+    ApiClient.Reply first = organizer.postWithKey("/api/polls", key, body);
+    JsonNode created = assertCreated(first);
+    String id = created.get("id").asText();
+    assertView(vote(id, "v1", 1), 200);
+
+    ApiClient.Reply again = organizer.postWithKey("/api/polls", key, body);
+    JsonNode repeated = assertCreated(again);
+    assertEquals(id, repeated.get("id").asText(), "the repeat names the poll the first request created");
+    assertEquals(first.header("location"), again.header("location"));
+    assertEquals(created.get("joinCode"), repeated.get("joinCode"));
+    assertEquals(List.of(0L, 1L), votes(repeated), "the repeat answers with the poll as it stands");
+
+    String otherOrganizer = TestConfig.tokens().organizer("someone-else", false);
+    String theirs = assertCreated(api.as(otherOrganizer).postWithKey("/api/polls", key, body)).get("id").asText();
+    assertFalse(id.equals(theirs), "a key is the organizer's own: another organizer's key names another poll");
+    assertProblem(organizer.postWithKey("/api/polls", key, json("{'question':'Another?','options':['a','b']}")),
+        409, "poll-exists");
+    assertProblem(organizer.postWithKey("/api/polls", "short", body), 400, "invalid-idempotency-key");
+    String other = assertCreated(organizer.postWithKey("/api/polls", java.util.UUID.randomUUID().toString(), body))
+        .get("id").asText();
+    assertFalse(id.equals(other), "a new key, a new poll");
+  }
+
   @Test
   void createFillsInDefaultsForOptionalFields() {
     JsonNode view = createPoll(json("{'question':'Lunch?','options':['pizza','sushi']}"));
@@ -253,6 +281,20 @@ class PollRoutesTest {
     JsonNode changed = assertView(vote(id, "v1", 1), 200);
     assertEquals(List.of(0L, 1L), votes(changed));
     assertEquals(1, changed.get("totalBallots").asLong());
+  }
+
+  /** A ballot numbered below the voter's latest counted one came late: 409, and the newer ballot stands. */
+  @Test
+  void aLateOlderNumberedBallotIs409AndTheNewerOneStands() {
+    String id = newPoll(json("{'question':'Q?','options':['a','b','c'],'allowVoteChange':true}"));
+    assertView(voter("v1").post("/api/polls/" + id + "/ballots", json("{'choices':[2],'seq':20}")), 200);
+    assertProblem(voter("v1").post("/api/polls/" + id + "/ballots", json("{'choices':[0],'seq':19}")), 409,
+        "stale-ballot");
+    assertProblem(voter("v1").delete("/api/polls/" + id + "/ballots/me?seq=18"), 409, "stale-ballot");
+    assertEquals(List.of(0L, 0L, 1L), votes(view(id)));
+    assertEquals(List.of(1L, 0L, 0L), votes(assertView(
+        voter("v1").post("/api/polls/" + id + "/ballots", json("{'choices':[0],'seq':21}")), 200)));
+    assertProblem(voter("v1").delete("/api/polls/" + id + "/ballots/me?seq=x"), 400, "invalid-ballot");
   }
 
   /** The server mints shorter ids, but the entity's voter-id rule still holds for whatever a valid token names. */

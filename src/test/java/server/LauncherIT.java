@@ -36,19 +36,8 @@ class LauncherIT {
 
   @Test
   void acknowledgedBallotsSurviveARestartOfTheWholeServer() throws Exception {
-    Map<String, String> env = Map.of(
-        "LIVEPOLL_DATA_DIR", dataDir.toString(),
-        "LIVEPOLL_HTTP_PORT", Integer.toString(FreePorts.next()),
-        "LIVEPOLL_REMOTE_PORT", Integer.toString(FreePorts.next()),
-        "LIVEPOLL_MANAGEMENT_PORT", Integer.toString(FreePorts.next()),
-        "LIVEPOLL_METRICS_PORT", Integer.toString(FreePorts.next()),
-        "LIVEPOLL_CASSANDRA_PORT", Integer.toString(FreePorts.next()),
-        "LIVEPOLL_CASSANDRA_STORAGE_PORT", Integer.toString(FreePorts.next()),
-        "LIVEPOLL_CASSANDRA_HEAP", "512m",
-        // sixty voters sign up from one address within a second
-        "LIVEPOLL_LIMIT_VOTERS_BURST", "100");
+    Map<String, String> env = env();
     ApiClient http = new ApiClient(Integer.parseInt(env.get("LIVEPOLL_HTTP_PORT")));
-
     LivepollProcess first = launch(env);
     String organizerToken = tokenFromTheCommandLine(env);
     String pollId = ApiClient.createdId(http.as(organizerToken).post("/api/polls",
@@ -62,6 +51,10 @@ class LauncherIT {
       assertEquals(200, ballot.status(), ballot.body());
       acknowledged[choice]++;
     }
+    String key = java.util.UUID.randomUUID().toString();
+    String keyedPoll = "{\"question\":\"Created once?\",\"options\":[\"yes\",\"no\"]}";
+    ApiClient.Reply keyed = http.as(organizerToken).postWithKey("/api/polls", key, keyedPoll);
+    assertEquals(201, keyed.status(), keyed::toString);
     String before = http.get("/api/polls/" + pollId).body();
     long cassandraPid = cassandraPid(first);
 
@@ -70,6 +63,10 @@ class LauncherIT {
         "the server's Cassandra child must stop with it");
 
     LivepollProcess second = launch(env);
+    ApiClient.Reply keyedAgain = http.as(organizerToken).postWithKey("/api/polls", key, keyedPoll);
+    assertEquals(201, keyedAgain.status(), keyedAgain::toString);
+    assertEquals(ApiClient.createdId(keyed), ApiClient.createdId(keyedAgain),
+        "a creation repeated with its Idempotency-Key after a restart names the poll created before it");
     ApiClient.Reply after = http.get("/api/polls/" + pollId);
     assertEquals(200, after.status());
     assertEquals(before, after.body(), "the poll after the restart is exactly the poll before it");
@@ -78,6 +75,40 @@ class LauncherIT {
           .get(option) + "\",\"votes\":" + acknowledged[option]), after.body());
     }
     stop(second);
+  }
+
+  /**
+   * A stop that fails says so: the server's database died under it (kill -9 of its Cassandra child), so the SIGTERM
+   * that follows ends with a non-zero status and the reason on the last line.
+   */
+  @Test
+  void aShutdownThatFailsExitsNonZeroWithTheReasonOnTheLastLine() {
+    LivepollProcess server = launch(env());
+    long cassandraPid = cassandraPid(server);
+    ProcessHandle cassandra = ProcessHandle.of(cassandraPid).orElseThrow();
+    cassandra.destroyForcibly();
+    cassandra.onExit().join();
+    server.terminate();
+    assertTrue(server.awaitExit(Duration.ofMinutes(2)), "./livepoll did not stop after SIGTERM");
+    String last = server.lastLine();
+    System.out.printf("LauncherIT: SIGTERM after the database died: exit status %d, last line: %s%n",
+        server.exitStatus(), last);
+    assertEquals(Exit.SHUTDOWN_FAILED, server.exitStatus(), "exit status of a failed shutdown");
+    assertTrue(last.startsWith("Livepoll stopped with an error: Cassandra (pid " + cassandraPid + ")"), last);
+  }
+
+  private Map<String, String> env() {
+    return Map.of(
+        "LIVEPOLL_DATA_DIR", dataDir.resolve("data").toString(),
+        "LIVEPOLL_HTTP_PORT", Integer.toString(FreePorts.next()),
+        "LIVEPOLL_REMOTE_PORT", Integer.toString(FreePorts.next()),
+        "LIVEPOLL_MANAGEMENT_PORT", Integer.toString(FreePorts.next()),
+        "LIVEPOLL_METRICS_PORT", Integer.toString(FreePorts.next()),
+        "LIVEPOLL_CASSANDRA_PORT", Integer.toString(FreePorts.next()),
+        "LIVEPOLL_CASSANDRA_STORAGE_PORT", Integer.toString(FreePorts.next()),
+        "LIVEPOLL_CASSANDRA_HEAP", "512m",
+        // sixty voters sign up from one address within a second
+        "LIVEPOLL_LIMIT_VOTERS_BURST", "100");
   }
 
   /** {@code ./livepoll token organizer}, run with the server's environment, prints the token on its last line. */
@@ -108,8 +139,11 @@ class LauncherIT {
     return server;
   }
 
+  /** SIGTERM: coordinated shutdown, then the local Cassandra stops; a clean stop exits 0 and says so last. */
   private static void stop(LivepollProcess server) {
-    server.terminate(); // SIGTERM: coordinated shutdown, then the local Cassandra stops
+    server.terminate();
     assertTrue(server.awaitExit(Duration.ofMinutes(2)), "./livepoll did not stop after SIGTERM");
+    assertEquals(0, server.exitStatus(), "exit status after SIGTERM; last line: " + server.lastLine());
+    assertTrue(server.lastLine().startsWith("Livepoll stopped cleanly"), server.lastLine());
   }
 }

@@ -117,8 +117,19 @@ public final class ApiClient {
     return send("POST", path, JSON, BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body)));
   }
 
+  /** A POST with an {@code Idempotency-Key} header. */
+  public Reply postWithKey(String path, String idempotencyKey, String jsonBody) {
+    return send("POST", path, JSON, BodyPublishers.ofString(jsonBody, StandardCharsets.UTF_8),
+        Map.of("Idempotency-Key", idempotencyKey));
+  }
+
   /** {@code contentType} null sends no Content-Type header; {@code body} null sends no body. */
   public Reply send(String method, String path, String contentType, BodyPublisher body) {
+    return send(method, path, contentType, body, Map.of());
+  }
+
+  private Reply send(String method, String path, String contentType, BodyPublisher body,
+      Map<String, String> extraHeaders) {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path))
         .timeout(TIMEOUT)
         .method(method, body == null ? BodyPublishers.noBody() : body);
@@ -128,6 +139,7 @@ public final class ApiClient {
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
+    extraHeaders.forEach(request::header);
     try {
       var response = CLIENT.send(request.build(), BodyHandlers.ofByteArray());
       Map<String, List<String>> headers = new LinkedHashMap<>();

@@ -26,6 +26,7 @@ public final class LivepollProcess implements AutoCloseable {
   private final Process process;
   private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
   private final List<String> kept = java.util.Collections.synchronizedList(new ArrayList<>());
+  private Thread reader;
 
   private LivepollProcess(String name, Process process) {
     this.name = name;
@@ -52,7 +53,7 @@ public final class LivepollProcess implements AutoCloseable {
 
   private void readOutput(Path log, Predicate<String> echo) throws IOException {
     PrintWriter file = new PrintWriter(Files.newBufferedWriter(log, StandardCharsets.UTF_8), true);
-    Thread reader = new Thread(() -> {
+    reader = new Thread(() -> {
       try (file; BufferedReader output = new BufferedReader(
           new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         for (String line = output.readLine(); line != null; line = output.readLine()) {
@@ -90,6 +91,23 @@ public final class LivepollProcess implements AutoCloseable {
       throw new AssertionError(e);
     }
     throw new AssertionError(name + " did not print '" + prefix + "' within " + timeout);
+  }
+
+  /** The process's last line of output, once it has exited and its output is read to the end. */
+  public String lastLine() {
+    try {
+      reader.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    synchronized (kept) {
+      return kept.isEmpty() ? "" : kept.get(kept.size() - 1);
+    }
+  }
+
+  /** The exit status of the process, which must have exited. */
+  public int exitStatus() {
+    return process.exitValue();
   }
 
   /** Whether any output line so far contains {@code text}. */

@@ -122,7 +122,18 @@ async function vote(event) {
     say(`Your vote was not sent: ${e.message}`, 'error');
     return;
   }
-  send({ ...ballot, token }, false);
+  send({ ...ballot, token, seq: nextSeq() }, false);
+}
+
+let lastSeq = 0;
+
+/**
+ * Numbers each new ballot above the last (resends keep theirs): if an older ballot of this voter reaches the poll
+ * late, after a newer one, the poll refuses it instead of letting it overwrite the newer one.
+ */
+function nextSeq() {
+  lastSeq = Math.max(Date.now(), lastSeq + 1);
+  return lastSeq;
 }
 
 function send(ballot, renewed) {
@@ -134,7 +145,7 @@ function send(ballot, renewed) {
 
 function onAck(frame) {
   if (!pending || frame.ref !== pending.ref) return;
-  const { token, ...fields } = pending.ballot;
+  const { token, seq, ...fields } = pending.ballot;
   store.set(ballotKey(token), fields);
   pending = null;
   $('vote').disabled = poll.status === 'closed';
