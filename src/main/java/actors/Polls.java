@@ -45,9 +45,16 @@ public final class Polls {
   private final ClusterSharding sharding;
   private final Duration askTimeout;
   private final Duration retryWithin;
+  private final PollRegistry registry;
 
   /** {@code askTimeout} bounds each attempt; retries stop once {@code retryWithin} has passed (zero: never retry). */
   public Polls(ActorSystem<?> system, Duration askTimeout, Duration retryWithin) {
+    this(system, askTimeout, retryWithin, PollRegistry.NONE);
+  }
+
+  /** The same; requests for ids that {@code registry} never registered are answered UNKNOWN_POLL at once. */
+  public Polls(ActorSystem<?> system, Duration askTimeout, Duration retryWithin, PollRegistry registry) {
+    this.registry = registry;
     this.system = system;
     this.nodeDowned = PollInbox.nodeDowned(system);
     this.sharding = ClusterSharding.get(system);
@@ -63,10 +70,11 @@ public final class Polls {
     String pollId = PollId.newId();
     if (!PollDefinition.of(draft, Instant.now()).ok()) {
       // the entity refuses it and says why: no code is claimed for a poll that will not exist
-      return askOnce(pollId, replyTo -> new Poll.Create(draft, replyTo));
+      return createOnce(pollId, draft);
     }
-    return claimJoinCode(pollId, 1).thenCompose(code ->
-        askOnce(pollId, replyTo -> new Poll.Create(draft.withJoinCode(code), replyTo)));
+    // registered first, so that a node asked for the poll right after its creation finds it
+    return registry.register(pollId).thenCompose(registered -> claimJoinCode(pollId, 1)).thenCompose(code ->
+        createOnce(pollId, draft.withJoinCode(code)));
   }
 
   /**
@@ -183,8 +191,29 @@ public final class Polls {
     return askRetrying(pollId, replyTo -> new Poll.Close(requester, replyTo));
   }
 
-  public CompletionStage<Poll.Reply> invite(String pollId, Requester requester, int count) {
-    return askRetrying(pollId, replyTo -> new Poll.Invite(requester, count, replyTo));
+  /** Records the invitations of {@code voterIds}; a repeat records nothing new. */
+  public CompletionStage<Poll.Reply> invite(String pollId, Requester requester, List<String> voterIds) {
+    return askRetrying(pollId, replyTo -> new Poll.Invite(requester, voterIds, replyTo));
+  }
+
+  /** Revokes a voter's admission (invite or sign-up); revoking a revoked one changes nothing. */
+  public CompletionStage<Poll.Reply> revokeInvite(String pollId, Requester requester, String voterId) {
+    return askRetrying(pollId, replyTo -> new Poll.RevokeInvite(requester, voterId, replyTo));
+  }
+
+  public CompletionStage<Poll.Reply> admissions(
+      String pollId, Requester requester, Admissions.Way way, int offset, int limit) {
+    return askRetrying(pollId, replyTo -> new Poll.ListAdmissions(requester, way, offset, limit, replyTo));
+  }
+
+  /** Signs {@code voterId} up through the poll's join code; a repeat records nothing new. */
+  public CompletionStage<Poll.Reply> signUp(String pollId, String voterId) {
+    return askRetrying(pollId, replyTo -> new Poll.SignUp(voterId, replyTo));
+  }
+
+  /** The poll as {@code reader} may see it: an invited poll answers UNKNOWN_POLL to those not admitted to it. */
+  public CompletionStage<Poll.Reply> read(String pollId, Reader reader) {
+    return askRetrying(pollId, replyTo -> new Poll.Read(reader, replyTo));
   }
 
   private CompletionStage<Poll.Reply> askOnce(
@@ -192,8 +221,35 @@ public final class Polls {
     if (!PollId.isWellFormed(pollId)) {
       return unknownPoll();
     }
-    // no second attempt, but the same patience: a slow owner (busy, or a shard being placed) may still answer
-    return ask(pollId, command, retryWithin.compareTo(askTimeout) > 0 ? retryWithin : askTimeout);
+    return ifRegistered(pollId, () -> ask(pollId, command, oncePatience()));
+  }
+
+  /** A creation goes to an id that is registered but has no poll yet. */
+  private CompletionStage<Poll.Reply> createOnce(String pollId, PollDraft draft) {
+    return ask(pollId, replyTo -> new Poll.Create(draft, replyTo), oncePatience());
+  }
+
+  /** No second attempt, but the same patience: a slow owner (busy, or a shard being placed) may still answer. */
+  private Duration oncePatience() {
+    return retryWithin.compareTo(askTimeout) > 0 ? retryWithin : askTimeout;
+  }
+
+  /** {@code request} if {@code pollId} was ever registered, else UNKNOWN_POLL without asking any entity. */
+  private CompletionStage<Poll.Reply> ifRegistered(
+      String pollId, java.util.function.Supplier<CompletionStage<Poll.Reply>> request) {
+    CompletableFuture<Poll.Reply> result = new CompletableFuture<>();
+    registry.exists(pollId).whenComplete((exists, failure) -> {
+      // the registry unreachable: ask the poll itself, as before there was one
+      CompletionStage<Poll.Reply> next = failure != null || exists ? request.get() : unknownPoll();
+      next.whenComplete((reply, problem) -> {
+        if (problem != null) {
+          result.completeExceptionally(unwrap(problem));
+        } else {
+          result.complete(reply);
+        }
+      });
+    });
+    return result;
   }
 
   private CompletionStage<Poll.Reply> askRetrying(
@@ -201,9 +257,11 @@ public final class Polls {
     if (!PollId.isWellFormed(pollId)) {
       return unknownPoll();
     }
-    CompletableFuture<Poll.Reply> result = new CompletableFuture<>();
-    attempt(pollId, command, System.nanoTime() + retryWithin.toNanos(), askTimeout, result);
-    return result;
+    return ifRegistered(pollId, () -> {
+      CompletableFuture<Poll.Reply> result = new CompletableFuture<>();
+      attempt(pollId, command, System.nanoTime() + retryWithin.toNanos(), askTimeout, result);
+      return result;
+    });
   }
 
   /** Completes {@code result} with the first answer that is not "the owner is moving", or the last one. */

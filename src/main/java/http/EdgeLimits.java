@@ -16,7 +16,10 @@ public record EdgeLimits(
     RateLimiter.Limit framesPerRelay,
     int maxBadFrames,
     int maxLiveSockets,
-    CatalogueLimits catalogue) {
+    CatalogueLimits catalogue,
+    RateLimiter.Limit creationsPerOrganizer,
+    RateLimiter.Limit signUpsPerNode,
+    java.time.Duration tokenCheckInterval) {
 
   /** Paging of the poll catalogue: the page size without {@code limit}, the largest allowed, rows read at most. */
   public record CatalogueLimits(int defaultLimit, int maxLimit, int maxScanned) {}
