@@ -18,6 +18,7 @@ public record EdgeLimits(
     int maxLiveSockets,
     CatalogueLimits catalogue,
     RateLimiter.Limit creationsPerOrganizer,
+    int maxOpenPollsPerOrganizer,
     RateLimiter.Limit signUpsPerNode,
     java.time.Duration tokenCheckInterval) {
 

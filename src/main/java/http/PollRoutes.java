@@ -55,6 +55,7 @@ public final class PollRoutes extends AllDirectives {
   private final JoinRoutes join;
   private final Pages pages = new Pages();
   private final ActorSystem<?> system;
+  private final readside.OpenPollQuota openPolls;
 
   /**
    * {@code readSide} is null on a node that runs no read side (tests on the in-memory journal): its routes 503.
@@ -71,6 +72,8 @@ public final class PollRoutes extends AllDirectives {
     this.maxBodyBytes = limits.maxBodyBytes();
     this.live = new LiveSocket(system, polls, tokens, json, throttle, limits);
     this.read = new ReadRoutes(readSide, polls, auth, problems, json, limits.catalogue());
+    this.openPolls = new readside.OpenPollQuota(readSide, limits.maxOpenPollsPerOrganizer(),
+        limits.catalogue().maxScanned());
     this.join = new JoinRoutes(polls, tokens, auth, throttle, problems, json, publicUrl);
     this.system = system;
   }
@@ -88,7 +91,8 @@ public final class PollRoutes extends AllDirectives {
                 pathPrefix("polls", () -> concat(
                     pathEndOrSingleSlash(() -> concat(
                         post(() -> auth.organizer(organizer -> throttle.pollCreations(organizer.name(), () ->
-                            body(Requests.CreatePoll.class, request -> createPoll(organizer, request))))),
+                        withinOpenPolls(organizer, () ->
+                            body(Requests.CreatePoll.class, request -> createPoll(organizer, request)))))),
                         get(read::catalogue))),
                     pathPrefix(segment(), pollId ->
                         concat(poll(pollId), read.poll(pollId), join.poll(pollId)))))))),
@@ -136,6 +140,14 @@ public final class PollRoutes extends AllDirectives {
                 reply instanceof Poll.Accepted accepted
                     ? handleWebSocketMessages(live.flow(accepted.poll(), caller, token.orElse(null)))
                     : complete(toResponse(reply, StatusCodes.OK, null))))))));
+  }
+
+  /** {@code inner} if the organizer may open another poll; else 429 until they close one. */
+  private Route withinOpenPolls(Requester organizer, java.util.function.Supplier<Route> inner) {
+    return onSuccess(openPolls.allowsAnother(organizer), allowed -> allowed ? inner.get()
+        : complete(problems.response(StatusCodes.TOO_MANY_REQUESTS, "too-many-open-polls", "Too many open polls",
+            organizer.name() + " has " + openPolls.maxOpen() + " open polls, the most one organizer may hold; "
+                + "close one first").addHeader(org.apache.pekko.http.javadsl.model.headers.RetryAfter.create(60L))));
   }
 
   /** {@code inner} if {@code viewer} may see the poll at all; else the poll's answer (404 for an invited poll). */

@@ -101,6 +101,7 @@ public record Settings(
             new EdgeLimits.CatalogueLimits(c.getInt("read-side.catalogue.default-limit"),
                 c.getInt("read-side.catalogue.max-limit"), c.getInt("read-side.catalogue.max-scanned")),
             perMinute(c.getConfig("limits.creations-per-organizer")),
+            c.getInt("limits.open-polls-per-organizer"),
             perMinute(c.getConfig("limits.sign-ups-per-node")),
             c.getDuration("live.token-check-interval")),
         c.getString("http.https.keystore"),

@@ -61,7 +61,8 @@ class TokenRevocationsTest {
 
   @Test
   void revocationsSurviveARestart() {
-    kit.runCommand(replyTo -> new TokenRevocations.Revoke(new Requester("root", true), "bob", replyTo));
+    kit.<TokenRevocations.Reply>runCommand(replyTo ->
+        new TokenRevocations.Revoke(new Requester("root", true), "bob", replyTo));
     kit.restart();
     var listed = kit.<TokenRevocations.Reply>runCommand(TokenRevocations.GetAll::new);
     assertEquals(new TokenRevocations.Listed(Map.of("bob", NOW)), listed.reply());
