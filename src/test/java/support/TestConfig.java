@@ -73,6 +73,7 @@ public final class TestConfig {
             livepoll.live.frames-per-socket { per-second = 1000000, burst = 1000000 }
             livepoll.limits.creations-per-organizer { per-minute = 100000000, burst = 1000000 }
             livepoll.limits.sign-ups-per-node { per-minute = 100000000, burst = 1000000 }
+            livepoll.limits.open-polls-per-organizer = 0
             """.formatted(AUTH_SECRET)))
         .withFallback(ConfigFactory.defaultApplication()));
   }
