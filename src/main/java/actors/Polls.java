@@ -196,9 +196,21 @@ public final class Polls {
     return askRetrying(pollId, replyTo -> new Poll.Invite(requester, voterIds, replyTo));
   }
 
-  /** Revokes a voter's admission (invite or sign-up); revoking a revoked one changes nothing. */
+  /**
+   * Revokes a voter's admission (invite or sign-up); revoking a revoked one changes nothing. The voter's tokens
+   * (good for this poll only) are then revoked too, so that a live socket the voter holds closes; should that fail,
+   * the poll still refuses the voter's ballots and its view.
+   */
   public CompletionStage<Poll.Reply> revokeInvite(String pollId, Requester requester, String voterId) {
-    return askRetrying(pollId, replyTo -> new Poll.RevokeInvite(requester, voterId, replyTo));
+    return askRetrying(pollId, replyTo -> new Poll.RevokeInvite(requester, voterId, replyTo))
+        .thenCompose(reply -> {
+          if (!(reply instanceof Poll.Accepted)) {
+            return CompletableFuture.completedFuture(reply);
+          }
+          Requester forTheOwner = new Requester(requester.name() + " (admissions of poll " + pollId + ")", true);
+          return TokenRevocations.revoke(system, forTheOwner, voterId, askTimeout)
+              .handleAsync((revoked, failure) -> reply, Runnable::run);
+        });
   }
 
   public CompletionStage<Poll.Reply> admissions(

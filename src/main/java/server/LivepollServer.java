@@ -176,7 +176,8 @@ public final class LivepollServer {
    * (the in-memory one of tests), where every well-formed id is asked of its poll.
    */
   private static actors.PollRegistry pollRegistry(ActorSystem<?> system, Config config) {
-    if (!config.getString("pekko.persistence.journal.plugin").startsWith("pekko.persistence.cassandra")) {
+    if (!config.getBoolean("livepoll.poll-index.enabled")
+        || !config.getString("pekko.persistence.journal.plugin").startsWith("pekko.persistence.cassandra")) {
       return actors.PollRegistry.NONE;
     }
     Config index = config.getConfig("livepoll.poll-index");

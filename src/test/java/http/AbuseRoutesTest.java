@@ -101,10 +101,18 @@ class AbuseRoutesTest {
   }
 
   @Test
-  void aRevokedInviteCannotOpenALiveSocket() {
+  void aRevokedInviteCannotOpenALiveSocketAndTheOneItHeldCloses() throws Exception {
     String id = created(alice.post("/api/polls", INVITED));
     JsonNode invite = json(alice.post("/api/polls/" + id + "/invites", "{\"count\":1}"), 201).get("invites").get(0);
-    alice.delete("/api/polls/" + id + "/invites/" + invite.get("voterId").asText());
+    Frames held = LiveSocketClient.open(server.httpPort(), id, invite.get("token").asText(), new Frames());
+    assertEquals("snapshot", held.next().get("type").asText());
+
+    assertEquals(204, alice.delete("/api/polls/" + id + "/invites/" + invite.get("voterId").asText()).status());
+
+    JsonNode last = held.next();
+    assertEquals("error", last.get("type").asText(), last::toString);
+    assertTrue(last.get("detail").asText().contains("revoked"), last::toString);
+    held.closed.get(5, TimeUnit.SECONDS);
 
     AssertionError refused = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class,
         () -> LiveSocketClient.open(server.httpPort(), id, invite.get("token").asText(), new Frames()));

@@ -142,6 +142,37 @@ class AbuseClusterIT {
     assertEquals(entitiesBefore, entitiesAfter, "no poll entity started");
     // one recovery alone reads the journal at least once: the background's reads are far fewer than the ids
     assertTrue(journalReads < RANDOM_IDS / 4, "journal reads: " + journalReads + " (idle: " + idleReads + ")");
+
+    // the same through a third node without the index, as before it existed
+    LivepollServer nodeC = startNode(FreePorts.next(), "livepoll.cluster.seed-nodes = \"127.0.0.1:" + remoteA + "\"\n"
+        + "livepoll.poll-index.enabled = off");
+    try {
+      awaitUp(nodeC, 3);
+      List<LivepollServer> all = List.of(nodeA, nodeB, nodeC);
+      int entitiesWithout = 0;
+      for (LivepollServer node : all) {
+        entitiesWithout += liveEntities(node);
+      }
+      long journalWithout = reads("messages");
+      long startedWithout = System.nanoTime();
+      for (String id : ids) {
+        assertEquals(404, new ApiClient(nodeC.httpPort()).get("/api/polls/" + id).status());
+      }
+      int entitiesAfterWithout = 0;
+      for (LivepollServer node : all) {
+        entitiesAfterWithout += liveEntities(node);
+      }
+      long journalReadsWithout = reads("messages") - journalWithout;
+      System.out.printf("AbuseClusterIT: without the index, %d GETs of random ids in %d ms: live poll entities "
+              + "%d -> %d, journal (messages) reads %d%n", RANDOM_IDS,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedWithout), entitiesWithout, entitiesAfterWithout,
+          journalReadsWithout);
+      assertTrue(entitiesAfterWithout >= entitiesWithout + RANDOM_IDS / 2,
+          "without the index, unknown ids start entities (the cost the index saves)");
+    } finally {
+      nodeC.stop();
+      nodeC.awaitTermination();
+    }
     assertTrue(indexReads <= 4L * RANDOM_IDS, "at most two index reads per id and node: " + indexReads);
   }
 
