@@ -78,8 +78,8 @@ public final class Polls {
   }
 
   /**
-   * The id of the open poll that holds join code {@code typed} (any case), or empty: no such code, or its poll is
-   * closed or gone.
+   * The id of the open poll that holds join code {@code typed} (any case), or empty: no such code, its poll is
+   * closed or gone, or it is a poll of invited voters (which exists only for those who hold its invites).
    */
   public CompletionStage<Optional<String>> resolveJoinCode(String typed) {
     String code = JoinCode.normalize(typed);
@@ -90,6 +90,7 @@ public final class Polls {
         ? CompletableFuture.completedFuture(Optional.<String>empty())
         : get(holding.pollId()).thenApply(reply -> reply instanceof Poll.Accepted accepted
             && PollView.OPEN.equals(accepted.poll().status()) && code.equals(accepted.poll().joinCode())
+            && accepted.poll().audience() != Audience.INVITED
             ? Optional.of(accepted.poll().id()) : Optional.<String>empty()));
   }
 

@@ -216,9 +216,11 @@ class AbuseRoutesTest {
   }
 
   @Test
-  void anInvitedPollTakesNoSignUps() {
+  void anInvitedPollsJoinCodeLeadsNowhereAndTakesNoSignUps() {
     JsonNode poll = json(alice.post("/api/polls", INVITED), 201);
-    assertProblem(api.post("/api/join/" + poll.get("joinCode").asText() + "/voters", "{}"), 403, "not-invited");
+    String code = poll.get("joinCode").asText();
+    assertProblem(api.get("/api/join/" + code), 404, "unknown-join-code");
+    assertProblem(api.post("/api/join/" + code + "/voters", "{}"), 404, "unknown-join-code");
   }
 
   // ------------------------------------------------------------------------------------------------------ tokens
