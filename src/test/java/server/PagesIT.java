@@ -202,8 +202,6 @@ class PagesIT {
     voter.executeScript("localStorage.clear()");
     voter.get(url("/p/" + poll.get("joinCode").asText()));
     phone.waitUpTo(PAGE).until(ExpectedConditions.textToBe(By.id("question"), "No open poll here"));
-    voter.get(url("/p/" + id));
-    phone.waitUpTo(PAGE).until(ExpectedConditions.textToBe(By.id("question"), "No open poll here"));
   }
 
   @Test

@@ -147,7 +147,8 @@ async function showJoin() {
     $('code').textContent = join.code || '—';
     const qr = await fetch(`/api/polls/${encodeURIComponent(pollId)}/qr.svg`,
       { headers: token ? { Authorization: `Bearer ${token}` } : {} });
-    if (qr.ok) $('qr').src = URL.createObjectURL(await qr.blob());
+    // a data: address: the pages' Content-Security-Policy allows images from data: and the server only
+    if (qr.ok) $('qr').src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(await qr.text())}`;
   } catch (e) {
     $('question').textContent = e.status === 404 ? 'No such poll' : `The poll could not be loaded: ${e.message}`;
     return false;
