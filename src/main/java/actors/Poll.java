@@ -41,7 +41,7 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
   /** What can be asked of a poll; every request is answered with exactly one {@link Reply}. */
   public sealed interface Request extends Command, CborSerializable, PollInbox.Message
       permits Create, CastBallot, RetractBallot, Close, Invite, Get, Reveal, HideWord, ShowWord, NextRound,
-          GetRounds, Delete {
+          GetRounds, Delete, Read, SignUp, RevokeInvite, ListAdmissions {
     ActorRef<Reply> replyTo();
   }
 
@@ -118,8 +118,40 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
   /** Closes the poll now (its owner or an admin only); closing a closed poll changes nothing. */
   public record Close(Requester requester, ActorRef<Reply> replyTo) implements Request {}
 
-  /** Asks whether {@code requester} may invite {@code count} voters; the caller mints their tokens when accepted. */
-  public record Invite(Requester requester, int count, ActorRef<Reply> replyTo) implements Request {}
+  /**
+   * Invites the voters {@code voterIds} ({@code count} of them): the poll records them, and the caller mints their
+   * tokens once accepted. {@code voterIds} came later: a request of an older node carries none, and is only checked.
+   */
+  public record Invite(Requester requester, int count, ActorRef<Reply> replyTo, List<String> voterIds)
+      implements Request {
+    public Invite(Requester requester, List<String> voterIds, ActorRef<Reply> replyTo) {
+      this(requester, voterIds.size(), replyTo, List.copyOf(voterIds));
+    }
+
+    /** Only asks whether {@code count} invites are allowed, recording none (as nodes before invite records did). */
+    public Invite(Requester requester, int count, ActorRef<Reply> replyTo) {
+      this(requester, count, replyTo, null);
+    }
+  }
+
+  /** Revokes the admission of {@code voterId} (owner or admin only): their ballots are refused from then on. */
+  public record RevokeInvite(Requester requester, String voterId, ActorRef<Reply> replyTo) implements Request {}
+
+  /** Lists the poll's admissions of one way, oldest first (owner or admin only). */
+  public record ListAdmissions(Requester requester, Admissions.Way way, int offset, int limit,
+      ActorRef<Reply> replyTo) implements Request {}
+
+  /**
+   * A voter signs up through the poll's join code: {@code voterId} is fresh, and the caller mints its token, good for
+   * this poll only, once accepted. Open polls of a public or join-code audience take sign-ups up to their limit.
+   */
+  public record SignUp(String voterId, ActorRef<Reply> replyTo) implements Request {}
+
+  /**
+   * Reads the poll as {@code reader} may: an invited poll exists only for its managers and its admitted voters;
+   * anyone else is answered as if it did not exist.
+   */
+  public record Read(Reader reader, ActorRef<Reply> replyTo) implements Request {}
 
   public record Get(ActorRef<Reply> replyTo) implements Request {}
 
@@ -161,7 +193,16 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
   public record Answer(ActorRef<Reply> to, Reply reply) {}
 
   /** The answer to every request: the poll as it now stands, or why the request was refused. */
-  public sealed interface Reply extends CborSerializable permits Accepted, Rejected, RoundsListed, Deleted {}
+  public sealed interface Reply extends CborSerializable
+      permits Accepted, Rejected, RoundsListed, Deleted, AdmissionsListed {}
+
+  /** A page of a poll's admissions of one way, and how many of each way it has. */
+  public record AdmissionsListed(String pollId, Admissions.Way way, int invited, int joined,
+      List<Admissions.Admission> admissions) implements Reply {
+    public AdmissionsListed {
+      admissions = List.copyOf(admissions);
+    }
+  }
 
   /** The poll as its owner sees it; {@link PollView#seenBy} gives anyone else's view. */
   public record Accepted(PollView poll) implements Reply {}
@@ -208,7 +249,7 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     NODE_DOWNED,
     /** A word to hide or show is not a valid word, or the poll is no word cloud. */
     INVALID_WORD,
-    /** The poll reached one of its limits (distinct words, hidden words, rounds); the detail says which. */
+    /** The poll reached one of its limits (distinct words, hidden words, rounds, invites, sign-ups). */
     LIMIT_REACHED,
     /** The voter's client numbered this ballot or retraction below one the poll accepted already: it came late. */
     STALE_BALLOT,
@@ -225,7 +266,7 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
    */
   public sealed interface Event extends CborSerializable
       permits PollCreated, BallotsRecorded, PollClosed, ResultsRevealed, WordHidden, WordShown, RoundStarted,
-          PollDeleted, BallotCast, BallotChanged, BallotRetracted {
+          PollDeleted, VotersInvited, InviteRevoked, VoterJoined, BallotCast, BallotChanged, BallotRetracted {
     String pollId();
   }
 
@@ -353,6 +394,19 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
    */
   public record PollDeleted(String pollId, String owner, String by, Instant at) implements Event {}
 
+  /** The owner ({@code by}) invited these voters; their tokens were minted after this was written. */
+  public record VotersInvited(String pollId, List<String> voterIds, String by, Instant at) implements Event {
+    public VotersInvited {
+      voterIds = List.copyOf(voterIds);
+    }
+  }
+
+  /** {@code by} revoked the admission of {@code voterId}: the voter's ballots are refused from then on. */
+  public record InviteRevoked(String pollId, String voterId, String by, Instant at) implements Event {}
+
+  /** A voter signed up through the poll's join code. */
+  public record VoterJoined(String pollId, String voterId, Instant at) implements Event {}
+
   /** Written until 2026-11-29, one event per ballot; replayed as a {@link BallotChange}, never written again. */
   public record BallotCast(String pollId, String voterId, List<Integer> choices, Instant at) implements Event {}
 
@@ -375,11 +429,13 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
   /**
    * {@code version} counts the poll's events, so it equals the journal's sequence number of the latest one.
    * {@code ballots} and {@code tally} are the current round's; {@code rounds} holds the finished ones' results.
-   * {@code hiddenWords} maps the key of each hidden word to how the owner wrote it.
+   * {@code hiddenWords} maps the key of each hidden word to how the owner wrote it. {@code admissions} are the
+   * voters invited or signed up by name.
    */
   public record Created(
       String pollId, PollDefinition definition, Ballots ballots, Tally tally, Instant closedAt, long version,
-      int round, Instant revealedAt, Map<String, String> hiddenWords, List<PollView.RoundView> rounds)
+      int round, Instant revealedAt, Map<String, String> hiddenWords, List<PollView.RoundView> rounds,
+      Admissions admissions)
       implements State {
 
     public Created {
@@ -389,7 +445,7 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
 
     static Created of(String pollId, PollDefinition definition) {
       return new Created(pollId, definition, Ballots.empty(), Tally.empty(definition), null, 1, 1, null, Map.of(),
-          List.of());
+          List.of(), Admissions.none());
     }
 
     boolean closed() {
@@ -423,20 +479,22 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
         next = next.numbered(change.voterId(), change.seq());
       }
       return new Created(pollId, definition, next, tally.with(changes), closedAt, version + 1, round, revealedAt,
-          hiddenWords, rounds);
+          hiddenWords, rounds, admissions);
     }
 
     Created closedAt(Instant at) {
-      return new Created(pollId, definition, ballots, tally, at, version + 1, round, revealedAt, hiddenWords, rounds);
+      return new Created(pollId, definition, ballots, tally, at, version + 1, round, revealedAt, hiddenWords, rounds,
+          admissions);
     }
 
     Created revealedAt(Instant at) {
-      return new Created(pollId, definition, ballots, tally, closedAt, version + 1, round, at, hiddenWords, rounds);
+      return new Created(pollId, definition, ballots, tally, closedAt, version + 1, round, at, hiddenWords, rounds,
+          admissions);
     }
 
     Created withHiddenWords(Map<String, String> hidden) {
       return new Created(pollId, definition, ballots, tally, closedAt, version + 1, round, revealedAt, hidden,
-          rounds);
+          rounds, admissions);
     }
 
     /** The next round: this one's results kept, no ballots, nothing counted. */
@@ -444,7 +502,24 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
       List<PollView.RoundView> finished = new ArrayList<>(rounds);
       finished.add(PollView.RoundView.of(round, at, definition, tally, hiddenWords));
       return new Created(pollId, definition, ballots.nextRound(), Tally.empty(definition), closedAt, version + 1,
-          number, revealedAt, hiddenWords, finished);
+          number, revealedAt, hiddenWords, finished, admissions);
+    }
+
+    Created withAdmissions(Admissions next) {
+      return new Created(pollId, definition, ballots, tally, closedAt, version + 1, round, revealedAt, hiddenWords,
+          rounds, next);
+    }
+
+    /**
+     * Whether a reader sees the poll at all: a poll of invited voters exists only for those who manage it and the
+     * voters admitted to it (an invite or join token for it, not revoked).
+     */
+    boolean readableBy(Reader reader) {
+      if (definition.audience() != Audience.INVITED) {
+        return true;
+      }
+      return reader.manager() != null && reader.manager().mayManage(definition)
+          || reader.admittedTo(pollId) && !admissions.revoked(reader.voterId());
     }
   }
 
@@ -470,6 +545,14 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
         return poll.nextRound(started.round(), started.at());
       } else if (event instanceof PollDeleted deleted) {
         return new Tombstone(poll.pollId(), poll.definition().owner(), deleted.at(), poll.version() + 1);
+      } else if (event instanceof VotersInvited invited) {
+        return poll.withAdmissions(poll.admissions().admit(invited.voterIds(), Admissions.Way.INVITED, invited.by(),
+            invited.at()));
+      } else if (event instanceof InviteRevoked revoked) {
+        return poll.withAdmissions(poll.admissions().revoke(revoked.voterId(), revoked.by(), revoked.at()));
+      } else if (event instanceof VoterJoined joined) {
+        return poll.withAdmissions(poll.admissions().admit(List.of(joined.voterId()), Admissions.Way.JOINED, null,
+            joined.at()));
       }
       Optional<BallotsRecorded> ballots = BallotsRecorded.of(event);
       if (ballots.isPresent()) {
@@ -498,8 +581,12 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
    * What one poll may hold, checked when requests are decided (never on replay, so changing them never changes a
    * recovered poll): distinct words in a word cloud's current round, hidden words, rounds.
    */
-  public record Limits(int maxDistinctWords, int maxHiddenWords, int maxRounds) {
-    public static final Limits DEFAULT = new Limits(10_000, 1_000, 100);
+  public record Limits(int maxDistinctWords, int maxHiddenWords, int maxRounds, int maxInvites, int maxSignUps) {
+    public static final Limits DEFAULT = new Limits(10_000, 1_000, 100, 10_000, 10_000);
+
+    public Limits(int maxDistinctWords, int maxHiddenWords, int maxRounds) {
+      this(maxDistinctWords, maxHiddenWords, maxRounds, DEFAULT.maxInvites(), DEFAULT.maxSignUps());
+    }
   }
 
   private final String pollId;
@@ -719,7 +806,12 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
           ? Decision.persist(new PollCreated(pollId, definition.value()))
           : Decision.reject(Rejection.INVALID_POLL, definition.problem());
     }
-    return Decision.reject(Rejection.UNKNOWN_POLL, "no poll with id " + pollId);
+    return Decision.answer(unknown());
+  }
+
+  /** What a poll that does not exist answers, and an invited poll to those who may not know it exists. */
+  private Rejected unknown() {
+    return new Rejected(Rejection.UNKNOWN_POLL, "no poll with id " + pollId);
   }
 
   private Decision decide(Created poll, Request request, Instant now) {
@@ -746,6 +838,12 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
       return decideWord(poll, show.requester(), show.text(), false, now);
     } else if (request instanceof GetRounds) {
       return new Decision(List.of(), Outcome::rounds);
+    } else if (request instanceof Read read) {
+      return poll.readableBy(read.reader()) ? Decision.accept() : Decision.answer(unknown());
+    } else if (request instanceof ListAdmissions list) {
+      return decideListAdmissions(poll, list);
+    } else if (request instanceof RevokeInvite revoke) {
+      return decideRevoke(poll, revoke, now);
     }
     if (poll.closed()) {
       return new Decision(List.of(), outcome -> answerClosed(outcome, request));
@@ -759,7 +857,9 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
           ? Decision.persist(new PollClosed(pollId, now))
           : Decision.answer(forbidden(close.requester()));
     } else if (request instanceof Invite invite) {
-      return decideInvite(poll, invite);
+      return decideInvite(poll, invite, now);
+    } else if (request instanceof SignUp signUp) {
+      return decideSignUp(poll, signUp, now);
     } else if (request instanceof NextRound next) {
       return decideNextRound(poll, next, now);
     } else if (request instanceof Get) {
@@ -841,7 +941,7 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     return new Rejected(Rejection.FORBIDDEN, requester.name() + " is not the owner of poll " + pollId);
   }
 
-  private Decision decideInvite(Created poll, Invite invite) {
+  private Decision decideInvite(Created poll, Invite invite, Instant now) {
     if (!invite.requester().mayManage(poll.definition())) {
       return Decision.answer(forbidden(invite.requester()));
     }
@@ -852,15 +952,75 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
       return Decision.reject(Rejection.INVALID_INVITE,
           "count must be between 1 and " + PollDefinition.MAX_INVITES_PER_REQUEST);
     }
-    return Decision.accept();
+    int maxInvites = settings.limits().maxInvites();
+    if (poll.admissions().invited() + invite.count() > maxInvites) {
+      return Decision.reject(Rejection.LIMIT_REACHED, "a poll may invite at most " + maxInvites + " voters; "
+          + (maxInvites - poll.admissions().invited()) + " invites are left");
+    }
+    if (invite.voterIds() == null) {
+      return Decision.accept();
+    }
+    if (invite.voterIds().size() != invite.count()
+        || !invite.voterIds().stream().allMatch(PollDefinition::isValidVoterId)) {
+      return Decision.reject(Rejection.INVALID_INVITE, "the invited voters' ids are invalid");
+    }
+    if (invite.voterIds().stream().allMatch(voterId -> poll.admissions().of(voterId).isPresent())) {
+      return Decision.accept();
+    }
+    return Decision.persist(new VotersInvited(pollId, invite.voterIds(), invite.requester().name(), now));
+  }
+
+  private Decision decideSignUp(Created poll, SignUp signUp, Instant now) {
+    if (poll.definition().audience() == Audience.INVITED) {
+      return Decision.reject(Rejection.NOT_INVITED, "poll " + pollId + " takes invited voters only");
+    }
+    if (!PollDefinition.isValidVoterId(signUp.voterId())) {
+      return Decision.reject(Rejection.INVALID_BALLOT, PollDefinition.voterIdRule());
+    }
+    if (poll.admissions().of(signUp.voterId()).isPresent()) {
+      return Decision.accept();
+    }
+    if (poll.admissions().joined() >= settings.limits().maxSignUps()) {
+      return Decision.reject(Rejection.LIMIT_REACHED,
+          "poll " + pollId + " has taken its limit of " + settings.limits().maxSignUps() + " sign-ups");
+    }
+    return Decision.persist(new VoterJoined(pollId, signUp.voterId(), now));
+  }
+
+  private Decision decideRevoke(Created poll, RevokeInvite revoke, Instant now) {
+    if (!revoke.requester().mayManage(poll.definition())) {
+      return Decision.answer(forbidden(revoke.requester()));
+    }
+    var admission = poll.admissions().of(revoke.voterId());
+    if (admission.isEmpty()) {
+      return Decision.reject(Rejection.INVALID_INVITE, "poll " + pollId + " admitted no voter "
+          + revoke.voterId());
+    }
+    return admission.get().revoked() ? Decision.accept()
+        : Decision.persist(new InviteRevoked(pollId, revoke.voterId(), revoke.requester().name(), now));
+  }
+
+  private Decision decideListAdmissions(Created poll, ListAdmissions list) {
+    if (!list.requester().mayManage(poll.definition())) {
+      return Decision.answer(forbidden(list.requester()));
+    }
+    Admissions admissions = poll.admissions();
+    return Decision.answer(new AdmissionsListed(pollId, list.way(), admissions.invited(), admissions.joined(),
+        admissions.list(list.way(), list.offset(), list.limit())));
   }
 
   private Decision decideBallot(Created poll, CastBallot ballot, Instant now) {
     if (!PollDefinition.isValidVoterId(ballot.voterId())) {
       return Decision.reject(Rejection.INVALID_BALLOT, PollDefinition.voterIdRule());
     }
-    if (poll.definition().audience() == Audience.INVITED && !pollId.equals(ballot.invitedTo())) {
-      return Decision.reject(Rejection.NOT_INVITED, "poll " + pollId + " takes ballots from invited voters only");
+    if (poll.definition().audience().admitsByName() && !pollId.equals(ballot.invitedTo())) {
+      return Decision.reject(Rejection.NOT_INVITED, poll.definition().audience() == Audience.INVITED
+          ? "poll " + pollId + " takes ballots from invited voters only"
+          : "poll " + pollId + " takes ballots only from voters who signed up through its join code");
+    }
+    if (poll.admissions().revoked(ballot.voterId())) {
+      return Decision.reject(Rejection.NOT_INVITED, "the admission of voter " + ballot.voterId()
+          + " to poll " + pollId + " was revoked");
     }
     PollDefinition.Validated<List<?>> checked = poll.definition().check(ballot.ballot());
     if (!checked.ok()) {

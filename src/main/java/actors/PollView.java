@@ -20,7 +20,7 @@ public record PollView(
     @JsonInclude(JsonInclude.Include.NON_NULL) Integer maxChoices,
     boolean allowVoteChange,
     Audience audience,
-    String owner,
+    @JsonInclude(JsonInclude.Include.NON_NULL) String owner,
     String status,
     Instant createdAt,
     Instant closesAt,
@@ -40,7 +40,10 @@ public record PollView(
     @JsonInclude(JsonInclude.Include.NON_NULL) List<WordCount> words,
     @JsonInclude(JsonInclude.Include.NON_NULL) List<WordCount> hiddenWords,
     // absent, not null, for a poll older than join codes: such a poll answers exactly as it always did
-    @JsonInclude(JsonInclude.Include.NON_NULL) String joinCode)
+    @JsonInclude(JsonInclude.Include.NON_NULL) String joinCode,
+    // the owner's view only: voters invited, and voters who signed up through the join code
+    @JsonInclude(JsonInclude.Include.NON_NULL) Integer invited,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Integer votersJoined)
     implements CborSerializable {
 
   public static final String OPEN = "open";
@@ -110,7 +113,9 @@ public record PollView(
         results.rating(),
         results.words(),
         results.hiddenWords(),
-        definition.joinCode());
+        definition.joinCode(),
+        poll.admissions().invited(),
+        poll.admissions().joined());
   }
 
   /** What one round's tally shows, in the shape of a view: options, a rating, words (visible and hidden apart). */
@@ -150,16 +155,16 @@ public record PollView(
     return reader != null && reader.mayManage(owner) ? this : forPublic();
   }
 
-  /** The view of a reader who does not manage the poll: no hidden words, no counts until hidden results are revealed. */
+  /**
+   * The view of a reader who does not manage the poll: no owner's account name, no admission counts, no hidden
+   * words, no counts until hidden results are revealed.
+   */
   public PollView forPublic() {
     boolean withhold = withholdsResults();
-    if (!withhold && hiddenWords == null) {
-      return this;
-    }
-    return new PollView(id, question, kind, maxChoices, allowVoteChange, audience, owner, status, createdAt,
+    return new PollView(id, question, kind, maxChoices, allowVoteChange, audience, null, status, createdAt,
         closesAt, closedAt, withhold ? options.stream().map(OptionView::withoutCounts).toList() : options,
         totalBallots, version, resultsVisibility, revealedAt, round, withhold ? Boolean.TRUE : null, scale,
-        maxRanked, maxWords, withhold ? null : rating, withhold ? null : words, null, joinCode);
+        maxRanked, maxWords, withhold ? null : rating, withhold ? null : words, null, joinCode, null, null);
   }
 
   /** Whether some reader sees less than the owner: then a live feed renders two frames. */

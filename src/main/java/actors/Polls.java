@@ -45,9 +45,16 @@ public final class Polls {
   private final ClusterSharding sharding;
   private final Duration askTimeout;
   private final Duration retryWithin;
+  private final PollRegistry registry;
 
   /** {@code askTimeout} bounds each attempt; retries stop once {@code retryWithin} has passed (zero: never retry). */
   public Polls(ActorSystem<?> system, Duration askTimeout, Duration retryWithin) {
+    this(system, askTimeout, retryWithin, PollRegistry.NONE);
+  }
+
+  /** The same; requests for ids that {@code registry} never registered are answered UNKNOWN_POLL at once. */
+  public Polls(ActorSystem<?> system, Duration askTimeout, Duration retryWithin, PollRegistry registry) {
+    this.registry = registry;
     this.system = system;
     this.nodeDowned = PollInbox.nodeDowned(system);
     this.sharding = ClusterSharding.get(system);
@@ -63,10 +70,11 @@ public final class Polls {
     String pollId = PollId.newId();
     if (!PollDefinition.of(draft, Instant.now()).ok()) {
       // the entity refuses it and says why: no code is claimed for a poll that will not exist
-      return askOnce(pollId, replyTo -> new Poll.Create(draft, replyTo));
+      return createOnce(pollId, draft);
     }
-    return claimJoinCode(pollId, 1).thenCompose(code ->
-        askOnce(pollId, replyTo -> new Poll.Create(draft.withJoinCode(code), replyTo)));
+    // registered first, so that a node asked for the poll right after its creation finds it
+    return registry.register(pollId).thenCompose(registered -> claimJoinCode(pollId, 1)).thenCompose(code ->
+        createOnce(pollId, draft.withJoinCode(code)));
   }
 
   /**
@@ -79,18 +87,20 @@ public final class Polls {
     Function<PollDraft, Function<ActorRef<Poll.Reply>, Poll.Request>> creation =
         toCreate -> replyTo -> new Poll.Create(toCreate, replyTo, true);
     if (!PollDefinition.of(draft, Instant.now()).ok()) {
-      return askRetrying(pollId, creation.apply(draft));
+      // the entity refuses it and says why; nothing is registered for a poll that will not exist
+      return ask(pollId, creation.apply(draft), patience());
     }
-    // a repeat finds its poll and claims no join code; a first creation claims one, then creates
-    return get(pollId).thenCompose(existing -> existing instanceof Poll.Rejected rejected
-        && rejected.reason() == Poll.Rejection.UNKNOWN_POLL
-        ? claimJoinCode(pollId, 1).thenCompose(code -> askRetrying(pollId, creation.apply(draft.withJoinCode(code))))
-        : askRetrying(pollId, creation.apply(draft)));
+    // registered first (a repeat registers again, which changes nothing); a repeat finds its poll and claims no join
+    // code; a first creation claims one, then creates
+    return registry.register(pollId).thenCompose(registered -> get(pollId)).thenCompose(existing ->
+        existing instanceof Poll.Rejected rejected && rejected.reason() == Poll.Rejection.UNKNOWN_POLL
+            ? claimJoinCode(pollId, 1).thenCompose(code -> askRetrying(pollId, creation.apply(draft.withJoinCode(code))))
+            : askRetrying(pollId, creation.apply(draft)));
   }
 
   /**
-   * The id of the open poll that holds join code {@code typed} (any case), or empty: no such code, or its poll is
-   * closed or gone.
+   * The id of the open poll that holds join code {@code typed} (any case), or empty: no such code, its poll is
+   * closed or gone, or it is a poll of invited voters (which exists only for those who hold its invites).
    */
   public CompletionStage<Optional<String>> resolveJoinCode(String typed) {
     String code = JoinCode.normalize(typed);
@@ -101,6 +111,7 @@ public final class Polls {
         ? CompletableFuture.completedFuture(Optional.<String>empty())
         : get(holding.pollId()).thenApply(reply -> reply instanceof Poll.Accepted accepted
             && PollView.OPEN.equals(accepted.poll().status()) && code.equals(accepted.poll().joinCode())
+            && accepted.poll().audience() != Audience.INVITED
             ? Optional.of(accepted.poll().id()) : Optional.<String>empty()));
   }
 
@@ -227,8 +238,41 @@ public final class Polls {
     return askRetrying(pollId, replyTo -> new Poll.Delete(requester, replyTo));
   }
 
-  public CompletionStage<Poll.Reply> invite(String pollId, Requester requester, int count) {
-    return askRetrying(pollId, replyTo -> new Poll.Invite(requester, count, replyTo));
+  /** Records the invitations of {@code voterIds}; a repeat records nothing new. */
+  public CompletionStage<Poll.Reply> invite(String pollId, Requester requester, List<String> voterIds) {
+    return askRetrying(pollId, replyTo -> new Poll.Invite(requester, voterIds, replyTo));
+  }
+
+  /**
+   * Revokes a voter's admission (invite or sign-up); revoking a revoked one changes nothing. The voter's tokens
+   * (good for this poll only) are then revoked too, so that a live socket the voter holds closes; should that fail,
+   * the poll still refuses the voter's ballots and its view.
+   */
+  public CompletionStage<Poll.Reply> revokeInvite(String pollId, Requester requester, String voterId) {
+    return askRetrying(pollId, replyTo -> new Poll.RevokeInvite(requester, voterId, replyTo))
+        .thenCompose(reply -> {
+          if (!(reply instanceof Poll.Accepted)) {
+            return CompletableFuture.completedFuture(reply);
+          }
+          Requester forTheOwner = new Requester(requester.name() + " (admissions of poll " + pollId + ")", true);
+          return TokenRevocations.revoke(system, forTheOwner, voterId, askTimeout)
+              .handleAsync((revoked, failure) -> reply, Runnable::run);
+        });
+  }
+
+  public CompletionStage<Poll.Reply> admissions(
+      String pollId, Requester requester, Admissions.Way way, int offset, int limit) {
+    return askRetrying(pollId, replyTo -> new Poll.ListAdmissions(requester, way, offset, limit, replyTo));
+  }
+
+  /** Signs {@code voterId} up through the poll's join code; a repeat records nothing new. */
+  public CompletionStage<Poll.Reply> signUp(String pollId, String voterId) {
+    return askRetrying(pollId, replyTo -> new Poll.SignUp(voterId, replyTo));
+  }
+
+  /** The poll as {@code reader} may see it: an invited poll answers UNKNOWN_POLL to those not admitted to it. */
+  public CompletionStage<Poll.Reply> read(String pollId, Reader reader) {
+    return askRetrying(pollId, replyTo -> new Poll.Read(reader, replyTo));
   }
 
   private CompletionStage<Poll.Reply> askOnce(
@@ -236,8 +280,30 @@ public final class Polls {
     if (!PollId.isWellFormed(pollId)) {
       return unknownPoll();
     }
-    // no second attempt, but the same patience: a slow owner (busy, or a shard being placed) may still answer
-    return ask(pollId, command, patience());
+    return ifRegistered(pollId, () -> ask(pollId, command, patience()));
+  }
+
+  /** A creation goes to an id that is registered but has no poll yet. */
+  private CompletionStage<Poll.Reply> createOnce(String pollId, PollDraft draft) {
+    return ask(pollId, replyTo -> new Poll.Create(draft, replyTo), patience());
+  }
+
+  /** {@code request} if {@code pollId} was ever registered, else UNKNOWN_POLL without asking any entity. */
+  private CompletionStage<Poll.Reply> ifRegistered(
+      String pollId, java.util.function.Supplier<CompletionStage<Poll.Reply>> request) {
+    CompletableFuture<Poll.Reply> result = new CompletableFuture<>();
+    registry.exists(pollId).whenComplete((exists, failure) -> {
+      // the registry unreachable: ask the poll itself, as before there was one
+      CompletionStage<Poll.Reply> next = failure != null || exists ? request.get() : unknownPoll();
+      next.whenComplete((reply, problem) -> {
+        if (problem != null) {
+          result.completeExceptionally(unwrap(problem));
+        } else {
+          result.complete(reply);
+        }
+      });
+    });
+    return result;
   }
 
   private CompletionStage<Poll.Reply> askRetrying(
@@ -245,9 +311,11 @@ public final class Polls {
     if (!PollId.isWellFormed(pollId)) {
       return unknownPoll();
     }
-    CompletableFuture<Poll.Reply> result = new CompletableFuture<>();
-    attempt(pollId, command, System.nanoTime() + retryWithin.toNanos(), askTimeout, result);
-    return result;
+    return ifRegistered(pollId, () -> {
+      CompletableFuture<Poll.Reply> result = new CompletableFuture<>();
+      attempt(pollId, command, System.nanoTime() + retryWithin.toNanos(), askTimeout, result);
+      return result;
+    });
   }
 
   /** Completes {@code result} with the first answer that is not "the owner is moving", or the last one. */

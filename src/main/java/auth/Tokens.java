@@ -43,6 +43,20 @@ public final class Tokens {
   /** Lifetimes of each kind of token. */
   public record Lifetimes(Duration organizer, Duration voter, Duration invite) {}
 
+  /** A verified token: who it speaks for, and when it was issued and expires. */
+  public record Verified(Identity identity, String subject, Instant issuedAt, Instant expiresAt) {}
+
+  /**
+   * When each subject's tokens start to count again: a token issued before its subject's {@code notBefore} is
+   * revoked. Null: none of the subject's tokens is revoked.
+   */
+  @FunctionalInterface
+  public interface Revocations {
+    Revocations NONE = subject -> null;
+
+    Instant notBefore(String subject);
+  }
+
   /** A token that does not hold: the reason is safe to show to the client. */
   public static final class InvalidToken extends Exception {
     InvalidToken(String reason) {
@@ -54,8 +68,15 @@ public final class Tokens {
   private final Lifetimes lifetimes;
   private final Clock clock;
   private final MACVerifier verifier;
+  private final Revocations revocations;
 
   public Tokens(byte[] secret, Lifetimes lifetimes, Clock clock) {
+    this(secret, lifetimes, clock, Revocations.NONE);
+  }
+
+  /** Tokens whose subject was revoked after they were issued are refused as {@code revocations} says. */
+  public Tokens(byte[] secret, Lifetimes lifetimes, Clock clock, Revocations revocations) {
+    this.revocations = revocations;
     this.secret = secret.clone();
     this.lifetimes = lifetimes;
     this.clock = clock;
@@ -85,11 +106,30 @@ public final class Tokens {
 
   /** A new voter invited to one poll: a fresh voter id and a token valid for that poll only. */
   public VoterToken newInvitee(String pollId) {
-    String voterId = "i" + RandomId.of(20);
+    return invitee(newInviteeId(), pollId);
+  }
+
+  /** A fresh id for a voter invited to one poll, to record before its token is minted. */
+  public static String newInviteeId() {
+    return "i" + RandomId.of(20);
+  }
+
+  /** A fresh id for a voter signing up through a poll's join code. */
+  public static String newJoinerId() {
+    return "j" + RandomId.of(20);
+  }
+
+  /** The token of voter {@code voterId}, valid for poll {@code pollId} only (an invite or a sign-up). */
+  public VoterToken invitee(String voterId, String pollId) {
     return new VoterToken(voterId, sign(voterId, Kind.INVITE, pollId, lifetimes.invite()));
   }
 
   public Identity verify(String token) throws InvalidToken {
+    return verifyFully(token).identity();
+  }
+
+  /** Verifies {@code token} as {@link #verify} does, and tells when it was issued and expires. */
+  public Verified verifyFully(String token) throws InvalidToken {
     SignedJWT jwt;
     try {
       jwt = SignedJWT.parse(token);
@@ -124,6 +164,15 @@ public final class Tokens {
     if (subject == null || subject.isEmpty()) {
       throw new InvalidToken("the token has no subject");
     }
+    Instant issued = claims.getIssueTime() == null ? Instant.EPOCH : claims.getIssueTime().toInstant();
+    Instant notBefore = revocations.notBefore(subject);
+    if (notBefore != null && issued.isBefore(notBefore)) {
+      throw new InvalidToken("the token was revoked");
+    }
+    return new Verified(identity(kind, subject, claims), subject, issued, expires.toInstant());
+  }
+
+  private static Identity identity(Kind kind, String subject, JWTClaimsSet claims) throws InvalidToken {
     return switch (kind) {
       case ORGANIZER -> new Identity.Organizer(subject, false);
       case ADMIN -> new Identity.Organizer(subject, true);

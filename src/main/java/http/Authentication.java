@@ -1,5 +1,6 @@
 package http;
 
+import actors.Reader;
 import actors.Requester;
 import auth.Identity;
 import auth.Tokens;
@@ -44,6 +45,26 @@ final class Authentication extends AllDirectives {
         ? inner.apply(null)
         : identity(identity -> inner.apply(identity instanceof Identity.Organizer organizer
             ? new Requester(organizer.name(), organizer.admin()) : null)));
+  }
+
+  /**
+   * Who views a poll, by whatever token they hold (none: {@link Reader#ANYONE}); the poll decides what they may see.
+   * A token that does not hold is 401.
+   */
+  Route viewer(Function<Reader, Route> inner) {
+    return optionalHeaderValueByName("Authorization", header -> header.isEmpty()
+        ? inner.apply(Reader.ANYONE)
+        : identity(identity -> inner.apply(readerOf(identity))));
+  }
+
+  /** The reader a verified token makes; null: anyone. */
+  static Reader readerOf(Identity identity) {
+    if (identity instanceof Identity.Organizer organizer) {
+      return new Reader(new Requester(organizer.name(), organizer.admin()), null, null);
+    } else if (identity instanceof Identity.Voter voter) {
+      return new Reader(null, voter.voterId(), voter.invitedTo());
+    }
+    return Reader.ANYONE;
   }
 
   /** The voter behind a voter or invite token. */

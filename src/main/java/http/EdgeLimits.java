@@ -23,7 +23,11 @@ public record EdgeLimits(
     int maxLiveSocketsPerAddress,
     ClientAddresses clientAddresses,
     java.util.List<String> allowedOrigins,
-    CatalogueLimits catalogue) {
+    CatalogueLimits catalogue,
+    RateLimiter.Limit creationsPerOrganizer,
+    int maxOpenPollsPerOrganizer,
+    RateLimiter.Limit signUpsPerNode,
+    java.time.Duration tokenCheckInterval) {
 
   /** Paging of the poll catalogue: the page size without {@code limit}, the largest allowed, rows read at most. */
   public record CatalogueLimits(int defaultLimit, int maxLimit, int maxScanned) {}

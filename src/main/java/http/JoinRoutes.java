@@ -2,6 +2,7 @@ package http;
 
 import actors.Poll;
 import actors.Polls;
+import auth.Tokens;
 import java.util.regex.Pattern;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -28,13 +29,20 @@ final class JoinRoutes extends AllDirectives {
   private record JoinAddress(String pollId, String code, String url) {}
 
   private final Polls polls;
+  private final Tokens tokens;
+  private final Authentication auth;
+  private final Throttling throttle;
   private final Problems problems;
   private final Json json;
   private final String publicUrl;
 
   /** {@code publicUrl} is the address voters open (no trailing slash), or empty to take the request's own. */
-  JoinRoutes(Polls polls, Problems problems, Json json, String publicUrl) {
+  JoinRoutes(Polls polls, Tokens tokens, Authentication auth, Throttling throttle, Problems problems, Json json,
+      String publicUrl) {
     this.polls = polls;
+    this.tokens = tokens;
+    this.auth = auth;
+    this.throttle = throttle;
     this.problems = problems;
     this.json = json;
     this.publicUrl = publicUrl;
@@ -44,8 +52,34 @@ final class JoinRoutes extends AllDirectives {
   Route resolve(String typed) {
     return get(() -> onSuccess(polls.resolveJoinCode(typed), pollId -> complete(pollId
         .map(id -> ok(new Joined(actors.JoinCode.normalize(typed), id)))
-        .orElseGet(() -> problems.response(StatusCodes.NOT_FOUND, "unknown-join-code", "Unknown join code",
-            "no open poll has this code; check it, or the poll may have closed")))));
+        .orElseGet(this::unknownCode))));
+  }
+
+  /** A voter signed up through a join code: a token good for that poll only. */
+  private record SignedUp(String pollId, String voterId, String token) {}
+
+  /**
+   * {@code POST /api/join/{code}/voters}: signs a new voter up to the open poll that holds the code, within the
+   * sign-ups one address and this server take, and the poll's own limit: 201 with a token for that poll only.
+   */
+  Route signUp(String typed) {
+    return post(() -> throttle.voterSignUp(() -> throttle.signUps(() ->
+        onSuccess(polls.resolveJoinCode(typed), pollId -> {
+          if (pollId.isEmpty()) {
+            return complete(unknownCode());
+          }
+          String voterId = Tokens.newJoinerId();
+          return onSuccess(polls.signUp(pollId.get(), voterId), reply -> complete(reply instanceof Poll.Accepted
+              ? HttpResponse.create().withStatus(StatusCodes.CREATED).withEntity(HttpEntities.create(
+                  ContentTypes.APPLICATION_JSON, json.write(new SignedUp(pollId.get(), voterId,
+                      tokens.invitee(voterId, pollId.get()).token()))))
+              : problems.of((Poll.Rejected) reply)));
+        }))));
+  }
+
+  private HttpResponse unknownCode() {
+    return problems.response(StatusCodes.NOT_FOUND, "unknown-join-code", "Unknown join code",
+        "no open poll has this code; check it, or the poll may have closed");
   }
 
   /** {@code GET /api/polls/{id}/join} and {@code GET /api/polls/{id}/qr.svg}. */
@@ -58,7 +92,8 @@ final class JoinRoutes extends AllDirectives {
   }
 
   private Route address(String pollId, java.util.function.Function<JoinAddress, Route> inner) {
-    return extractUri(uri -> optionalHeaderValueByName("Host", host -> onSuccess(polls.get(pollId), reply -> {
+    return extractUri(uri -> optionalHeaderValueByName("Host", host -> auth.viewer(viewer ->
+        onSuccess(polls.read(pollId, viewer), reply -> {
       if (!(reply instanceof Poll.Accepted accepted)) {
         return complete(problems.of((Poll.Rejected) reply));
       }
@@ -67,7 +102,7 @@ final class JoinRoutes extends AllDirectives {
               .orElse(uri.host().address() + (uri.port() > 0 ? ":" + uri.port() : ""));
       String code = accepted.poll().joinCode();
       return inner.apply(new JoinAddress(pollId, code, base + "/p/" + (code != null ? code : pollId)));
-    })));
+    }))));
   }
 
   private HttpResponse ok(Object body) {

@@ -120,6 +120,7 @@ final class LiveSocket {
   private final int maxSocketsPerAddress;
   /** Live sockets of this node per client address; an address with none has no entry. */
   private final java.util.Map<String, Integer> perAddress = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Duration tokenCheckInterval;
   private final Materializer materializer;
   private final Executor dispatcher;
 
@@ -143,6 +144,7 @@ final class LiveSocket {
     this.maxBadFrames = limits.maxBadFrames();
     this.maxSockets = limits.maxLiveSockets();
     this.maxSocketsPerAddress = limits.maxLiveSocketsPerAddress();
+    this.tokenCheckInterval = limits.tokenCheckInterval();
     this.materializer = Materializer.matFromSystem(system);
     this.dispatcher = system.executionContext();
     // A leaving node closes its sockets at once instead of when its connections are cut: clients reconnect to
@@ -217,8 +219,11 @@ final class LiveSocket {
    * opened by the poll's owner (or an admin) is a relay: a venue's system or a load tool casting the ballots of many
    * voters, each frame with its voter's token. It may send {@code framesPerRelay} and have that many ballots in
    * flight at once; any other socket's ballots go one at a time, in order.
+   *
+   * <p>A socket opened with a token ({@code token}, null without one) lasts as long as its token holds: when it
+   * expires or is revoked the socket sends a last error frame saying so and closes.
    */
-  Flow<Message, Message, NotUsed> flow(PollView snapshot, Identity caller, String address) {
+  Flow<Message, Message, NotUsed> flow(PollView snapshot, Identity caller, String address, String token) {
     String pollId = snapshot.id();
     Requester reader = caller instanceof Identity.Organizer organizer
         ? new Requester(organizer.name(), organizer.admin()) : null;
@@ -227,8 +232,10 @@ final class LiveSocket {
     // the snapshot, then each newer state the socket can take, as this reader may see it; the source ends after the
     // node's leaving frame, and fails (closing the socket) when its client stops reading while the poll changes
     Message first = text(new SnapshotFrame("snapshot", snapshot.seenBy(reader), snapshot.version()));
-    Source<Message, NotUsed> out = fanout.frames(pollId, snapshot.version(), new Rendered(first, first))
+    Source<Message, NotUsed> frames = fanout.frames(pollId, snapshot.version(), new Rendered(first, first))
         .map(frame -> frame.message(relay));
+    // the frames end with the token's last word, which ends the socket
+    Source<Message, NotUsed> out = token == null ? frames : frames.merge(tokenEnd(token), true);
     ClientBudget budget = new ClientBudget(relay ? framesPerRelay : framesPerSocket);
     Message goodbye = error(null, new Problems.Problem(StatusCodes.TOO_MANY_REQUESTS, "too-many-bad-frames",
         "Too many bad frames", "this socket sent " + maxBadFrames
@@ -246,6 +253,30 @@ final class LiveSocket {
               perAddress.computeIfPresent(address, (key, count) -> count <= 1 ? null : count - 1));
           return notUsed;
         });
+  }
+
+  /**
+   * One error frame once {@code token} no longer holds (expired or revoked), checked every {@code tokenCheckInterval}
+   * (a socket outlives its token by at most that); nothing before.
+   */
+  private Source<Message, NotUsed> tokenEnd(String token) {
+    return Source.tick(tokenCheckInterval, tokenCheckInterval, NotUsed.notUsed())
+        .mapMaterializedValue(cancellable -> NotUsed.notUsed())
+        .map(tick -> tokenProblem(token))
+        .filter(Optional::isPresent)
+        .take(1)
+        .map(problem -> error(null, problem.get()));
+  }
+
+  /** Why {@code token} no longer holds, if it does not. */
+  private Optional<Problems.Problem> tokenProblem(String token) {
+    try {
+      tokens.verify(token);
+      return Optional.empty();
+    } catch (Tokens.InvalidToken invalid) {
+      return Optional.of(new Problems.Problem(StatusCodes.UNAUTHORIZED, "invalid-token", "Unauthorized",
+          invalid.getMessage() + "; the socket closes"));
+    }
   }
 
   private CompletionStage<Answer> answer(String pollId, Identity caller, Message message, ClientBudget budget) {

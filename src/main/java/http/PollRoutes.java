@@ -2,8 +2,10 @@ package http;
 
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
+import actors.Admissions;
 import actors.Poll;
 import actors.PollDraft;
+import actors.Reader;
 import actors.PollView;
 import actors.Polls;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -61,6 +63,8 @@ public final class PollRoutes extends AllDirectives {
   private final Audit audit;
   private final Pages pages = new Pages();
   private final BrowserPolicy browser;
+  private final ActorSystem<?> system;
+  private final readside.OpenPollQuota openPolls;
 
   /**
    * {@code readSide} is null on a node that runs no read side (tests on the in-memory journal): its routes 503.
@@ -83,7 +87,10 @@ public final class PollRoutes extends AllDirectives {
     this.maxBodyBytes = limits.maxBodyBytes();
     this.live = new LiveSocket(system, polls, tokens, json, throttle, limits);
     this.read = new ReadRoutes(readSide, polls, auth, problems, json, limits.catalogue());
-    this.join = new JoinRoutes(polls, problems, json, publicUrl);
+    this.openPolls = new readside.OpenPollQuota(readSide, limits.maxOpenPollsPerOrganizer(),
+        limits.catalogue().maxScanned());
+    this.join = new JoinRoutes(polls, tokens, auth, throttle, problems, json, publicUrl);
+    this.system = system;
     this.auditRoutes = new AuditRoutes(audit.log() == AuditLog.NONE ? null : audit.log(), auth, problems, json,
         auditDefaultLimit, auditMaxLimit);
     this.browser = new BrowserPolicy(limits.allowedOrigins(), publicUrl, problems);
@@ -97,10 +104,15 @@ public final class PollRoutes extends AllDirectives {
                 path("voters", () -> post(() -> throttle.voterSignUp(this::newVoter))),
                 path(segment("join").slash(segment()), join::resolve),
                 auditRoutes.routes(),
+                path(segment("join").slash(segment()).slash("voters"), code ->
+                    browser.tokenInside(() -> join.signUp(code))),
+                path(segment("tokens").slash("revocations"), () -> post(() -> auth.organizer(organizer ->
+                    body(Requests.Revocation.class, request -> revoke(organizer, request))))),
                 pathPrefix("polls", () -> concat(
                     pathEndOrSingleSlash(() -> concat(
-                        post(() -> auth.organizer(organizer -> optionalHeaderValueByName("Idempotency-Key", key ->
-                            body(Requests.CreatePoll.class, request -> createPoll(organizer, request, key))))),
+                        post(() -> auth.organizer(organizer -> throttle.pollCreations(organizer.name(), () ->
+                        withinOpenPolls(organizer, () -> optionalHeaderValueByName("Idempotency-Key", key ->
+                            body(Requests.CreatePoll.class, request -> createPoll(organizer, request, key))))))),
                         get(read::catalogue))),
                     pathPrefix(segment(), pollId ->
                         concat(poll(pollId), read.poll(pollId), join.poll(pollId)))))))),
@@ -110,7 +122,7 @@ public final class PollRoutes extends AllDirectives {
   private Route poll(String pollId) {
     return concat(
         pathEndOrSingleSlash(() -> concat(
-            get(() -> auth.reader(reader -> reply(polls.get(pollId), StatusCodes.OK, reader))),
+            get(() -> auth.viewer(viewer -> reply(polls.read(pollId, viewer), StatusCodes.OK, viewer.manager()))),
             delete(() -> auth.organizer(organizer -> audited(deletion.delete(pollId, organizer),
                 StatusCodes.NO_CONTENT, organizer, AuditAction.POLL_DELETED, null))))),
         path("ballots", () -> post(() -> {
@@ -126,7 +138,8 @@ public final class PollRoutes extends AllDirectives {
         path("reveal", () -> post(() -> auth.organizer(organizer -> audited(polls.reveal(pollId, organizer),
             StatusCodes.OK, organizer, AuditAction.RESULTS_REVEALED, null)))),
         path("rounds", () -> concat(
-            get(() -> auth.reader(reader -> reply(polls.rounds(pollId), StatusCodes.OK, reader))),
+            get(() -> auth.viewer(viewer -> readable(pollId, viewer, () ->
+                reply(polls.rounds(pollId), StatusCodes.OK, viewer.manager())))),
             post(() -> auth.organizer(organizer -> audited(polls.nextRound(pollId, organizer), StatusCodes.OK,
                 organizer, AuditAction.ROUND_STARTED, null))))),
         path("hidden-words", () -> concat(
@@ -136,14 +149,78 @@ public final class PollRoutes extends AllDirectives {
             delete(() -> auth.organizer(organizer -> body(Requests.HiddenWord.class, word -> audited(
                 polls.showWord(pollId, organizer, word.text()), StatusCodes.OK, organizer, AuditAction.WORD_SHOWN,
                 null)))))),
-        path("invites", () -> post(() -> auth.organizer(organizer ->
-            body(Requests.Invites.class, request -> invite(pollId, organizer, request))))),
+        path("invites", () -> concat(
+            post(() -> auth.organizer(organizer ->
+                body(Requests.Invites.class, request -> invite(pollId, organizer, request)))),
+            get(() -> auth.organizer(organizer -> admissions(pollId, organizer, Admissions.Way.INVITED))))),
+        path("sign-ups", () -> get(() -> auth.organizer(organizer ->
+            admissions(pollId, organizer, Admissions.Way.JOINED)))),
+        path(segment("invites").slash(segment()), voterId -> delete(() -> auth.organizer(organizer ->
+            onSuccess(polls.revokeInvite(pollId, organizer, voterId), reply -> reply instanceof Poll.Accepted
+                ? recorded(organizer, AuditAction.INVITE_REVOKED, pollId, "invite=" + voterId,
+                    () -> complete(HttpResponse.create().withStatus(StatusCodes.NO_CONTENT)))
+                : complete(toResponse(reply, StatusCodes.OK, organizer)))))),
         path("live", () -> get(() -> browser.liveSocketOrigin(() -> throttle.clientAddress(address ->
             live.refusal(address).map(refused -> complete(problems.response(refused)))
-                .orElseGet(() -> parameterOptional("token", token -> auth.watcher(token, voter ->
-                    onSuccess(polls.get(pollId), reply -> reply instanceof Poll.Accepted accepted
-                        ? handleWebSocketMessages(live.flow(accepted.poll(), voter, address))
-                        : complete(toResponse(reply, StatusCodes.OK, null)))))))))));
+                .orElseGet(() -> parameterOptional("token", token -> auth.watcher(token, caller ->
+                    onSuccess(polls.read(pollId, Authentication.readerOf(caller)), reply ->
+                        reply instanceof Poll.Accepted accepted
+                            ? handleWebSocketMessages(live.flow(accepted.poll(), caller, address, token.orElse(null)))
+                            : complete(toResponse(reply, StatusCodes.OK, null)))))))))));
+  }
+
+  /** {@code inner} if the organizer may open another poll; else 429 until they close one. */
+  private Route withinOpenPolls(Requester organizer, java.util.function.Supplier<Route> inner) {
+    return onSuccess(openPolls.allowsAnother(organizer), allowed -> allowed ? inner.get()
+        : complete(problems.response(StatusCodes.TOO_MANY_REQUESTS, "too-many-open-polls", "Too many open polls",
+            organizer.name() + " has " + openPolls.maxOpen() + " open polls, the most one organizer may hold; "
+                + "close one first").addHeader(org.apache.pekko.http.javadsl.model.headers.RetryAfter.create(60L))));
+  }
+
+  /** {@code inner} if {@code viewer} may see the poll at all; else the poll's answer (404 for an invited poll). */
+  private Route readable(String pollId, Reader viewer, java.util.function.Supplier<Route> inner) {
+    return onSuccess(polls.read(pollId, viewer), reply -> reply instanceof Poll.Accepted
+        ? inner.get() : complete(toResponse(reply, StatusCodes.OK, null)));
+  }
+
+  /** A page of the poll's admissions of one way: {@code ?offset=&limit=} (at most {@link #MAX_LISTED}). */
+  private Route admissions(String pollId, Requester organizer, Admissions.Way way) {
+    return parameterOptional("offset", offset -> parameterOptional("limit", limit -> {
+      int from;
+      int count;
+      try {
+        from = Integer.parseInt(offset.orElse("0"));
+        count = Integer.parseInt(limit.orElse(String.valueOf(MAX_LISTED)));
+      } catch (NumberFormatException e) {
+        from = -1;
+        count = -1;
+      }
+      if (from < 0 || count < 1 || count > MAX_LISTED) {
+        return complete(problems.response(StatusCodes.BAD_REQUEST, "invalid-page", "Invalid page",
+            "offset must be 0 or more and limit between 1 and " + MAX_LISTED));
+      }
+      return onSuccess(polls.admissions(pollId, organizer, way, from, count), reply ->
+          reply instanceof Poll.AdmissionsListed listed
+              ? complete(json(StatusCodes.OK, listed))
+              : complete(toResponse(reply, StatusCodes.OK, organizer)));
+    }));
+  }
+
+  /** Admissions one page lists at most. */
+  private static final int MAX_LISTED = 1000;
+
+  /** {@code POST /api/tokens/revocations}: every token of the subject issued until now is refused from now on. */
+  private Route revoke(Requester organizer, Requests.Revocation request) {
+    return onSuccess(actors.TokenRevocations.revoke(system, organizer, request.subject(), Duration.ofSeconds(5)),
+        reply -> {
+          if (reply instanceof actors.TokenRevocations.Revoked revoked) {
+            return complete(json(StatusCodes.OK, revoked));
+          }
+          actors.TokenRevocations.Refused refused = (actors.TokenRevocations.Refused) reply;
+          return complete(refused.forbidden()
+              ? problems.response(StatusCodes.FORBIDDEN, "not-your-tokens", "Forbidden", refused.detail())
+              : problems.response(StatusCodes.BAD_REQUEST, "invalid-subject", "Invalid subject", refused.detail()));
+        });
   }
 
   private Route newVoter() {
@@ -183,17 +260,19 @@ public final class PollRoutes extends AllDirectives {
     return reply(polls.retractBallot(pollId, voter.voterId(), number), StatusCodes.OK, null);
   }
 
+  /** The invited voters' ids are recorded by the poll first; their tokens are minted once it has them. */
   private Route invite(String pollId, Requester organizer, Requests.Invites request) {
     int count = request.count() == null ? 0 : request.count();
-    return onSuccess(polls.invite(pollId, organizer, count), reply -> {
+    List<String> voterIds = new ArrayList<>();
+    for (int i = 0; i < Math.max(0, Math.min(count, actors.PollDefinition.MAX_INVITES_PER_REQUEST + 1)); i++) {
+      voterIds.add(Tokens.newInviteeId());
+    }
+    return onSuccess(polls.invite(pollId, organizer, voterIds), reply -> {
       if (!(reply instanceof Poll.Accepted)) {
         return complete(toResponse(reply, StatusCodes.OK, organizer));
       }
-      List<Tokens.VoterToken> invites = new ArrayList<>(count);
-      for (int i = 0; i < count; i++) {
-        invites.add(tokens.newInvitee(pollId));
-      }
-      return recorded(organizer, AuditAction.INVITES_MINTED, pollId, "count=" + count,
+      List<Tokens.VoterToken> invites = voterIds.stream().map(voterId -> tokens.invitee(voterId, pollId)).toList();
+      return recorded(organizer, AuditAction.INVITES_MINTED, pollId, "count=" + invites.size(),
           () -> browser.tokenInside(() -> complete(json(StatusCodes.CREATED, new Invited(pollId, invites)))));
     });
   }

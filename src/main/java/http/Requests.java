@@ -89,6 +89,9 @@ final class Requests {
 
   record Invites(Integer count) {}
 
+  /** {@code POST /api/tokens/revocations}: whose tokens to revoke (an organizer's name, a voter id). */
+  record Revocation(String subject) {}
+
   /**
    * A frame a client sends on a live socket: {@code {"type":"ballot","choices":[0],"ref":"abc"}}, cast for the
    * socket's voter, or for the voter of {@code token} when the frame carries one (a client relaying many voters).

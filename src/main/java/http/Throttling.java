@@ -21,6 +21,8 @@ final class Throttling extends AllDirectives {
   private final RateLimiter requests;
   private final RateLimiter voterSignUps;
   private final RateLimiter ballots;
+  private final RateLimiter creations;
+  private final RateLimiter signUps;
   private final Problems problems;
   private final ClientAddresses clientAddresses;
 
@@ -29,6 +31,8 @@ final class Throttling extends AllDirectives {
     this.requests = new RateLimiter(limits.requestsPerAddress(), limits.maxTrackedKeys());
     this.voterSignUps = new RateLimiter(limits.votersPerAddress(), limits.maxTrackedKeys());
     this.ballots = new RateLimiter(limits.ballotsPerVoter(), limits.maxTrackedKeys());
+    this.creations = new RateLimiter(limits.creationsPerOrganizer(), limits.maxTrackedKeys());
+    this.signUps = new RateLimiter(limits.signUpsPerNode(), 1);
     this.problems = problems;
   }
 
@@ -40,6 +44,16 @@ final class Throttling extends AllDirectives {
   Route voterSignUp(Supplier<Route> inner) {
     return clientAddress(address ->
         limited(voterSignUps, "voters-per-address", address, "new voters from your address", inner));
+  }
+
+  /** Polls one organizer may create: a burst, then so many a minute (per node). */
+  Route pollCreations(String organizer, Supplier<Route> inner) {
+    return limited(creations, "creations-per-organizer", organizer, "polls created by " + organizer, inner);
+  }
+
+  /** Sign-ups through join codes on this node, whoever asks: how fast any poll's audience may grow. */
+  Route signUps(Supplier<Route> inner) {
+    return limited(signUps, "sign-ups-per-node", "node", "sign-ups through join codes on this server", inner);
   }
 
   Route ballots(String voterId, Supplier<Route> inner) {

@@ -5,6 +5,7 @@ import actors.JoinCode;
 import actors.PollChanges;
 import actors.PollInbox;
 import actors.Polls;
+import actors.TokenRevocations;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
@@ -163,7 +164,12 @@ public final class LivepollServer {
       PollInbox.init(system, closingSchedule, pollId -> PollChanges.logOf(system, pollId, changes.slices()),
           settings.pollSettings(Clock.systemUTC()));
       JoinCode.init(system);
-      Polls polls = new Polls(system, settings.askTimeout(), settings.retryWithin());
+      TokenRevocations.init(system, Clock.systemUTC());
+      TokenRevocations.Known revoked = TokenRevocations.Known.start(system, settings.revocationsRefresh(),
+          settings.askTimeout());
+      // serve only once this node knows which tokens were revoked
+      revoked.loaded().toCompletableFuture().get(settings.joinTimeout().toSeconds(), TimeUnit.SECONDS);
+      Polls polls = new Polls(system, settings.askTimeout(), settings.retryWithin(), pollRegistry(system, config));
       ReadSide readSide = settings.readSideEnabled()
           ? ReadSide.start(system, settings.readSide(), changeTopics) : null;
       LifecycleSettings lifecycle = LifecycleSettings.from(config);
@@ -193,6 +199,21 @@ public final class LivepollServer {
       awaitTermination(system);
       throw new IllegalStateException("Livepoll could not start: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The index of poll ids on Cassandra, so requests for ids nobody created wake no poll; none on another journal
+   * (the in-memory one of tests), where every well-formed id is asked of its poll.
+   */
+  private static actors.PollRegistry pollRegistry(ActorSystem<?> system, Config config) {
+    if (!config.getBoolean("livepoll.poll-index.enabled")
+        || !config.getString("pekko.persistence.journal.plugin").startsWith("pekko.persistence.cassandra")) {
+      return actors.PollRegistry.NONE;
+    }
+    Config index = config.getConfig("livepoll.poll-index");
+    return new storage.PollIndex(system, config.getString("livepoll.cassandra.keyspace"),
+        config.getString("livepoll.cassandra.consistency"), index.getInt("max-remembered"),
+        index.getDuration("forget-missing-after"));
   }
 
   /** Spare descriptors for the jars, Cassandra's connections, the cluster's and the management port. */

@@ -58,7 +58,8 @@ public record Settings(
     boolean readSideEnabled,
     readside.ReadSide.Settings readSide,
     ClusterFormation clusterFormation,
-    String publicUrl) {
+    String publicUrl,
+    Duration revocationsRefresh) {
 
   /** How a node finds the other nodes of its cluster ({@code livepoll.cluster.formation}). */
   public enum ClusterFormation {
@@ -105,7 +106,11 @@ public record Settings(
             http.ClientAddresses.parse(c.getString("http.trusted-proxies")),
             list(c.getString("http.allowed-origins")),
             new EdgeLimits.CatalogueLimits(c.getInt("read-side.catalogue.default-limit"),
-                c.getInt("read-side.catalogue.max-limit"), c.getInt("read-side.catalogue.max-scanned"))),
+                c.getInt("read-side.catalogue.max-limit"), c.getInt("read-side.catalogue.max-scanned")),
+            perMinute(c.getConfig("limits.creations-per-organizer")),
+            c.getInt("limits.open-polls-per-organizer"),
+            perMinute(c.getConfig("limits.sign-ups-per-node")),
+            c.getDuration("live.token-check-interval")),
         new http.EdgeServer.Settings(
             c.getString("http.host"),
             c.getInt("http.port"),
@@ -131,7 +136,7 @@ public record Settings(
         c.getDuration("poll.write-interval"),
         c.getDuration("poll.record-within"),
         new Poll.Limits(c.getInt("poll.max-distinct-words"), c.getInt("poll.max-hidden-words"),
-            c.getInt("poll.max-rounds")),
+            c.getInt("poll.max-rounds"), c.getInt("poll.max-invites"), c.getInt("poll.max-sign-ups")),
         c.getInt("changes.slices"),
         c.getInt("changes.max-batch"),
         c.getDuration("changes.write-interval"),
@@ -159,7 +164,8 @@ public record Settings(
             c.getInt("read-side.group-after-envelopes"), c.getDuration("read-side.group-after"),
             c.getDuration("read-side.look-every")),
         ClusterFormation.named(c.getString("cluster.formation")),
-        c.getString("http.public-url").replaceAll("/+$", ""));
+        c.getString("http.public-url").replaceAll("/+$", ""),
+        c.getDuration("auth.revocations-refresh"));
   }
 
   /** What every poll entity on this node shares; a write that takes longer than the edge waits counts as lost. */
@@ -176,7 +182,12 @@ public record Settings(
 
   /** The token authority of this node: the configured secret, or the one kept in the data directory. */
   public Tokens tokens(Clock clock) {
-    return new Tokens(AuthSecret.load(authSecret, dataDir), tokenLifetimes, clock);
+    return tokens(clock, Tokens.Revocations.NONE);
+  }
+
+  /** The same, refusing the tokens that {@code revocations} revoked. */
+  public Tokens tokens(Clock clock, Tokens.Revocations revocations) {
+    return new Tokens(AuthSecret.load(authSecret, dataDir), tokenLifetimes, clock, revocations);
   }
 
   /** Whether the server runs its own Cassandra node (no contact points configured). */
@@ -197,6 +208,11 @@ public record Settings(
   /** Whether this node joins other nodes, which must all write to one database. */
   public boolean joinsOtherNodes() {
     return !seedNodes.isEmpty() || clusterFormation == ClusterFormation.KUBERNETES_API;
+  }
+
+  /** A limit written as {@code per-minute} and {@code burst}. */
+  private static RateLimiter.Limit perMinute(Config config) {
+    return new RateLimiter.Limit(config.getDouble("per-minute") / 60, config.getInt("burst"));
   }
 
   private static RateLimiter.Limit limit(Config config) {

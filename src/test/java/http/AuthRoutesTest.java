@@ -102,7 +102,10 @@ class AuthRoutesTest {
     JsonNode view = assertJson(alice.post("/api/polls", POLL), 201);
     assertEquals("alice", view.get("owner").asText());
     assertEquals("public", view.get("audience").asText());
-    assertEquals(view, assertJson(api.get("/api/polls/" + view.get("id").asText()), 200));
+    assertEquals(view, assertJson(alice.get("/api/polls/" + view.get("id").asText()), 200));
+    JsonNode anonymous = assertJson(api.get("/api/polls/" + view.get("id").asText()), 200);
+    assertFalse(anonymous.has("owner"), () -> "an anonymous view names the owner: " + anonymous);
+    assertFalse(anonymous.has("votersJoined"), () -> "an anonymous view counts sign-ups: " + anonymous);
   }
 
   @Test
@@ -560,8 +563,9 @@ class AuthRoutesTest {
     return assertJson(organizer.post("/api/polls", body), 201).get("id").asText();
   }
 
+  /** The poll as an admin sees it: an invited poll is unknown to anyone else. */
   private static JsonNode view(String id) {
-    return assertJson(api.get("/api/polls/" + id), 200);
+    return assertJson(admin.get("/api/polls/" + id), 200);
   }
 
   private static JsonNode assertJson(ApiClient.Reply reply, int status) {

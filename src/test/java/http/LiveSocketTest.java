@@ -312,7 +312,7 @@ class LiveSocketTest {
     live.send(ballot("[0]", "inv"));
     JsonNode ack = live.awaitRef("inv");
     assertEquals("ack", ack.path("type").asText(), ack::toString);
-    assertEquals(1, json(api.get("/api/polls/" + id), 200).get("totalBallots").asLong());
+    assertEquals(1, json(alice.get("/api/polls/" + id), 200).get("totalBallots").asLong());
   }
 
   @Test
@@ -339,28 +339,29 @@ class LiveSocketTest {
   }
 
   @Test
-  void inviteForAnotherPollIsAnErrorFrame403() {
+  void inviteForAnotherPollIsAnErrorFrame403OrNoSocketAtAllOnAnInvitedPoll() {
     String invited = newPoll(INVITED_POLL);
     String other = newPoll(INVITED_POLL);
     String open = newPoll(POLL);
     String token = TOKENS.newInvitee(other).token();
-    for (String id : List.of(invited, open)) {
-      Live live = open(server, id, token);
-      live.snapshot();
-      live.send(ballot("[0]", "elsewhere"));
-      assertError(live.awaitRef("elsewhere"), "elsewhere", 403);
-      assertEquals(0, json(api.get("/api/polls/" + id), 200).get("totalBallots").asLong());
-    }
+    Live live = open(server, open, token);
+    live.snapshot();
+    live.send(ballot("[0]", "elsewhere"));
+    assertError(live.awaitRef("elsewhere"), "elsewhere", 403);
+    assertEquals(0, json(api.get("/api/polls/" + open), 200).get("totalBallots").asLong());
+    // an invited poll does not exist for a token of another poll
+    assertHandshakeRefused(invited, token, 404);
+    assertEquals(0, json(alice.get("/api/polls/" + invited), 200).get("totalBallots").asLong());
   }
 
   @Test
-  void publicVoterOnAnInvitedPollIsAnErrorFrame403() {
+  void anInvitedPollHasNoSocketForAnyoneButItsOwnerAndInvitees() {
     String id = newPoll(INVITED_POLL);
-    Live live = open(server, id, TOKENS.newVoter().token());
-    live.snapshot();
-    live.send(ballot("[0]", "uninvited"));
-    assertError(live.awaitRef("uninvited"), "uninvited", 403);
-    assertEquals(0, json(api.get("/api/polls/" + id), 200).get("totalBallots").asLong());
+    assertHandshakeRefused(id, TOKENS.newVoter().token(), 404);
+    assertHandshakeRefused(id, null, 404);
+    assertHandshakeRefused(id, TOKENS.organizer("mallory", false), 404);
+    assertEquals("snapshot", open(server, id, TOKENS.organizer("alice", false)).next().path("type").asText());
+    assertEquals("snapshot", open(server, id, TOKENS.newInvitee(id).token()).next().path("type").asText());
   }
 
   @Test

@@ -56,6 +56,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -69,7 +70,11 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicContainer;
+import org.junit.jupiter.api.DynamicNode;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 import storage.LocalCassandra;
 import support.ApiClient;
@@ -103,6 +108,8 @@ class HostileInputIT {
   private static final int FLOOD_VOTERS = 40;
   private static final int FLOOD_BALLOTS_EACH = 15;
   private static final int FLOOD_SIGN_UPS = 300;
+  private static final int FLOOD_JOINS = 300;
+  private static final int RANDOM_IDS = 100;
 
   @TempDir static Path cassandraDir;
   private static LocalCassandra cassandra;
@@ -146,8 +153,14 @@ class HostileInputIT {
     }
   }
 
-  @Test
-  void tenThousandHostileRequestsAreRefusedCleanlyAndChangeNothing() throws Exception {
+  /**
+   * The hostile phase runs once (every kind at once, shuffled, on {@value #THREADS} threads, with the floods); then one
+   * dynamic test per kind of input says whether every answer to that kind kept the rules, followed by the checks of
+   * the whole run: the node stayed ready, the setup polls are unchanged, the floods were held to their limits. A
+   * failure names its kind.
+   */
+  @TestFactory
+  Stream<DynamicNode> hostileRequestsOfEachKindAreRefusedCleanlyAndChangeNothing() throws Exception {
     int port = server.httpPort();
     World world = World.setUp(new ApiClient(port));
     Map<String, byte[]> before = world.views();
@@ -175,6 +188,7 @@ class HostileInputIT {
       tasks.add(() -> flood.voter(index));
     }
     tasks.add(flood::signUps);
+    tasks.add(flood::joins);
     Collections.shuffle(tasks, new Random(SEED + 1));
 
     ExecutorService pool = Executors.newFixedThreadPool(THREADS);
@@ -185,7 +199,7 @@ class HostileInputIT {
           try {
             task.run();
           } catch (RuntimeException | Error e) {
-            stats.fail("task crashed", e.toString(), null);
+            stats.fail(null, "task crashed", e.toString(), null);
           }
         });
       }
@@ -193,7 +207,7 @@ class HostileInputIT {
       boolean finished = pool.awaitTermination(RUN_BUDGET.toSeconds() + 30, TimeUnit.SECONDS);
       if (!finished) {
         pool.shutdownNow();
-        stats.fail("run did not finish", "still running after " + RUN_BUDGET.toSeconds() + " s", null);
+        stats.fail(null, "run did not finish", "still running after " + RUN_BUDGET.toSeconds() + " s", null);
       }
       readyDuring = ready.statuses();
     }
@@ -204,19 +218,78 @@ class HostileInputIT {
     stats.print(wall);
     long total = stats.total();
 
-    List<org.junit.jupiter.api.function.Executable> checks = new ArrayList<>();
-    checks.add(() -> assertEquals(0, skipped.get(), "requests not sent within " + RUN_BUDGET.toSeconds() + " s"));
-    checks.add(() -> assertTrue(total >= 10_000, "only " + total + " requests were sent"));
-    checks.add(() -> assertTrue(stats.failures.isEmpty(), stats::failureReport));
-    checks.add(() -> assertTrue(!readyDuring.isEmpty() && readyDuring.stream().allMatch(s -> s == 200),
-        "management /ready during the run answered " + summarize(readyDuring)));
-    checks.add(() -> assertEquals(200, readyAfter, "management /ready after the run"));
-    for (String id : before.keySet()) {
-      checks.add(() -> assertArrayEquals(before.get(id), after.get(id), () -> "the view of setup poll " + id
-          + " changed:\nbefore " + new String(before.get(id), UTF_8) + "\nafter  " + new String(after.get(id), UTF_8)));
+    List<DynamicNode> tests = new ArrayList<>();
+    for (Cls cls : Cls.values()) {
+      tests.add(DynamicTest.dynamicTest(cls.label + " (" + stats.sent(cls) + " sent): no 5xx, every error a problem",
+          () -> assertTrue(stats.failuresOf(cls).isEmpty(), () -> stats.failureReport(cls))));
     }
-    checks.addAll(flood.checks(world));
-    assertAll(checks);
+    List<DynamicTest> run = new ArrayList<>();
+    run.add(DynamicTest.dynamicTest("no task crashed and the run finished",
+        () -> assertTrue(stats.failuresOf(null).isEmpty(), () -> stats.failureReport(null))));
+    run.add(DynamicTest.dynamicTest("every request was sent within " + RUN_BUDGET.toSeconds() + " s",
+        () -> assertEquals(0, skipped.get(), "requests not sent in time")));
+    run.add(DynamicTest.dynamicTest("at least 10,000 requests",
+        () -> assertTrue(total >= 10_000, "only " + total + " requests were sent")));
+    run.add(DynamicTest.dynamicTest("the node stayed ready",
+        () -> assertTrue(!readyDuring.isEmpty() && readyDuring.stream().allMatch(s -> s == 200),
+            "management /ready during the run answered " + summarize(readyDuring))));
+    run.add(DynamicTest.dynamicTest("the node is ready after the run",
+        () -> assertEquals(200, readyAfter, "management /ready after the run")));
+    for (String id : before.keySet()) {
+      run.add(DynamicTest.dynamicTest("setup poll " + id + " is unchanged",
+          () -> assertArrayEquals(before.get(id), after.get(id), () -> "the view of setup poll " + id
+              + " changed:\nbefore " + new String(before.get(id), UTF_8) + "\nafter  "
+              + new String(after.get(id), UTF_8))));
+    }
+    run.addAll(flood.checks(world));
+    run.add(DynamicTest.dynamicTest("random well-formed ids start no poll entity",
+        () -> assertRandomIdsStartNoEntity(new Random(SEED + 2))));
+    return Stream.of(DynamicContainer.dynamicContainer("kinds of hostile input", tests),
+        DynamicContainer.dynamicContainer("the whole run", run));
+  }
+
+  /**
+   * Unknown poll ids cost no entity: after the run, a burst of GETs of random well-formed ids (through REST and the
+   * live socket's address) leaves the node's live poll entities exactly as many as before.
+   */
+  private static void assertRandomIdsStartNoEntity(Random random) throws Exception {
+    ApiClient api = new ApiClient(server.httpPort());
+    int entitiesBefore = liveEntities();
+    for (int i = 0; i < RANDOM_IDS; i++) {
+      String id = randomPollId(random);
+      for (String path : List.of("", "/rounds", "/live", "/join")) {
+        ApiClient.Reply reply = api.get("/api/polls/" + id + path);
+        assertEquals(404, reply.status(), reply::toString);
+      }
+    }
+    int entitiesAfter = liveEntities();
+    System.out.printf("random ids: %d GETs of %d random ids, live poll entities %d -> %d%n", 4 * RANDOM_IDS,
+        RANDOM_IDS, entitiesBefore, entitiesAfter);
+    assertTrue(entitiesAfter <= entitiesBefore, "poll entities " + entitiesBefore + " -> " + entitiesAfter);
+  }
+
+  /** Poll entities alive on the node now. */
+  private static int liveEntities() throws Exception {
+    var system = server.system();
+    org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState state =
+        org.apache.pekko.actor.typed.javadsl.AskPattern.<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery,
+                org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState>ask(
+            org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(system).shardState(),
+            replyTo -> new org.apache.pekko.cluster.sharding.typed.GetShardRegionState(actors.PollInbox.ENTITY_KEY,
+                replyTo), Duration.ofSeconds(5), system.scheduler())
+        .toCompletableFuture().get(10, TimeUnit.SECONDS);
+    Set<String> ids = new java.util.HashSet<>();
+    state.getShards().forEach(shard -> ids.addAll(shard.getEntityIds()));
+    return ids.size();
+  }
+
+  /** A well-formed poll id nobody created: 12 characters of [a-z0-9] (never one a guard would take for a close). */
+  private static String randomPollId(Random random) {
+    StringBuilder id = new StringBuilder(12);
+    for (int i = 0; i < 12; i++) {
+      id.append("abcdefghijklmnopqrstuvwxyz0123456789".charAt(random.nextInt(36)));
+    }
+    return id.indexOf("clos") >= 0 ? randomPollId(random) : id.toString();
   }
 
   /**
@@ -377,6 +450,10 @@ class HostileInputIT {
     final String p3; // invited, multiple (max 2)
     final String p4; // closed
     final String flood; // public, single, only for the flood class
+    final String floodCode; // the flood poll's join code
+    final String invitesSink; // invited, for the owner's valid invite requests: they change the poll they reach
+    final String revokedInvite; // a token of an invite to p3 that the owner revoked
+    final String p3Code; // the join code of p3: an invited poll takes no sign-ups
     final Map<String, Shape> open = new LinkedHashMap<>();
     final ApiClient api;
     final Cred owner;
@@ -384,7 +461,12 @@ class HostileInputIT {
     final Cred mallory;
     private final AtomicInteger sequence = new AtomicInteger();
 
-    private World(ApiClient api, String p1, String p2, String p3, String p4, String flood) {
+    private World(ApiClient api, String p1, String p2, String p3, String p4, String flood, String floodCode,
+        String invitesSink, String revokedInvite, String p3Code) {
+      this.floodCode = floodCode;
+      this.invitesSink = invitesSink;
+      this.revokedInvite = revokedInvite;
+      this.p3Code = p3Code;
       this.api = api;
       this.p1 = p1;
       this.p2 = p2;
@@ -409,21 +491,28 @@ class HostileInputIT {
           + "'kind':'multiple','maxChoices':2,'audience':'invited'}");
       String p4 = create(organizer, "{'question':'Hostile closed?','options':['up','down']}");
       String flood = create(organizer, "{'question':'Flood?','options':['a','b','c','d']}");
-      World world = new World(api, p1, p2, p3, p4, flood);
+      String floodCode = organizer.get("/api/polls/" + flood).json().get("joinCode").asText();
+      String invitesSink = create(organizer, "{'question':'Invites?','options':['a','b'],'audience':'invited'}");
+      String p3Code = organizer.get("/api/polls/" + p3).json().get("joinCode").asText();
 
-      vote(api, p1, world.voterToken("legit-1"), "[0]");
-      vote(api, p1, world.voterToken("legit-2"), "[1]");
-      vote(api, p1, world.voterToken("legit-3"), "[1]");
-      vote(api, p2, world.voterToken("legit-4"), "[0,1]");
-      vote(api, p2, world.voterToken("legit-5"), "[2]");
-      vote(api, p2, world.voterToken("legit-6"), "[3,0]");
-      vote(api, p2, world.voterToken("legit-4"), "[1,2]"); // a change
+      vote(api, p1, voterToken("legit-1"), "[0]");
+      vote(api, p1, voterToken("legit-2"), "[1]");
+      vote(api, p1, voterToken("legit-3"), "[1]");
+      vote(api, p2, voterToken("legit-4"), "[0,1]");
+      vote(api, p2, voterToken("legit-5"), "[2]");
+      vote(api, p2, voterToken("legit-6"), "[3,0]");
+      vote(api, p2, voterToken("legit-4"), "[1,2]"); // a change
       ApiClient.Reply invites = organizer.post("/api/polls/" + p3 + "/invites", "{\"count\":3}");
       assertEquals(201, invites.status(), invites::toString);
+      JsonNode revoked = invites.json().get("invites").get(2);
+      ApiClient.Reply revocation = organizer.delete("/api/polls/" + p3 + "/invites/" + revoked.get("voterId").asText());
+      assertEquals(204, revocation.status(), revocation::toString);
+      World world = new World(api, p1, p2, p3, p4, flood, floodCode, invitesSink, revoked.get("token").asText(),
+          p3Code);
       vote(api, p3, invites.json().get("invites").get(0).get("token").asText(), "[0,2]");
       vote(api, p3, invites.json().get("invites").get(1).get("token").asText(), "[1]");
-      vote(api, p4, world.voterToken("legit-7"), "[0]");
-      vote(api, p4, world.voterToken("legit-8"), "[1]");
+      vote(api, p4, voterToken("legit-7"), "[0]");
+      vote(api, p4, voterToken("legit-8"), "[1]");
       ApiClient.Reply closed = organizer.post("/api/polls/" + p4 + "/close", "");
       assertEquals(200, closed.status(), closed::toString);
       return world;
@@ -449,10 +538,18 @@ class HostileInputIT {
       return views;
     }
 
-    /** A GET that waits out a rate limit, should the run have used up the address's budget. */
+    /** The owner's view of a poll (with the counts of admissions). */
+    JsonNode ownersView(String id) {
+      return get(id).json();
+    }
+
+    /**
+     * A GET as the owner (an invited poll is unknown to anyone else), waiting out a rate limit, should the run have
+     * used up the address's budget.
+     */
     ApiClient.Reply get(String id) {
       for (int attempt = 0; ; attempt++) {
-        ApiClient.Reply reply = api.get("/api/polls/" + id);
+        ApiClient.Reply reply = api.as(owner.header().substring(7)).get("/api/polls/" + id);
         if (reply.status() != 429 || attempt == 20) {
           assertEquals(200, reply.status(), reply::toString);
           return reply;
@@ -461,7 +558,7 @@ class HostileInputIT {
       }
     }
 
-    String voterToken(String voterId) {
+    static String voterToken(String voterId) {
       return ForgedTokens.hmac("HS256", SECRET, ForgedTokens.claims(voterId, "voter").build());
     }
 
@@ -572,6 +669,8 @@ class HostileInputIT {
     PATH_IDS("path-traversal-unicode-ids", false),
     BAD_TOKENS("bad-tokens", true),
     WRONG_ROLE("wrong-role-tokens", true),
+    RANDOM_IDS("random-well-formed-poll-ids", true),
+    ABUSE_CONTROLS("invites-sign-ups-revocations-privacy", true),
     FLOOD("flood-rate-limits", false);
 
     final String label;
@@ -697,6 +796,8 @@ class HostileInputIT {
       pathIds(800);
       badTokens(1100);
       wrongRoles(500);
+      randomIds(400);
+      abuseControls(500);
       return out;
     }
 
@@ -753,8 +854,11 @@ class HostileInputIT {
       } else if (roll < 17) {
         return new Endpoint("/api/polls", random.nextInt(10) < 3 ? world.owner : world.mallory, null, "create");
       }
-      return new Endpoint("/api/polls/" + pick(world.p3, world.p3, world.p1, UNKNOWN_ID) + "/invites",
-          random.nextInt(10) < 7 ? world.owner : world.mallory, null, "invites");
+      Cred inviter = random.nextInt(10) < 7 ? world.owner : world.mallory;
+      // the owner's invites are recorded by the poll they reach: they go to a poll of their own
+      String invited = inviter == world.owner ? world.invitesSink : world.p3;
+      return new Endpoint("/api/polls/" + pick(invited, invited, world.p1, UNKNOWN_ID) + "/invites", inviter, null,
+          "invites");
     }
 
     /** A valid body for an endpoint, sometimes naming the voter's own id. */
@@ -1295,6 +1399,60 @@ class HostileInputIT {
       }
     }
 
+    /** Well-formed ids nobody created, on every route that takes a poll id: 404 (or 401/403 before it). */
+    private void randomIds(int n) {
+      for (int i = 0; i < n; i++) {
+        String id = randomPollId(random);
+        switch (random.nextInt(6)) {
+          case 0 -> add(Cls.RANDOM_IDS, "GET", "/api/polls/" + id, null, null, null);
+          case 1 -> add(Cls.RANDOM_IDS, "GET", "/api/polls/" + id + pick("/rounds", "/join", "/qr.svg", "/live"),
+              pick(null, world.freshVoter()), null, null);
+          case 2 -> add(Cls.RANDOM_IDS, "POST", ballots(id), world.freshVoter(), JSON, bytes("{\"choices\":[0]}"));
+          case 3 -> add(Cls.RANDOM_IDS, "POST", "/api/polls/" + id + "/invites", world.owner, JSON,
+              bytes("{\"count\":2}"));
+          case 4 -> add(Cls.RANDOM_IDS, "GET", "/api/polls/" + id + pick("/invites", "/sign-ups"), world.owner, null,
+              null);
+          default -> add(Cls.RANDOM_IDS, "DELETE", "/api/polls/" + id + "/invites/i" + id, world.admin, null, null);
+        }
+      }
+    }
+
+    /**
+     * The controls against abuse, used by those they hold off: strangers reading or listing an invited poll, revoking
+     * its invites, a revoked invite, sign-ups to an invited poll or through codes that lead nowhere, revocations of
+     * other people's tokens or of malformed subjects, bad pages of the invite list.
+     */
+    private void abuseControls(int n) {
+      String p3 = "/api/polls/" + world.p3;
+      String[] subjects = {"\"" + OWNER + "\"", "\"hostile-admin\"", "\"\"", "null", "1", "[\"x\"]",
+          "\"" + "s".repeat(200) + "\"", "\"a b\"", "\"../x\"", "\"x\\u0000\"", "{}"};
+      for (int i = 0; i < n; i++) {
+        Cred stranger = pick(null, world.mallory, world.freshVoter(), world.freshInvitee(world.p1),
+            Cred.refused("Bearer " + world.revokedInvite));
+        switch (random.nextInt(9)) {
+          case 0 -> add(Cls.ABUSE_CONTROLS, "GET", p3 + pick("", "/rounds", "/join", "/qr.svg", "/live"), stranger,
+              null, null);
+          case 1 -> add(Cls.ABUSE_CONTROLS, "GET", p3 + pick("/invites", "/sign-ups"), stranger, null, null);
+          case 2 -> add(Cls.ABUSE_CONTROLS, "DELETE", p3 + "/invites/" + pick("i1", "x", "%2e%2e", "i" + i),
+              pick(world.mallory, world.freshVoter(), null), null, null);
+          case 3 -> add(Cls.ABUSE_CONTROLS, "POST", ballots(world.p3),
+              new Cred("Bearer " + world.revokedInvite, false, false, null, null), JSON,
+              bytes("{\"choices\":[0]}"));
+          case 4 -> add(Cls.ABUSE_CONTROLS, "POST", "/api/join/" + pick(world.p3Code, "ZZZZZZ", "zzzzzz", "0OIL1A",
+              "", "%00", "AAAAAAA", "../" + world.floodCode) + "/voters", pick(null, world.freshVoter()), JSON,
+              bytes("{}"));
+          case 5 -> add(Cls.ABUSE_CONTROLS, "POST", "/api/tokens/revocations", pick(world.mallory, null,
+              world.freshVoter()), JSON, bytes("{\"subject\":\"" + OWNER + "\"}"));
+          case 6 -> add(Cls.ABUSE_CONTROLS, "POST", "/api/tokens/revocations", world.mallory, JSON,
+              bytes("{\"subject\":" + pick(subjects) + "}"));
+          case 7 -> add(Cls.ABUSE_CONTROLS, "GET", p3 + "/invites?" + pick("offset=-1", "limit=0", "limit=1001",
+              "offset=x", "limit=1e3", "offset=99999999999"), world.owner, null, null);
+          default -> add(Cls.ABUSE_CONTROLS, "POST", "/api/polls/" + world.invitesSink + "/invites", world.owner,
+              JSON, bytes("{\"count\":" + pick("0", "1001", "-1", "100000", "\"5\"") + "}"));
+        }
+      }
+    }
+
     // ------------------------------------------------------------------------------------------------ tokens
 
     /** Tokens that must all be refused with 401, whatever route they are sent to. */
@@ -1477,6 +1635,13 @@ class HostileInputIT {
     private final LongAdder signUps201 = new LongAdder();
     private final LongAdder signUps429 = new LongAdder();
     private volatile Duration signUpsTook = Duration.ZERO;
+    private final LongAdder joins201 = new LongAdder();
+    private final LongAdder joins429 = new LongAdder();
+    private volatile Duration joinsTook = Duration.ZERO;
+    /** When the first sign-up flood began and the last one ended (System.nanoTime): both share one limit. */
+    private final java.util.concurrent.atomic.AtomicLong signUpsFrom = new java.util.concurrent.atomic.AtomicLong(
+        Long.MAX_VALUE);
+    private final java.util.concurrent.atomic.AtomicLong signUpsTo = new java.util.concurrent.atomic.AtomicLong();
 
     Flood(World world, Sender sender, Stats stats) {
       this.world = world;
@@ -1527,9 +1692,33 @@ class HostileInputIT {
         }
       }
       signUpsTook = Duration.ofNanos(System.nanoTime() - start);
+      signUpsFrom.accumulateAndGet(start, Math::min);
+      signUpsTo.accumulateAndGet(System.nanoTime(), Math::max);
     }
 
-    List<org.junit.jupiter.api.function.Executable> checks(World world) {
+    /**
+     * Sign-ups through the flood poll's join code from one address: 201 until the per-address limit (shared with
+     * {@code POST /api/voters}), then 429; the poll counts exactly the sign-ups that were answered 201.
+     */
+    void joins() {
+      long start = System.nanoTime();
+      for (int k = 0; k < FLOOD_JOINS; k++) {
+        Hostile request = new Hostile(Cls.FLOOD, "POST", "/api/join/" + world.floodCode + "/voters", null, null, null,
+            null, null);
+        Outcome outcome = sender.send(request);
+        stats.record(request, outcome);
+        if (outcome.status() == 201) {
+          joins201.increment();
+        } else if (outcome.status() == 429) {
+          joins429.increment();
+        }
+      }
+      joinsTook = Duration.ofNanos(System.nanoTime() - start);
+      signUpsFrom.accumulateAndGet(start, Math::min);
+      signUpsTo.accumulateAndGet(System.nanoTime(), Math::max);
+    }
+
+    List<DynamicTest> checks(World world) {
       long[] expected = new long[4];
       for (Map.Entry<String, List<Integer>> voter : acknowledged.entrySet()) {
         List<Integer> choices = voter.getValue();
@@ -1554,16 +1743,31 @@ class HostileInputIT {
       System.out.printf("flood: ballots 429=%d, voters acknowledged=%d, expected counts %s, counted %s; "
               + "sign-ups 201=%d 429=%d in %.1f s%n", ballots429.sum(), voters,
           java.util.Arrays.toString(expected), counted, signUps201.sum(), signUps429.sum(), signUpSeconds);
+      double joinSeconds = joinsTook.toNanos() / 1e9;
+      double bothSeconds = (signUpsTo.get() - signUpsFrom.get()) / 1e9;
+      long joinedCounted = world.ownersView(world.flood).get("votersJoined").asLong();
+      System.out.printf("flood: join-code sign-ups 201=%d 429=%d in %.1f s, the poll counts %d joined%n",
+          joins201.sum(), joins429.sum(), joinSeconds, joinedCounted);
       return List.of(
-          () -> assertTrue(ballots429.sum() > 0, "the ballot flood never hit the per-voter limit"),
-          () -> assertTrue(signUps429.sum() > 0, "the sign-up flood never hit the per-address limit"),
-          () -> assertTrue(signUps201.sum() <= signUpBurst + signUpsPerSecond * signUpSeconds + 1,
-              signUps201.sum() + " sign-ups in " + signUpSeconds + " s, beyond a burst of " + signUpBurst + " at "
-                  + signUpsPerSecond + "/s"),
-          () -> assertTrue(violations.isEmpty(), () -> String.join("\n", violations)),
-          () -> assertEquals(List.of(expected[0], expected[1], expected[2], expected[3]), counted,
-              "the flood poll counts exactly the acknowledged ballots, once per voter"),
-          () -> assertEquals(voters, view.get("totalBallots").asLong(), "flood poll totalBallots"));
+          DynamicTest.dynamicTest("the ballot flood hit the per-voter limit",
+              () -> assertTrue(ballots429.sum() > 0, "the ballot flood never hit the per-voter limit")),
+          DynamicTest.dynamicTest("the sign-up flood hit the per-address limit",
+              () -> assertTrue(signUps429.sum() > 0, "the sign-up flood never hit the per-address limit")),
+          DynamicTest.dynamicTest("the join-code sign-up flood hit the per-address limit",
+              () -> assertTrue(joins429.sum() > 0, "the join-code flood never hit the per-address limit")),
+          DynamicTest.dynamicTest("sign-ups of both kinds stayed within the per-address limit",
+              () -> assertTrue(signUps201.sum() + joins201.sum()
+                      <= signUpBurst + signUpsPerSecond * bothSeconds + 2,
+                  signUps201.sum() + " + " + joins201.sum() + " sign-ups in " + bothSeconds + " s, beyond a burst of "
+                      + signUpBurst + " at " + signUpsPerSecond + "/s")),
+          DynamicTest.dynamicTest("the flood poll counts exactly the sign-ups answered 201",
+              () -> assertEquals(joins201.sum(), joinedCounted)),
+          DynamicTest.dynamicTest("no flood voter got more than the rules allow",
+              () -> assertTrue(violations.isEmpty(), () -> String.join("\n", violations))),
+          DynamicTest.dynamicTest("the flood poll counts exactly the acknowledged ballots, once per voter",
+              () -> assertEquals(List.of(expected[0], expected[1], expected[2], expected[3]), counted)),
+          DynamicTest.dynamicTest("the flood poll's total is its voters",
+              () -> assertEquals(voters, view.get("totalBallots").asLong(), "flood poll totalBallots")));
     }
   }
 
@@ -1765,7 +1969,7 @@ class HostileInputIT {
       if (status < 0) {
         boolean closedByServer = status == Outcome.NO_RESPONSE;
         if (!(closedByServer && request.cls() == Cls.RAW_GARBAGE)) {
-          fail(status == Outcome.TIMEOUT ? "no answer in time" : closedByServer
+          fail(request.cls(), status == Outcome.TIMEOUT ? "no answer in time" : closedByServer
               ? "connection closed without a response" : "not an HTTP response", request.describe(), outcome);
         }
         return;
@@ -1775,29 +1979,31 @@ class HostileInputIT {
             + "\" in " + request.cls().label;
         serverErrors.putIfAbsent(answer, request.describe());
         serverErrorCounts.computeIfAbsent(answer, a -> new LongAdder()).increment();
-        fail("5xx", request.describe(), outcome);
+        fail(request.cls(), "5xx", request.describe(), outcome);
       }
       if (status >= 400) {
         String mediaType = outcome.contentType() == null ? ""
             : outcome.contentType().split(";")[0].strip().toLowerCase(Locale.ROOT);
         if (!mediaType.equals("application/problem+json")) {
-          fail("error without application/problem+json", request.describe(), outcome);
+          fail(request.cls(), "error without application/problem+json", request.describe(), outcome);
         } else if (problemStatus(outcome) != status) {
-          fail("problem whose status is not the response's", request.describe(), outcome);
+          fail(request.cls(), "problem whose status is not the response's", request.describe(), outcome);
         }
       }
       if (status == 429 && !(outcome.retryAfter() != null && outcome.retryAfter().matches("[1-9]\\d*"))) {
-        fail("429 without Retry-After", request.describe(), outcome);
+        fail(request.cls(), "429 without Retry-After", request.describe(), outcome);
       }
       if (status == 401 && (outcome.wwwAuthenticate() == null || !outcome.wwwAuthenticate().startsWith("Bearer"))) {
-        fail("401 without a Bearer challenge", request.describe(), outcome);
+        fail(request.cls(), "401 without a Bearer challenge", request.describe(), outcome);
       }
       if (status < 400 && request.cls().refused) {
-        fail("accepted, though every request of its class is invalid", request.describe(), outcome);
+        fail(request.cls(), "accepted, though every request of its class is invalid", request.describe(), outcome);
       }
     }
 
-    void fail(String rule, String request, Outcome outcome) {
+    /** A broken rule of an answer to a request of kind {@code cls} (null: of the run as a whole). */
+    void fail(Cls cls, String rule, String request, Outcome outcome) {
+      rule = (cls == null ? "run" : cls.label) + ": " + rule;
       failures.computeIfAbsent(rule, r -> new LongAdder()).increment();
       ConcurrentLinkedQueue<String> list = examples.computeIfAbsent(rule, r -> new ConcurrentLinkedQueue<>());
       if (list.size() < EXAMPLES_PER_RULE) {
@@ -1809,6 +2015,35 @@ class HostileInputIT {
 
     long total() {
       return sent.values().stream().mapToLong(LongAdder::sum).sum();
+    }
+
+    long sent(Cls cls) {
+      return sent.get(cls).sum();
+    }
+
+    /** The rules that answers to kind {@code cls} broke (null: the run's own). */
+    Set<String> failuresOf(Cls cls) {
+      String prefix = (cls == null ? "run" : cls.label) + ": ";
+      Set<String> rules = new TreeSet<>();
+      failures.keySet().stream().filter(rule -> rule.startsWith(prefix)).forEach(rules::add);
+      return rules;
+    }
+
+    String failureReport(Cls cls) {
+      Set<String> rules = failuresOf(cls);
+      StringBuilder report = new StringBuilder("answers that break the rules:\n");
+      rules.forEach(rule -> {
+        report.append("  ").append(rule).append(": ").append(failures.get(rule).sum()).append('\n');
+        examples.get(rule).forEach(example -> report.append("    ").append(example).append('\n'));
+      });
+      String label = cls == null ? "run" : cls.label;
+      new TreeMap<>(serverErrors).forEach((answer, request) -> {
+        if (answer.endsWith(" in " + label)) {
+          report.append("    5xx: ").append(serverErrorCounts.get(answer).sum()).append(" x ").append(answer)
+              .append("\n      <- ").append(request).append('\n');
+        }
+      });
+      return report.toString();
     }
 
     String failureReport() {

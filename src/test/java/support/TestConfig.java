@@ -77,6 +77,9 @@ public final class TestConfig {
             livepoll.limits.voters-per-address { per-second = 1000000, burst = 1000000 }
             livepoll.limits.ballots-per-voter { per-second = 1000000, burst = 1000000 }
             livepoll.live.frames-per-socket { per-second = 1000000, burst = 1000000 }
+            livepoll.limits.creations-per-organizer { per-minute = 100000000, burst = 1000000 }
+            livepoll.limits.sign-ups-per-node { per-minute = 100000000, burst = 1000000 }
+            livepoll.limits.open-polls-per-organizer = 0
             """.formatted(AUTH_SECRET)))
         .withFallback(ConfigFactory.defaultApplication()));
   }

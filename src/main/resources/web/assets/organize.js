@@ -257,7 +257,7 @@ async function showDetails(pollId) {
   let poll;
   let join;
   try {
-    [poll, join] = await Promise.all([api('GET', `/api/polls/${pollId}`, { token }), api('GET', `/api/polls/${pollId}/join`)]);
+    [poll, join] = await Promise.all([api('GET', `/api/polls/${pollId}`, { token }), api('GET', `/api/polls/${pollId}/join`, { token })]);
   } catch (e) {
     fill(body, el('p', { class: 'outcome error' }, `The poll could not be read: ${e.message}`));
     return;

@@ -137,13 +137,18 @@ const newRound = () => ownerAction('POST', 'rounds', undefined, 'A new round has
 
 async function showJoin() {
   try {
-    const join = await api('GET', `/api/polls/${pollId}/join`);
+    // an invited poll exists only for its owner: the address and the QR code are asked with the owner's token
+    const token = signedInToken();
+    const join = await api('GET', `/api/polls/${pollId}/join`, { token });
     // host and path on lines of their own when the address does not fit on one
     const address = join.url.replace(/^https?:\/\//, '');
     const slash = address.indexOf('/');
     fill($('join-url'), el('span', {}, address.slice(0, slash)), el('span', {}, address.slice(slash)));
     $('code').textContent = join.code || '—';
-    $('qr').src = `/api/polls/${encodeURIComponent(pollId)}/qr.svg`;
+    const qr = await fetch(`/api/polls/${encodeURIComponent(pollId)}/qr.svg`,
+      { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    // a data: address: the pages' Content-Security-Policy allows images from data: and the server only
+    if (qr.ok) $('qr').src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(await qr.text())}`;
   } catch (e) {
     $('question').textContent = e.status === 404 ? 'No such poll' : `The poll could not be loaded: ${e.message}`;
     return false;

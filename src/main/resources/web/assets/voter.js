@@ -19,7 +19,8 @@ function say(text, tone) {
 
 /** The poll's id: the path holds either the id itself or a join code. */
 async function pollIdOf(text) {
-  if (POLL_ID.test(text)) return (await api('GET', `/api/polls/${text}`)).id;
+  // an invited poll is found only with its invite
+  if (POLL_ID.test(text)) return (await api('GET', `/api/polls/${text}`, { token: invite })).id;
   const code = normalizeCode(text);
   if (!code) throw new ApiError(404, 'Unknown join code', `"${text}" is not a join code: codes have six letters or digits`);
   return (await api('GET', `/api/join/${code}`)).pollId;
@@ -30,9 +31,20 @@ function expired(token) {
   return !claims || (claims.exp && claims.exp * 1000 < Date.now() + 60000);
 }
 
-/** The token this browser votes with: the invite in the link, else a voter token kept in this browser. */
+/**
+ * The token this browser votes with: the invite in the link; for a poll that takes only voters who joined through
+ * its code, a sign-up through that code; else a voter token kept in this browser.
+ */
 async function voterToken(renew) {
   if (invite) return invite;
+  if (poll && poll.audience === 'joined' && poll.joinCode) {
+    const key = `joined.${poll.id}`;
+    const joined = store.get(key);
+    if (joined && joined.token && !renew && !expired(joined.token)) return joined.token;
+    const signedUp = await api('POST', `/api/join/${poll.joinCode}/voters`);
+    store.set(key, signedUp);
+    return signedUp.token;
+  }
   const kept = store.get('voter');
   if (kept && kept.token && !renew && !expired(kept.token)) return kept.token;
   const voter = await api('POST', '/api/voters');
@@ -199,6 +211,7 @@ async function start() {
     return;
   }
   connection = new LiveConnection(pollId, {
+    token: invite || undefined,
     onSnapshot,
     onTally: (frame) => { if (poll) render(withTally(poll, frame)); },
     onAck,
