@@ -65,8 +65,12 @@ final class TestCluster implements AutoCloseable {
     try {
       databases.get(0).start();
       databases.get(0).awaitReady();
-      // one ring, one login: the roles live in the ring's system_auth, so every node takes the first node's
+      // one ring, one login: the roles live in the ring's system_auth, so every node takes the first node's, and
+      // system_auth is replicated to every node (they stream it as they join), so one node down locks no one out
       databases.subList(1, size).forEach(node -> node.shareLogin(databases.get(0)));
+      if (size > 1) {
+        cluster.replicateLogins(size);
+      }
       databases.subList(1, size).forEach(DatabaseNode::start);
       databases.subList(1, size).forEach(DatabaseNode::awaitReady);
     } catch (AssertionError e) {
@@ -75,6 +79,18 @@ final class TestCluster implements AutoCloseable {
     }
     System.out.printf("%s: %d Cassandra node(s) ready in %d ms%n", keyspace, size, millisSince(start));
     return cluster;
+  }
+
+  /** Replicates the ring's roles (system_auth) to {@code replicas} nodes, before the others join. */
+  private void replicateLogins(int replicas) {
+    storage.CassandraCredentials login = credentials();
+    try (com.datastax.oss.driver.api.core.CqlSession session = login.applyTo(
+            com.datastax.oss.driver.api.core.CqlSession.builder())
+        .addContactPoint(new java.net.InetSocketAddress(databases.get(0).address, cqlPort))
+        .withLocalDatacenter("datacenter1").build()) {
+      session.execute("ALTER KEYSPACE system_auth WITH replication = {'class': 'SimpleStrategy', "
+          + "'replication_factor': " + replicas + "}");
+    }
   }
 
   /** Every database node's CQL address, comma-separated, as LIVEPOLL_CASSANDRA_CONTACT_POINTS. */
