@@ -17,9 +17,15 @@ final class PollJournal {
   /** One event and its sequence number, the poll's version after it. */
   record Event(long seq, Poll.Event event) {}
 
-  private final JournalReader journal;
+  /** Where the events are read: the journal table ({@link JournalReader#events}), or a list in a test. */
+  interface Reader {
+    /** Up to {@code limit} events of {@code persistenceId} from sequence number {@code from} on, in order. */
+    CompletionStage<List<JournalReader.Event>> events(String persistenceId, long from, int limit);
+  }
 
-  PollJournal(JournalReader journal) {
+  private final Reader journal;
+
+  PollJournal(Reader journal) {
     this.journal = journal;
   }
 
