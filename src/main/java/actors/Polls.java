@@ -49,7 +49,7 @@ public final class Polls {
   /** {@code askTimeout} bounds each attempt; retries stop once {@code retryWithin} has passed (zero: never retry). */
   public Polls(ActorSystem<?> system, Duration askTimeout, Duration retryWithin) {
     this.system = system;
-    this.nodeDowned = PollInbox.nodeDowned(system);
+    this.nodeDowned = PollEntity.nodeDowned(system);
     this.sharding = ClusterSharding.get(system);
     this.askTimeout = askTimeout;
     this.retryWithin = retryWithin;
@@ -240,7 +240,7 @@ public final class Polls {
   private CompletableFuture<Poll.Reply> ask(
       String pollId, Function<ActorRef<Poll.Reply>, Poll.Request> command, Duration timeout) {
     CompletableFuture<Poll.Reply> answer = new CompletableFuture<>();
-    sharding.entityRefFor(PollInbox.ENTITY_KEY, pollId).ask(command::apply, timeout)
+    sharding.entityRefFor(PollEntity.ENTITY_KEY, pollId).ask(command::apply, timeout)
         // cheap: runs where the reply arrives
         .whenCompleteAsync((reply, failure) -> {
           if (failure != null) {

@@ -1,6 +1,6 @@
 package http;
 
-/** Every limit the HTTP edge enforces; defaults and meanings are in application.conf and the README. */
+/** Every limit the HTTP edge enforces; defaults and meanings are in application.conf and docs/operations.md. */
 public record EdgeLimits(
     long maxBodyBytes,
     int maxJsonDepth,

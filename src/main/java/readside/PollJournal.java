@@ -1,11 +1,10 @@
 package readside;
 
 import actors.Poll;
-import actors.PollInbox;
+import actors.PollEntity;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import org.apache.pekko.persistence.typed.PersistenceId;
 
 /** A poll's events as its journal holds them, read by the read side (which never asks the poll itself). */
 final class PollJournal {
@@ -36,6 +35,6 @@ final class PollJournal {
   }
 
   static String persistenceId(String pollId) {
-    return PersistenceId.of(PollInbox.ENTITY_KEY.name(), pollId).id();
+    return PollEntity.persistenceId(pollId).id();
   }
 }

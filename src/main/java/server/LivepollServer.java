@@ -2,7 +2,9 @@ package server;
 
 import actors.ClosingSchedule;
 import actors.JoinCode;
+import actors.Poll;
 import actors.PollChanges;
+import actors.PollEntity;
 import actors.PollInbox;
 import actors.Polls;
 import com.typesafe.config.Config;
@@ -16,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
@@ -135,8 +138,10 @@ public final class LivepollServer {
       ActorRef<ClosingSchedule.Command> closingSchedule = ClosingSchedule.init(system, Clock.systemUTC());
       PollChanges.Settings changes = settings.changeLogs();
       PollChanges.Topics changeTopics = PollChanges.init(system, changes);
-      PollInbox.init(system, closingSchedule, pollId -> PollChanges.logOf(system, pollId, changes.slices()),
-          settings.pollSettings(Clock.systemUTC()));
+      Poll.Settings pollSettings = settings.pollSettings(Clock.systemUTC());
+      BooleanSupplier nodeDowned = PollEntity.nodeDowned(system);
+      PollEntity.init(system, pollId -> PollInbox.behavior(pollId, closingSchedule,
+          PollChanges.logOf(system, pollId, changes.slices()), pollSettings, nodeDowned).narrow());
       JoinCode.init(system);
       Polls polls = new Polls(system, settings.askTimeout(), settings.retryWithin());
       ReadSide readSide = settings.readSideEnabled()

@@ -5,7 +5,7 @@ import static support.Views.counts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import actors.PollInbox;
+import actors.PollEntity;
 import auth.Tokens;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
@@ -284,7 +284,7 @@ class LiveClusterIT {
       ShardRegion.CurrentShardRegionState state = AskPattern.<org.apache.pekko.cluster.sharding.typed
               .ClusterShardingQuery, ShardRegion.CurrentShardRegionState>ask(
               ClusterSharding.get(system).shardState(),
-              replyTo -> new GetShardRegionState(PollInbox.ENTITY_KEY, replyTo),
+              replyTo -> new GetShardRegionState(PollEntity.ENTITY_KEY, replyTo),
               Duration.ofSeconds(5), system.scheduler())
           .toCompletableFuture().get(10, TimeUnit.SECONDS);
       boolean holds = state.getShards().stream().anyMatch(shard -> shard.getEntityIds().contains(pollId));
