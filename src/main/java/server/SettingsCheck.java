@@ -37,10 +37,6 @@ final class SettingsCheck {
           c -> "LIVEPOLL_LIVE_TALLY_INTERVAL (" + text(c, "livepoll.live.tally-interval") + ") must be shorter than"
               + " LIVEPOLL_LIVE_SLOW_READER_TIMEOUT (" + text(c, "livepoll.live.slow-reader-timeout") + "), or every"
               + " reader counts as slow"),
-      new Rule(c -> c.getInt("livepoll.poll.max-batch") <= c.getInt("livepoll.poll.max-queued"),
-          c -> "LIVEPOLL_POLL_MAX_BATCH (" + c.getInt("livepoll.poll.max-batch") + ") must not exceed"
-              + " LIVEPOLL_POLL_MAX_QUEUED (" + c.getInt("livepoll.poll.max-queued") + "): a write takes its ballots"
-              + " from the queue"),
       new Rule(c -> c.getInt("livepoll.read-side.catalogue.default-limit")
           <= c.getInt("livepoll.read-side.catalogue.max-limit"),
           c -> "livepoll.read-side.catalogue.default-limit (" + c.getInt("livepoll.read-side.catalogue.default-limit")

@@ -25,7 +25,6 @@ class SettingsCheckTest {
       "pekko.http.server.request-timeout = 10s | pekko.http.server.request-timeout",
       "pekko.http.server.idle-timeout = 10s | LIVEPOLL_HTTP_IDLE_TIMEOUT",
       "livepoll.live.slow-reader-timeout = 50ms | LIVEPOLL_LIVE_SLOW_READER_TIMEOUT",
-      "livepoll.poll.max-batch = 6000 | LIVEPOLL_POLL_MAX_QUEUED",
       "livepoll.read-side.catalogue.max-limit = 10 | LIVEPOLL_CATALOGUE_MAX_LIMIT"})
   void aContradictionIsRefusedWithTheSettingsItInvolves(String setting, String named) {
     IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
@@ -42,8 +41,8 @@ class SettingsCheckTest {
   @Test
   void everyProblemIsListedAtOnce() {
     IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> Settings.from(
-        TestConfig.with("livepoll.http.retry-within = 25s\nlivepoll.poll.max-batch = 6000")));
+        TestConfig.with("livepoll.http.retry-within = 25s\nlivepoll.live.slow-reader-timeout = 50ms")));
     assertTrue(refused.getMessage().contains("LIVEPOLL_HTTP_RETRY_WITHIN")
-        && refused.getMessage().contains("LIVEPOLL_POLL_MAX_BATCH"), refused.getMessage());
+        && refused.getMessage().contains("LIVEPOLL_LIVE_SLOW_READER_TIMEOUT"), refused.getMessage());
   }
 }
