@@ -1,8 +1,9 @@
 package http;
 
+import static support.ApiAssertions.assertProblem;
+import static support.ApiAssertions.assertJson;
 import static support.Views.votes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -562,22 +563,6 @@ class AuthRoutesTest {
 
   private static JsonNode view(String id) {
     return assertJson(api.get("/api/polls/" + id), 200);
-  }
-
-  private static JsonNode assertJson(ApiClient.Reply reply, int status) {
-    assertEquals(status, reply.status(), () -> "unexpected reply: " + reply);
-    assertEquals("application/json", reply.mediaType(), () -> "unexpected reply: " + reply);
-    return reply.json();
-  }
-
-  private static JsonNode assertProblem(ApiClient.Reply reply, int status, String type) {
-    assertEquals(status, reply.status(), () -> "unexpected reply: " + reply);
-    assertEquals("application/problem+json", reply.mediaType(), () -> "unexpected reply: " + reply);
-    JsonNode problem = reply.json();
-    assertEquals("/problems/" + type, problem.path("type").asText(), () -> "unexpected problem: " + reply);
-    assertEquals(status, problem.path("status").asInt(), () -> "problem status: " + reply);
-    assertFalse(problem.path("detail").asText().isBlank(), () -> "problem without detail: " + reply);
-    return problem;
   }
 
 }

@@ -1,5 +1,6 @@
 package server;
 
+import static support.ApiAssertions.assertProblem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -411,11 +412,6 @@ class ReadSideIT {
   private static JsonNode json(ApiClient.Reply reply, int status) {
     assertEquals(status, reply.status(), reply::toString);
     return reply.json();
-  }
-
-  private static void assertProblem(ApiClient.Reply reply, int status) {
-    assertEquals(status, reply.status(), reply::toString);
-    assertEquals("application/problem+json", reply.mediaType(), reply::toString);
   }
 
   /** The read model's answer once it reflects poll version {@code seq} (its {@code seq} field). */
