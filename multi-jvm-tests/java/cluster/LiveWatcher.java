@@ -10,7 +10,7 @@ import support.LiveSocketClient;
 import support.Views;
 
 /**
- * A live subscriber of one poll that behaves as the README asks of clients: when its socket closes (its node left or
+ * A live subscriber of one poll that behaves as docs/live.md asks of clients: when its socket closes (its node left or
  * crashed), it reconnects to another node and starts again from that node's fresh snapshot. It keeps the newest
  * state it was shown and every rule a frame broke (seq going backwards, frames other than snapshot and tally).
  */

@@ -109,7 +109,7 @@ public final class ClosingSchedule
   public static ActorRef<Command> init(ActorSystem<?> system, Clock clock) {
     ClusterSharding sharding = ClusterSharding.get(system);
     Function<String, RecipientRef<? super Poll.Request>> polls =
-        pollId -> sharding.entityRefFor(PollInbox.ENTITY_KEY, pollId);
+        pollId -> sharding.entityRefFor(PollEntity.ENTITY_KEY, pollId);
     return ClusterSingleton.get(system)
         .init(SingletonActor.of(create(polls, clock), "closing-schedule"));
   }

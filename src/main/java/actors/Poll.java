@@ -14,7 +14,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.pubsub.Topic;
-import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.SnapshotSelectionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
@@ -26,8 +25,8 @@ import org.apache.pekko.persistence.typed.javadsl.Recovery;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
- * One poll: the single writer of its question, ballots and tally, event sourced. {@link PollInbox} is its sharded
- * front and hands it requests in batches, so a busy poll writes many ballots in one journal write (group commit).
+ * One poll: the single writer of its question, ballots and tally, event sourced. Its inbox, the sharded entity in
+ * front of it, hands it requests in batches, so a busy poll writes many ballots in one journal write (group commit).
  *
  * <p>Every reply is sent after the events it depends on are persisted, so an acknowledged ballot is never lost.
  */
@@ -39,7 +38,7 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
   public sealed interface Command permits Request, Batch {}
 
   /** What can be asked of a poll; every request is answered with exactly one {@link Reply}. */
-  public sealed interface Request extends Command, CborSerializable, PollInbox.Message
+  public sealed interface Request extends Command, CborSerializable, PollEntity.Message
       permits Create, CastBallot, RetractBallot, Close, Invite, Get, Reveal, HideWord, ShowWord, NextRound,
           GetRounds, Delete, Read, SignUp, RevokeInvite, ListAdmissions {
     ActorRef<Reply> replyTo();
@@ -600,7 +599,7 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
       ActorRef<Topic.Command<TallyUpdate>> tallies,
       Settings settings) {
     super(
-        PersistenceId.of(PollInbox.ENTITY_KEY.name(), pollId),
+        PollEntity.persistenceId(pollId),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.1));
     this.pollId = pollId;
     this.closingSchedule = closingSchedule;

@@ -101,7 +101,7 @@ public final class PollChanges {
 
   /** Registers the logs with Cluster Sharding on this node, and returns this node's instances of their topics. */
   public static Topics init(ActorSystem<?> system, Settings settings) {
-    BooleanSupplier downed = PollInbox.nodeDowned(system);
+    BooleanSupplier downed = PollEntity.nodeDowned(system);
     List<ActorRef<Topic.Command<Appended>>> topics = new ArrayList<>();
     for (int slice = 0; slice < settings.slices(); slice++) {
       topics.add(system.systemActorOf(Topic.create(Appended.class, topicName(slice)), "poll-changes-" + slice,

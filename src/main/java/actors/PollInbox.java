@@ -3,9 +3,7 @@ package actors;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.function.BooleanSupplier;
-import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.Terminated;
@@ -15,11 +13,6 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.pubsub.Topic;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
-import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * The sharded entity of a poll: queues the poll's requests, hands them to its {@link Poll} writer in batches, and
@@ -44,14 +37,6 @@ import org.apache.pekko.cluster.typed.Cluster;
  * removal margin.
  */
 public final class PollInbox extends AbstractBehavior<Object> {
-
-  /** What the sharded entity of a poll takes: the poll's requests, and Cluster Sharding's {@link Stop}. */
-  public sealed interface Message permits Poll.Request, Stop {}
-
-  /** Sent by Cluster Sharding (hand-off, passivation) instead of stopping the entity outright. */
-  public enum Stop implements Message { INSTANCE }
-
-  public static final EntityTypeKey<Message> ENTITY_KEY = EntityTypeKey.create(Message.class, "Poll");
 
   /** How often the change log is asked again while it has not confirmed the poll's latest write. */
   private static final Duration RECORD_AGAIN_AFTER = Duration.ofSeconds(1);
@@ -132,28 +117,14 @@ public final class PollInbox extends AbstractBehavior<Object> {
     return behavior(pollId, closingSchedule, changes, settings, () -> false).narrow();
   }
 
-  static Behavior<Object> behavior(String pollId, ActorRef<ClosingSchedule.Command> closingSchedule,
+  /**
+   * The inbox of a poll in Cluster Sharding ({@link PollEntity#init}): {@code changes} is the poll's change log, and
+   * {@code nodeDowned} ({@link PollEntity#nodeDowned}) says when this node must write nothing more.
+   */
+  public static Behavior<Object> behavior(String pollId, ActorRef<ClosingSchedule.Command> closingSchedule,
       RecipientRef<PollChanges.Command> changes, Poll.Settings settings, BooleanSupplier nodeDowned) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
         new PollInbox(context, timers, pollId, closingSchedule, changes, settings, nodeDowned)));
-  }
-
-  /** Registers the poll entity with Cluster Sharding on this node; {@code changes} is each poll's change log. */
-  public static void init(ActorSystem<?> system, ActorRef<ClosingSchedule.Command> closingSchedule,
-      Function<String, RecipientRef<PollChanges.Command>> changes, Poll.Settings settings) {
-    BooleanSupplier downed = nodeDowned(system);
-    ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, context -> behavior(context.getEntityId(),
-            closingSchedule, changes.apply(context.getEntityId()), settings, downed).<Message>narrow())
-        .withStopMessage(Stop.INSTANCE));
-  }
-
-  /** Whether this node has been downed (or removed): it lost the cluster and is shutting down. */
-  static BooleanSupplier nodeDowned(ActorSystem<?> system) {
-    Cluster cluster = Cluster.get(system);
-    return () -> {
-      MemberStatus status = cluster.selfMember().status();
-      return status == MemberStatus.down() || status == MemberStatus.removed() || cluster.isTerminated();
-    };
   }
 
   @Override
@@ -185,7 +156,7 @@ public final class PollInbox extends AbstractBehavior<Object> {
         })
         // answers that waited too long go out; the inbox keeps recording meanwhile
         .onMessageEquals(ReleaseHeld.INSTANCE, this::releaseReady)
-        .onMessageEquals(Stop.INSTANCE, () -> {
+        .onMessageEquals(PollEntity.Stop.INSTANCE, () -> {
           stopping = true;
           return continueOrStop();
         })

@@ -56,7 +56,7 @@ public final class Polls {
   public Polls(ActorSystem<?> system, Duration askTimeout, Duration retryWithin, PollRegistry registry) {
     this.registry = registry;
     this.system = system;
-    this.nodeDowned = PollInbox.nodeDowned(system);
+    this.nodeDowned = PollEntity.nodeDowned(system);
     this.sharding = ClusterSharding.get(system);
     this.askTimeout = askTimeout;
     this.retryWithin = retryWithin;
@@ -352,7 +352,7 @@ public final class Polls {
   private CompletableFuture<Poll.Reply> ask(
       String pollId, Function<ActorRef<Poll.Reply>, Poll.Request> command, Duration timeout) {
     CompletableFuture<Poll.Reply> answer = new CompletableFuture<>();
-    sharding.entityRefFor(PollInbox.ENTITY_KEY, pollId).ask(command::apply, timeout)
+    sharding.entityRefFor(PollEntity.ENTITY_KEY, pollId).ask(command::apply, timeout)
         // cheap: runs where the reply arrives
         .whenCompleteAsync((reply, failure) -> {
           if (failure != null) {

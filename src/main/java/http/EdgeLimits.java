@@ -1,7 +1,7 @@
 package http;
 
 /**
- * Every limit the HTTP edge enforces; defaults and meanings are in application.conf, the README and
+ * Every limit the HTTP edge enforces; defaults and meanings are in application.conf, docs/operations.md and
  * docs/security.md. {@code clientAddresses} says who a request comes from (trusted proxies), {@code allowedOrigins}
  * which other sites' pages may open live sockets.
  */

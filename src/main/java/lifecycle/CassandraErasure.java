@@ -1,7 +1,7 @@
 package lifecycle;
 
 import actors.Poll;
-import actors.PollInbox;
+import actors.PollEntity;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
@@ -17,7 +17,6 @@ import java.util.concurrent.Executor;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.persistence.cassandra.cleanup.Cleanup;
-import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,7 +71,7 @@ public final class CassandraErasure implements PollErasure {
 
   @Override
   public CompletionStage<Done> erase(Poll.Deleted deleted) {
-    String persistenceId = PersistenceId.of(PollInbox.ENTITY_KEY.name(), deleted.pollId()).id();
+    String persistenceId = PollEntity.persistenceId(deleted.pollId()).id();
     return execute(SimpleStatement.newInstance("INSERT INTO " + keyspace
             + ".deleted_polls (poll_id, owner, deleted_at) VALUES (?, ?, ?)",
             deleted.pollId(), deleted.owner(), deleted.deletedAt()))

@@ -1,11 +1,10 @@
 package readside;
 
 import actors.Poll;
-import actors.PollInbox;
+import actors.PollEntity;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import org.apache.pekko.persistence.typed.PersistenceId;
 
 /** A poll's events as its journal holds them, read by the read side (which never asks the poll itself). */
 final class PollJournal {
@@ -17,9 +16,15 @@ final class PollJournal {
   /** One event and its sequence number, the poll's version after it. */
   record Event(long seq, Poll.Event event) {}
 
-  private final JournalReader journal;
+  /** Where the events are read: the journal table ({@link JournalReader#events}), or a list in a test. */
+  interface Reader {
+    /** Up to {@code limit} events of {@code persistenceId} from sequence number {@code from} on, in order. */
+    CompletionStage<List<JournalReader.Event>> events(String persistenceId, long from, int limit);
+  }
 
-  PollJournal(JournalReader journal) {
+  private final Reader journal;
+
+  PollJournal(Reader journal) {
     this.journal = journal;
   }
 
@@ -30,6 +35,6 @@ final class PollJournal {
   }
 
   static String persistenceId(String pollId) {
-    return PersistenceId.of(PollInbox.ENTITY_KEY.name(), pollId).id();
+    return PollEntity.persistenceId(pollId).id();
   }
 }

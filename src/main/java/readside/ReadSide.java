@@ -115,7 +115,7 @@ public final class ReadSide {
     this.journal = PersistenceQuery.get(system)
         .getReadJournalFor(CassandraReadJournal.class, CassandraReadJournal.Identifier());
     this.reader = new JournalReader(system, cql, settings.keyspace());
-    this.polls = new PollJournal(reader);
+    this.polls = new PollJournal(reader::events);
     this.catalogue = new CatalogueStore(cql, settings.keyspace());
     this.results = new ResultsStore(cql, settings.keyspace());
   }

@@ -2,7 +2,9 @@ package server;
 
 import actors.ClosingSchedule;
 import actors.JoinCode;
+import actors.Poll;
 import actors.PollChanges;
+import actors.PollEntity;
 import actors.PollInbox;
 import actors.Polls;
 import actors.TokenRevocations;
@@ -19,6 +21,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
@@ -161,8 +164,10 @@ public final class LivepollServer {
       ActorRef<ClosingSchedule.Command> closingSchedule = ClosingSchedule.init(system, Clock.systemUTC());
       PollChanges.Settings changes = settings.changeLogs();
       PollChanges.Topics changeTopics = PollChanges.init(system, changes);
-      PollInbox.init(system, closingSchedule, pollId -> PollChanges.logOf(system, pollId, changes.slices()),
-          settings.pollSettings(Clock.systemUTC()));
+      Poll.Settings pollSettings = settings.pollSettings(Clock.systemUTC());
+      BooleanSupplier nodeDowned = PollEntity.nodeDowned(system);
+      PollEntity.init(system, pollId -> PollInbox.behavior(pollId, closingSchedule,
+          PollChanges.logOf(system, pollId, changes.slices()), pollSettings, nodeDowned).narrow());
       JoinCode.init(system);
       TokenRevocations.init(system, Clock.systemUTC());
       TokenRevocations.Known revoked = TokenRevocations.Known.start(system, settings.revocationsRefresh(),

@@ -9,7 +9,8 @@ import storage.LocalCassandra;
 
 /**
  * Command-line entry point: {@code run} (default) a server node, or {@code cassandra} alone, {@code schema} to
- * prepare an existing database, {@code token}, {@code bench}.
+ * prepare an existing database, {@code token}. The load drivers are
+ * not here: they are the loadtest module's ({@code ./livepoll bench ...}).
  */
 public final class Main {
   private Main() {}
@@ -19,9 +20,6 @@ public final class Main {
     switch (command) {
       case "run" -> run();
       case "cassandra" -> runCassandra();
-      case "bench" -> loadtest.BallotBench.main(java.util.Arrays.copyOfRange(args, 1, args.length));
-      case "bench-live" -> loadtest.LiveFanoutBench.main(java.util.Arrays.copyOfRange(args, 1, args.length));
-      case "bench-recovery" -> loadtest.RecoveryBench.main(java.util.Arrays.copyOfRange(args, 1, args.length));
       case "token" -> printToken(args);
       case "schema" -> applySchema();
       default -> usage();
@@ -30,8 +28,8 @@ public final class Main {
 
   private static void usage() {
     System.err.println(
-        "usage: livepoll [run | cassandra | schema | token organizer|admin <name> | bench [options] "
-            + "| bench-live [options] | bench-recovery [options]]");
+        "usage: livepoll [run | cassandra | schema | token organizer|admin <name>]"
+            + " (the load drivers bench, bench-live and bench-recovery run from loadtest/ through ./livepoll)");
     System.exit(2);
   }
 

@@ -79,7 +79,9 @@ public record Settings(
     }
   }
 
+  /** Reads the settings; refuses (IllegalArgumentException) settings that contradict each other. */
   public static Settings from(Config config) {
+    SettingsCheck.require(config);
     Config c = config.getConfig("livepoll");
     int cqlPort = c.getInt("cassandra.local.port");
     int storagePort = c.getInt("cassandra.local.storage-port");

@@ -285,7 +285,7 @@ class PollInboxTest {
     for (int i = 0; i < 300; i++) {
       inbox.tell(new Poll.CastBallot("voter-" + i, List.of(choiceOf(i)), null, voters.ref()));
     }
-    inbox.tell(PollInbox.Stop.INSTANCE);
+    inbox.tell(PollEntity.Stop.INSTANCE);
 
     for (Poll.Reply reply : voters.receiveSeveralMessages(300, GENEROUS)) {
       assertInstanceOf(Poll.Accepted.class, reply, () -> "every ballot taken before the stop is written: " + reply);

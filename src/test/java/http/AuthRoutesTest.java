@@ -1,5 +1,7 @@
 package http;
 
+import static support.ApiAssertions.assertProblem;
+import static support.ApiAssertions.assertJson;
 import static support.Views.votes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -566,22 +568,6 @@ class AuthRoutesTest {
   /** The poll as an admin sees it: an invited poll is unknown to anyone else. */
   private static JsonNode view(String id) {
     return assertJson(admin.get("/api/polls/" + id), 200);
-  }
-
-  private static JsonNode assertJson(ApiClient.Reply reply, int status) {
-    assertEquals(status, reply.status(), () -> "unexpected reply: " + reply);
-    assertEquals("application/json", reply.mediaType(), () -> "unexpected reply: " + reply);
-    return reply.json();
-  }
-
-  private static JsonNode assertProblem(ApiClient.Reply reply, int status, String type) {
-    assertEquals(status, reply.status(), () -> "unexpected reply: " + reply);
-    assertEquals("application/problem+json", reply.mediaType(), () -> "unexpected reply: " + reply);
-    JsonNode problem = reply.json();
-    assertEquals("/problems/" + type, problem.path("type").asText(), () -> "unexpected problem: " + reply);
-    assertEquals(status, problem.path("status").asInt(), () -> "problem status: " + reply);
-    assertFalse(problem.path("detail").asText().isBlank(), () -> "problem without detail: " + reply);
-    return problem;
   }
 
 }

@@ -1,5 +1,6 @@
 package http;
 
+import static support.ApiAssertions.assertProblem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -366,13 +367,6 @@ class KindsRoutesTest {
     assertEquals(200, reply.status(), reply::toString);
     assertEquals("application/json", reply.mediaType(), reply::toString);
     return reply.json();
-  }
-
-  private static void assertProblem(ApiClient.Reply reply, int status) {
-    assertNotNull(reply);
-    assertEquals(status, reply.status(), reply::toString);
-    assertEquals("application/problem+json", reply.mediaType(), reply::toString);
-    assertFalse(reply.json().get("detail").asText().isBlank(), reply::toString);
   }
 
   private Live open(String pollId, String token) {

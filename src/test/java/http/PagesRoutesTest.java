@@ -23,8 +23,8 @@ import support.ApiClient;
 import support.TestConfig;
 
 /**
- * Join codes and the pages over HTTP (no browser): codes resolve while their poll is open, the join address and its
- * QR code, every page with its Content-Security-Policy, and assets served from the jar.
+ * Join codes over HTTP on a server (no browser): codes resolve while their poll is open, the join address and its
+ * QR code. The pages' own routes are in {@link PagesTest}.
  */
 class PagesRoutesTest {
   private static LivepollServer server;
@@ -115,42 +115,6 @@ class PagesRoutesTest {
     } finally {
       other.stop();
     }
-  }
-
-  @Test
-  void pagesAreServedWithAPolicyThatForbidsInlineScripts() {
-    for (String path : List.of("/", "/p/ABC234", "/p/abcdefabcdef", "/present/abcdefabcdef", "/organize")) {
-      ApiClient.Reply page = api.get(path);
-      assertEquals(200, page.status(), path);
-      assertEquals("text/html", page.mediaType(), path);
-      String policy = page.header("content-security-policy").orElse("");
-      assertTrue(policy.contains("script-src 'self'") && !policy.contains("unsafe-inline"), policy);
-      assertEquals("no-referrer", page.header("referrer-policy").orElse(""), "invite tokens stay on this site");
-      assertEquals("nosniff", page.header("x-content-type-options").orElse(""));
-      // every script is a file of its own: no inline script, no inline event handler, no inline style
-      String html = page.body();
-      assertFalse(Pattern.compile("<script(?![^>]*\\ssrc=)[^>]*>").matcher(html).find(), path + " has an inline script");
-      assertFalse(Pattern.compile("\\son[a-z]+=", Pattern.CASE_INSENSITIVE).matcher(html).find(), path);
-      assertFalse(html.contains("style="), path + " has an inline style");
-    }
-  }
-
-  @Test
-  void assetsComeFromTheJarWithTheirMediaTypes() {
-    ApiClient.Reply chart = api.get("/assets/vendor/chart.umd.min.js");
-    assertEquals(200, chart.status(), "the charting library's webjar (pom chartjs.version = Pages.CHART_JS)");
-    assertTrue(chart.mediaType().contains("javascript"), chart.mediaType());
-    for (String asset : List.of("common.js", "kinds.js", "voter.js", "present.js", "organize.js", "index.js",
-        "bars.js")) {
-      ApiClient.Reply script = api.get("/assets/" + asset);
-      assertEquals(200, script.status(), asset);
-      assertTrue(script.mediaType().contains("javascript"), asset + ": " + script.mediaType());
-      assertFalse(script.body().contains("innerHTML") || script.body().contains("insertAdjacentHTML")
-          || script.body().contains("document.write"), asset + " builds HTML from strings");
-    }
-    assertEquals("text/css", api.get("/assets/style.css").mediaType());
-    assertEquals(404, api.get("/assets/../web/index.html").status());
-    assertEquals(404, api.get("/assets/nothing.js").status());
   }
 
   /** The SVG's unit squares drawn 8 px each, read as a camera would. */

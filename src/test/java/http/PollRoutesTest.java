@@ -1,5 +1,7 @@
 package http;
 
+import static support.ApiAssertions.assertView;
+import static support.ApiAssertions.assertProblem;
 import static support.Views.votes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -1041,34 +1043,6 @@ class PollRoutesTest {
     String poll = json("{'question':'Q?','options':['a','b']}");
     return (poll.substring(0, poll.length() - 1) + " ".repeat(size - poll.length()) + "}")
         .getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static JsonNode assertView(ApiClient.Reply reply, int status) {
-    assertEquals(status, reply.status(), () -> "unexpected reply: " + reply);
-    assertEquals("application/json", reply.mediaType(), () -> "unexpected reply: " + reply);
-    JsonNode view = reply.json();
-    // the owner's name is in the views of the owner (and admins) only
-    for (String field : List.of("id", "question", "kind", "maxChoices", "allowVoteChange", "audience",
-        "status", "createdAt", "closesAt", "closedAt", "options", "totalBallots")) {
-      assertTrue(view.has(field), () -> "view lacks " + field + ": " + reply);
-    }
-    return view;
-  }
-
-  /** Asserts an RFC 9457 problem with this status; {@code type} null accepts any problem type. */
-  private static JsonNode assertProblem(ApiClient.Reply reply, int status, String type) {
-    assertEquals(status, reply.status(), () -> "unexpected reply: " + reply);
-    assertEquals("application/problem+json", reply.mediaType(), () -> "unexpected reply: " + reply);
-    JsonNode problem = reply.json();
-    if (type != null) {
-      assertEquals("/problems/" + type, problem.path("type").asText(), () -> "unexpected problem: " + reply);
-    } else {
-      assertTrue(problem.path("type").asText().startsWith("/problems/"), () -> "problem type: " + reply);
-    }
-    assertFalse(problem.path("title").asText().isBlank(), () -> "problem without title: " + reply);
-    assertEquals(status, problem.path("status").asInt(), () -> "problem status: " + reply);
-    assertFalse(problem.path("detail").asText().isBlank(), () -> "problem without detail: " + reply);
-    return problem;
   }
 
 

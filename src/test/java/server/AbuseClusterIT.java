@@ -3,7 +3,7 @@ package server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import actors.PollInbox;
+import actors.PollEntity;
 import auth.Tokens;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;
@@ -62,7 +62,8 @@ class AbuseClusterIT {
     nodeB = startNode(FreePorts.next(), "livepoll.cluster.seed-nodes = \"127.0.0.1:" + remoteA + "\"");
     awaitUp(nodeA, 2);
     awaitUp(nodeB, 2);
-    cql = CqlSession.builder().addContactPoint(cassandra.contactPoint()).withLocalDatacenter("datacenter1").build();
+    cql = cassandra.credentials().applyTo(CqlSession.builder()).addContactPoint(cassandra.contactPoint())
+        .withLocalDatacenter("datacenter1").build();
   }
 
   @AfterAll
@@ -82,7 +83,7 @@ class AbuseClusterIT {
   }
 
   private static LivepollServer startNode(int remotePort, String extra) {
-    return LivepollServer.start(TestConfig.with("""
+    return LivepollServer.start(TestConfig.with(TestConfig.cassandraLogin(cassandra) + """
         livepoll.cassandra.contact-points = "127.0.0.1:%d"
         livepoll.cassandra.keyspace = %s
         livepoll.remote.port = %d
@@ -268,7 +269,7 @@ class AbuseClusterIT {
     ActorSystem<Void> system = node.system();
     ShardRegion.CurrentShardRegionState state = AskPattern.<ClusterShardingQuery,
             ShardRegion.CurrentShardRegionState>ask(ClusterSharding.get(system).shardState(),
-            replyTo -> new GetShardRegionState(PollInbox.ENTITY_KEY, replyTo), Duration.ofSeconds(5),
+            replyTo -> new GetShardRegionState(PollEntity.ENTITY_KEY, replyTo), Duration.ofSeconds(5),
             system.scheduler())
         .toCompletableFuture().get(10, TimeUnit.SECONDS);
     Set<String> ids = new HashSet<>();

@@ -68,7 +68,8 @@ class DeletionIT {
     remoteA = FreePorts.next();
     remoteB = FreePorts.next();
     startCluster();
-    cql = CqlSession.builder().addContactPoint(cassandra.contactPoint()).withLocalDatacenter("datacenter1").build();
+    cql = cassandra.credentials().applyTo(CqlSession.builder()).addContactPoint(cassandra.contactPoint())
+        .withLocalDatacenter("datacenter1").build();
     voters = Executors.newFixedThreadPool(12);
   }
 
@@ -110,7 +111,7 @@ class DeletionIT {
   }
 
   private static LivepollServer startNode(int remotePort, String extra) {
-    return LivepollServer.start(TestConfig.with("""
+    return LivepollServer.start(TestConfig.with(TestConfig.cassandraLogin(cassandra) + """
         livepoll.cassandra.contact-points = "127.0.0.1:%d"
         livepoll.cassandra.keyspace = %s
         livepoll.remote.port = %d

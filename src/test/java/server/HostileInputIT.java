@@ -275,7 +275,7 @@ class HostileInputIT {
         org.apache.pekko.actor.typed.javadsl.AskPattern.<org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery,
                 org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState>ask(
             org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(system).shardState(),
-            replyTo -> new org.apache.pekko.cluster.sharding.typed.GetShardRegionState(actors.PollInbox.ENTITY_KEY,
+            replyTo -> new org.apache.pekko.cluster.sharding.typed.GetShardRegionState(actors.PollEntity.ENTITY_KEY,
                 replyTo), Duration.ofSeconds(5), system.scheduler())
         .toCompletableFuture().get(10, TimeUnit.SECONDS);
     Set<String> ids = new java.util.HashSet<>();

@@ -17,11 +17,9 @@ import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
-import org.junit.jupiter.api.io.TempDir;
-import storage.CassandraSchema;
-import storage.LocalCassandra;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import support.ApiClient;
-import support.FreePorts;
+import support.RealServer;
 import support.TestConfig;
 
 /**
@@ -35,88 +33,77 @@ import support.TestConfig;
 class JournalFixtureWriter {
   private static final String KEYSPACE = "fixture_writer";
 
-  @TempDir Path cassandraDir;
+  @RegisterExtension static final RealServer servers = new RealServer(KEYSPACE);
 
   @Test
   void writeTheFixture() throws Exception {
     Path target = Path.of(System.getProperty("livepoll.write-fixture"));
-    try (LocalCassandra cassandra = LocalCassandra.start(new LocalCassandra.Config(cassandraDir, FreePorts.next(),
-        FreePorts.next(), Path.of("target", "cassandra-node", "lib"), "512m", "batch", Duration.ofMinutes(2)))) {
-      CassandraSchema.apply(List.of(cassandra.contactPoint()), "datacenter1", KEYSPACE,
-          "{'class': 'SimpleStrategy', 'replication_factor': 1}", java.util.Optional.of(cassandra.credentials()),
-        Duration.ofSeconds(60));
-      LivepollServer server = LivepollServer.start(TestConfig.with(TestConfig.cassandraLogin(cassandra) + """
-          livepoll.cassandra.contact-points = "127.0.0.1:%d"
-          livepoll.cassandra.keyspace = %s
-          """.formatted(cassandra.contactPoint().getPort(), KEYSPACE)));
-      List<String> pollIds = new ArrayList<>();
-      ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-      ObjectNode fixture = json.createObjectNode();
-      try {
-        ApiClient alice = new ApiClient(server.httpPort()).as(TestConfig.tokens().organizer("alice", false));
-        ApiClient bob = new ApiClient(server.httpPort()).as(TestConfig.tokens().organizer("bob", false));
-        var polls = server.polls();
-        // single choice, vote change: casts, changes and a retraction, several of them in one write
-        String open = ApiClient.createdId(alice.post("/api/polls",
-            "{\"question\":\"Which day suits you?\",\"options\":[\"mon\",\"tue\",\"wed\"],\"allowVoteChange\":true}"));
-        List<java.util.concurrent.CompletableFuture<?>> batch = new ArrayList<>();
-        for (int i = 0; i < 12; i++) {
-          batch.add(polls.castBallot(open, "voter-" + i, List.of(i % 3), null).toCompletableFuture());
-        }
-        batch.forEach(java.util.concurrent.CompletableFuture::join);
-        polls.castBallot(open, "voter-0", List.of(2), null).toCompletableFuture().join();
-        polls.retractBallot(open, "voter-2").toCompletableFuture().join();
-        pollIds.add(open);
-        // multiple choice, invited, closed by its owner
-        String invited = ApiClient.createdId(bob.post("/api/polls", "{\"question\":\"Which talks did you enjoy?\","
-            + "\"options\":[\"keynote\",\"streams\",\"sharding\",\"persistence\"],\"kind\":\"multiple\","
-            + "\"maxChoices\":3,\"audience\":\"invited\"}"));
-        polls.castBallot(invited, "guest-1", List.of(0, 2), invited).toCompletableFuture().join();
-        polls.castBallot(invited, "guest-2", List.of(3, 1), invited).toCompletableFuture().join();
-        polls.castBallot(invited, "guest-3", List.of(2, 3), invited).toCompletableFuture().join();
-        bob.post("/api/polls/" + invited + "/close", "{}");
-        pollIds.add(invited);
-        // a scheduled close
-        String scheduled = ApiClient.createdId(alice.post("/api/polls", "{\"question\":\"Next year's venue?\","
-            + "\"options\":[\"Lisbon\",\"Oslo\"],\"closesAt\":\"" + Instant.now().plusSeconds(3) + "\"}"));
-        polls.castBallot(scheduled, "early", List.of(1), null).toCompletableFuture().join();
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!alice.get("/api/polls/" + scheduled).json().get("status").asText().equals("closed")
-            && System.nanoTime() < deadline) {
-          Thread.sleep(200);
-        }
-        pollIds.add(scheduled);
-        ArrayNode views = fixture.putArray("polls");
-        for (String pollId : pollIds) {
-          views.add(new ApiClient(server.httpPort()).get("/api/polls/" + pollId).json());
-        }
-      } finally {
-        server.stop();
+    LivepollServer server = servers.start("");
+    List<String> pollIds = new ArrayList<>();
+    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    ObjectNode fixture = json.createObjectNode();
+    try {
+      ApiClient alice = new ApiClient(server.httpPort()).as(TestConfig.tokens().organizer("alice", false));
+      ApiClient bob = new ApiClient(server.httpPort()).as(TestConfig.tokens().organizer("bob", false));
+      var polls = server.polls();
+      // single choice, vote change: casts, changes and a retraction, several of them in one write
+      String open = ApiClient.createdId(alice.post("/api/polls",
+          "{\"question\":\"Which day suits you?\",\"options\":[\"mon\",\"tue\",\"wed\"],\"allowVoteChange\":true}"));
+      List<java.util.concurrent.CompletableFuture<?>> batch = new ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        batch.add(polls.castBallot(open, "voter-" + i, List.of(i % 3), null).toCompletableFuture());
       }
-      ArrayNode messages = fixture.putArray("messages");
-      fixture.putArray("snapshots");
-      try (CqlSession session = cassandra.credentials().applyTo(CqlSession.builder()).addContactPoint(cassandra.contactPoint())
-          .withLocalDatacenter("datacenter1").build()) {
-        for (String pollId : pollIds) {
-          for (Row row : session.execute("SELECT * FROM " + KEYSPACE + ".messages WHERE persistence_id = ? "
-              + "AND partition_nr = 0", "Poll|" + pollId)) {
-            ObjectNode out = messages.addObject();
-            for (ColumnDefinition column : row.getColumnDefinitions()) {
-              String name = column.getName().asInternal();
-              Object value = row.getObject(name);
-              if (value == null) {
-                continue;
-              }
-              out.put(name, value instanceof ByteBuffer bytes
-                  ? "base64:" + Base64.getEncoder().encodeToString(toArray(bytes))
-                  : value instanceof java.util.Set<?> set
-                      ? set.toString().replace("[", "{").replace("]", "}") : value.toString());
-            }
-          }
-        }
+      batch.forEach(java.util.concurrent.CompletableFuture::join);
+      polls.castBallot(open, "voter-0", List.of(2), null).toCompletableFuture().join();
+      polls.retractBallot(open, "voter-2").toCompletableFuture().join();
+      pollIds.add(open);
+      // multiple choice, invited, closed by its owner
+      String invited = ApiClient.createdId(bob.post("/api/polls", "{\"question\":\"Which talks did you enjoy?\","
+          + "\"options\":[\"keynote\",\"streams\",\"sharding\",\"persistence\"],\"kind\":\"multiple\","
+          + "\"maxChoices\":3,\"audience\":\"invited\"}"));
+      polls.castBallot(invited, "guest-1", List.of(0, 2), invited).toCompletableFuture().join();
+      polls.castBallot(invited, "guest-2", List.of(3, 1), invited).toCompletableFuture().join();
+      polls.castBallot(invited, "guest-3", List.of(2, 3), invited).toCompletableFuture().join();
+      bob.post("/api/polls/" + invited + "/close", "{}");
+      pollIds.add(invited);
+      // a scheduled close
+      String scheduled = ApiClient.createdId(alice.post("/api/polls", "{\"question\":\"Next year's venue?\","
+          + "\"options\":[\"Lisbon\",\"Oslo\"],\"closesAt\":\"" + Instant.now().plusSeconds(3) + "\"}"));
+      polls.castBallot(scheduled, "early", List.of(1), null).toCompletableFuture().join();
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (!alice.get("/api/polls/" + scheduled).json().get("status").asText().equals("closed")
+          && System.nanoTime() < deadline) {
+        Thread.sleep(200);
       }
-      Files.write(target, json.writeValueAsBytes(fixture));
+      pollIds.add(scheduled);
+      ArrayNode views = fixture.putArray("polls");
+      for (String pollId : pollIds) {
+        views.add(new ApiClient(server.httpPort()).get("/api/polls/" + pollId).json());
+      }
+    } finally {
+      servers.stop(server);
     }
+    ArrayNode messages = fixture.putArray("messages");
+    fixture.putArray("snapshots");
+    CqlSession session = servers.cql();
+    for (String pollId : pollIds) {
+      for (Row row : session.execute("SELECT * FROM " + KEYSPACE + ".messages WHERE persistence_id = ? "
+          + "AND partition_nr = 0", "Poll|" + pollId)) {
+        ObjectNode out = messages.addObject();
+        for (ColumnDefinition column : row.getColumnDefinitions()) {
+          String name = column.getName().asInternal();
+          Object value = row.getObject(name);
+          if (value == null) {
+            continue;
+          }
+          out.put(name, value instanceof ByteBuffer bytes
+              ? "base64:" + Base64.getEncoder().encodeToString(toArray(bytes))
+              : value instanceof java.util.Set<?> set
+                  ? set.toString().replace("[", "{").replace("]", "}") : value.toString());
+        }
+      }
+    }
+    Files.write(target, json.writeValueAsBytes(fixture));
   }
 
   private static byte[] toArray(ByteBuffer buffer) {

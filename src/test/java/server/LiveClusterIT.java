@@ -5,10 +5,9 @@ import static support.Views.counts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import actors.PollInbox;
+import actors.PollEntity;
 import auth.Tokens;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,10 +33,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.RepetitionInfo;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import storage.LocalCassandra;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import support.ApiClient;
 import support.FreePorts;
+import support.RealServer;
 import support.LiveSocketClient;
 import support.LiveSocketClient.Frame;
 import support.TestConfig;
@@ -66,8 +65,7 @@ class LiveClusterIT {
    */
   private static final int BURST = 120;
 
-  @TempDir static Path cassandraDir;
-  private static LocalCassandra cassandra;
+  @RegisterExtension static final RealServer servers = new RealServer(KEYSPACE);
   private static LivepollServer nodeA;
   private static LivepollServer nodeB;
   private static ExecutorService voters;
@@ -75,8 +73,6 @@ class LiveClusterIT {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    cassandra = LocalCassandra.start(new LocalCassandra.Config(cassandraDir, FreePorts.next(), FreePorts.next(),
-        Path.of("target", "cassandra-node", "lib"), "512m", "batch", Duration.ofMinutes(2)));
     int remoteA = FreePorts.next();
     long start = System.nanoTime();
     nodeA = startNode(remoteA, "");
@@ -100,15 +96,6 @@ class LiveClusterIT {
   static void stopCluster() {
     if (voters != null) {
       voters.shutdownNow();
-    }
-    if (nodeB != null) {
-      nodeB.stop();
-    }
-    if (nodeA != null) {
-      nodeA.stop();
-    }
-    if (cassandra != null) {
-      cassandra.close();
     }
   }
 
@@ -143,12 +130,7 @@ class LiveClusterIT {
   }
 
   private static LivepollServer startNode(int remotePort, String extra) {
-    return LivepollServer.start(TestConfig.with(TestConfig.cassandraLogin(cassandra) + """
-        livepoll.cassandra.contact-points = "127.0.0.1:%d"
-        livepoll.cassandra.keyspace = %s
-        livepoll.remote.port = %d
-        %s
-        """.formatted(cassandra.contactPoint().getPort(), KEYSPACE, remotePort, extra)));
+    return servers.start("livepoll.remote.port = " + remotePort + "\n" + extra);
   }
 
   /** Waits until every node sees {@code count} members Up; a node that is Up itself may not yet see the other. */
@@ -284,7 +266,7 @@ class LiveClusterIT {
       ShardRegion.CurrentShardRegionState state = AskPattern.<org.apache.pekko.cluster.sharding.typed
               .ClusterShardingQuery, ShardRegion.CurrentShardRegionState>ask(
               ClusterSharding.get(system).shardState(),
-              replyTo -> new GetShardRegionState(PollInbox.ENTITY_KEY, replyTo),
+              replyTo -> new GetShardRegionState(PollEntity.ENTITY_KEY, replyTo),
               Duration.ofSeconds(5), system.scheduler())
           .toCompletableFuture().get(10, TimeUnit.SECONDS);
       boolean holds = state.getShards().stream().anyMatch(shard -> shard.getEntityIds().contains(pollId));

@@ -22,17 +22,17 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
-import storage.LocalCassandra;
 import support.ApiClient;
 import support.Browser;
 import support.FreePorts;
+import support.RealServer;
 import support.TestConfig;
 
 /**
@@ -45,8 +45,7 @@ class PagesIT {
   private static final Tokens TOKENS = TestConfig.tokens();
   private static final Duration PAGE = Duration.ofSeconds(20);
 
-  @TempDir static Path cassandraDir;
-  private static LocalCassandra cassandra;
+  @RegisterExtension static final RealServer servers = new RealServer("pages_it");
   private static LivepollServer server;
   private static int httpPort;
   private static ApiClient api;
@@ -58,8 +57,6 @@ class PagesIT {
   @BeforeAll
   static void start() {
     Browser.requireInstalled();
-    cassandra = LocalCassandra.start(new LocalCassandra.Config(cassandraDir, FreePorts.next(), FreePorts.next(),
-        Path.of("target", "cassandra-node", "lib"), "512m", "batch", Duration.ofMinutes(2)));
     httpPort = FreePorts.next();
     startServer();
     api = new ApiClient(httpPort);
@@ -71,11 +68,7 @@ class PagesIT {
 
   /** A node on a fixed HTTP port, so that pages opened before a restart reconnect to the node after it. */
   private static void startServer() {
-    server = LivepollServer.start(TestConfig.with(TestConfig.cassandraLogin(cassandra) + """
-        livepoll.http.port = %d
-        livepoll.cassandra.contact-points = "127.0.0.1:%d"
-        livepoll.cassandra.keyspace = pages_it
-        """.formatted(httpPort, cassandra.contactPoint().getPort())));
+    server = servers.start("livepoll.http.port = " + httpPort);
   }
 
   @AfterAll
@@ -86,14 +79,8 @@ class PagesIT {
           closeable.close();
         }
       } catch (Exception ignored) {
-        // the other browser and the servers must still stop
+        // the other browser must still close (the servers stop after the class, with their Cassandra)
       }
-    }
-    if (server != null) {
-      server.stop();
-    }
-    if (cassandra != null) {
-      cassandra.close();
     }
   }
 
@@ -287,7 +274,7 @@ class PagesIT {
     vote(TOKENS.newVoter().token(), id, 0);
     presenter.waitUpTo(PAGE).until(ExpectedConditions.textToBe(By.id("total"), "1"));
 
-    server.stop();
+    servers.stop(server);
     presenter.waitUpTo(PAGE).until(ExpectedConditions.textToBe(By.id("connection"), "Reconnecting…"));
     startServer();
     vote(TOKENS.newVoter().token(), id, 1);

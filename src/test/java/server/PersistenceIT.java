@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import actors.Poll;
 import actors.PollDraft;
 import actors.PollView;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -17,55 +16,34 @@ import org.apache.pekko.persistence.cassandra.query.javadsl.CassandraReadJournal
 import org.apache.pekko.persistence.query.EventEnvelope;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.stream.javadsl.Sink;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import storage.LocalCassandra;
-import support.FreePorts;
-import support.TestConfig;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import support.RealServer;
 
 /**
  * The write side on a real Cassandra 5 node (a child JVM this class starts and stops), across full restarts of the
  * actor system: recovery from the journal, and closes scheduled before a restart firing after it.
  */
 class PersistenceIT {
-  @TempDir static Path cassandraDir;
-  private static LocalCassandra cassandra;
+  @RegisterExtension static final RealServer servers = new RealServer("persistence_it");
   private LivepollServer server;
-
-  @BeforeAll
-  static void startCassandra() {
-    cassandra = LocalCassandra.start(new LocalCassandra.Config(cassandraDir, FreePorts.next(), FreePorts.next(),
-        Path.of("target", "cassandra-node", "lib"), "512m", "batch", Duration.ofMinutes(2)));
-  }
-
-  @AfterAll
-  static void stopCassandra() {
-    if (cassandra != null) {
-      cassandra.close();
-    }
-  }
 
   @AfterEach
   void stopServer() {
     if (server != null) {
-      server.stop();
+      servers.stop(server);
+      server = null;
     }
   }
 
   private LivepollServer startServer(String keyspace, String extra) {
-    server = LivepollServer.start(TestConfig.with(TestConfig.cassandraLogin(cassandra) + """
-        livepoll.cassandra.contact-points = "127.0.0.1:%d"
-        livepoll.cassandra.keyspace = %s
-        %s
-        """.formatted(cassandra.contactPoint().getPort(), keyspace, extra)));
+    server = servers.start("livepoll.cassandra.keyspace = " + keyspace + "\n" + extra);
     return server;
   }
 
   private void restartServer(String keyspace, String extra) {
-    server.stop();
+    servers.stop(server);
     server = null;
     startServer(keyspace, extra);
   }
@@ -78,7 +56,7 @@ class PersistenceIT {
       var builder = com.datastax.oss.driver.api.core.CqlSession.builder();
       var refused = org.junit.jupiter.api.Assertions.assertThrows(
           com.datastax.oss.driver.api.core.AllNodesFailedException.class,
-          () -> login.map(l -> l.applyTo(builder)).orElse(builder).addContactPoint(cassandra.contactPoint())
+          () -> login.map(l -> l.applyTo(builder)).orElse(builder).addContactPoint(servers.contactPoint())
               // refused means refused: no reconnecting as the server's own driver settings do
               .withConfigLoader(com.datastax.oss.driver.api.core.config.DriverConfigLoader.programmaticBuilder()
                   .withBoolean(com.datastax.oss.driver.api.core.config.DefaultDriverOption.RECONNECT_ON_INIT, false)
@@ -88,15 +66,15 @@ class PersistenceIT {
               error instanceof com.datastax.oss.driver.api.core.auth.AuthenticationException),
           refused::toString);
     }
-    try (var session = cassandra.credentials().applyTo(com.datastax.oss.driver.api.core.CqlSession.builder())
-        .addContactPoint(cassandra.contactPoint()).withLocalDatacenter("datacenter1").build()) {
+    try (var session = servers.cassandra().credentials().applyTo(com.datastax.oss.driver.api.core.CqlSession.builder())
+        .addContactPoint(servers.contactPoint()).withLocalDatacenter("datacenter1").build()) {
       assertEquals("livepoll", session.execute("SELECT role FROM system_auth.roles WHERE role = 'livepoll'").one()
           .getString("role"));
       assertEquals(null, session.execute("SELECT role FROM system_auth.roles WHERE role = 'cassandra'").one(),
           "the well-known default superuser is gone");
     }
     assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
-        java.nio.file.Files.getPosixFilePermissions(cassandraDir)));
+        java.nio.file.Files.getPosixFilePermissions(servers.cassandraDirectory())));
   }
 
   @Test
@@ -187,7 +165,7 @@ class PersistenceIT {
         new PollDraft("Close me later", List.of("yes", "no"), null, null, false, closesAt, null, "it"))).id();
     accepted(server.polls().castBallot(pollId, "early-voter", List.of(0), null));
 
-    server.stop();
+    servers.stop(server);
     server = null;
     assertTrue(Instant.now().isBefore(closesAt), "the first node must be gone before the poll is due to close");
     startServer("schedule_it", "");

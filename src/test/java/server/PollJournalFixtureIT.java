@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -18,17 +17,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
 import storage.CassandraSchema;
-import storage.LocalCassandra;
 import support.ApiClient;
-import support.FreePorts;
+import support.RealServer;
 import support.TestConfig;
 
 /**
@@ -46,8 +43,7 @@ class PollJournalFixtureIT {
   private static final String KEYSPACE = "fixture_4385bcc";
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @TempDir static Path cassandraDir;
-  private static LocalCassandra cassandra;
+  @RegisterExtension static final RealServer servers = new RealServer(KEYSPACE);
   private static LivepollServer server;
   private static JsonNode fixture;
   private static JsonNode current;
@@ -60,43 +56,26 @@ class PollJournalFixtureIT {
     try (InputStream in = PollJournalFixtureIT.class.getResourceAsStream("/fixtures/journal-01b6a14.json")) {
       current = JSON.readTree(in);
     }
-    cassandra = LocalCassandra.start(new LocalCassandra.Config(cassandraDir, FreePorts.next(), FreePorts.next(),
-        Path.of("target", "cassandra-node", "lib"), "512m", "batch", Duration.ofMinutes(2)));
-    CassandraSchema.apply(List.of(cassandra.contactPoint()), "datacenter1", KEYSPACE,
-        "{'class': 'SimpleStrategy', 'replication_factor': 1}", java.util.Optional.of(cassandra.credentials()),
-        Duration.ofSeconds(60));
-    try (CqlSession session = cassandra.credentials().applyTo(CqlSession.builder()).addContactPoint(cassandra.contactPoint())
-        .withLocalDatacenter("datacenter1").build()) {
-      Set<String> persistenceIds = new LinkedHashSet<>();
-      for (JsonNode journal : List.of(fixture, current)) {
-        for (JsonNode row : journal.get("messages")) {
-          insert(session, "messages", row);
-          persistenceIds.add(row.get("persistence_id").asText());
-        }
-      }
-      for (JsonNode row : fixture.get("snapshots")) {
-        insert(session, "snapshots", row);
-      }
-      // the old journal wrote these with each poll's first event; the read side lists polls from them
-      for (String persistenceId : persistenceIds) {
-        session.execute("INSERT INTO " + KEYSPACE + ".all_persistence_ids (persistence_id) VALUES (?)",
-            persistenceId);
+    CassandraSchema.apply(List.of(servers.contactPoint()), "datacenter1", KEYSPACE,
+        "{'class': 'SimpleStrategy', 'replication_factor': 1}",
+        java.util.Optional.of(servers.cassandra().credentials()), Duration.ofSeconds(60));
+    CqlSession session = servers.cql();
+    Set<String> persistenceIds = new LinkedHashSet<>();
+    for (JsonNode journal : List.of(fixture, current)) {
+      for (JsonNode row : journal.get("messages")) {
+        insert(session, "messages", row);
+        persistenceIds.add(row.get("persistence_id").asText());
       }
     }
-    server = LivepollServer.start(TestConfig.with(TestConfig.cassandraLogin(cassandra) + """
-        livepoll.cassandra.contact-points = "127.0.0.1:%d"
-        livepoll.cassandra.keyspace = %s
-        """.formatted(cassandra.contactPoint().getPort(), KEYSPACE)));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (server != null) {
-      server.stop();
+    for (JsonNode row : fixture.get("snapshots")) {
+      insert(session, "snapshots", row);
     }
-    if (cassandra != null) {
-      cassandra.close();
+    // the old journal wrote these with each poll's first event; the read side lists polls from them
+    for (String persistenceId : persistenceIds) {
+      session.execute("INSERT INTO " + KEYSPACE + ".all_persistence_ids (persistence_id) VALUES (?)",
+          persistenceId);
     }
+    server = servers.start("");
   }
 
   @Test
@@ -209,8 +188,8 @@ class PollJournalFixtureIT {
     JsonNode invited = fixture.get("polls").get(1);
     String deleted = "Poll|" + invited.get("id").asText();
     String kept = "Poll|" + fixture.get("polls").get(0).get("id").asText();
-    try (CqlSession session = CqlSession.builder().addContactPoint(cassandra.contactPoint())
-        .withLocalDatacenter("datacenter1").build()) {
+    try (CqlSession session = servers.cassandra().credentials().applyTo(CqlSession.builder())
+        .addContactPoint(servers.contactPoint()).withLocalDatacenter("datacenter1").build()) {
       Map<String, Long> tagSeq = new java.util.HashMap<>();
       for (JsonNode row : fixture.get("messages")) {
         String pid = row.get("persistence_id").asText();

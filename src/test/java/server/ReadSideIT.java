@@ -1,5 +1,6 @@
 package server;
 
+import static support.ApiAssertions.assertProblem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -14,7 +15,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -28,13 +28,12 @@ import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.pekko.projection.ProjectionId;
 import org.apache.pekko.projection.javadsl.ProjectionManagement;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import storage.LocalCassandra;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import support.ApiClient;
 import support.FreePorts;
+import support.RealServer;
 import support.TestConfig;
 
 /**
@@ -49,8 +48,7 @@ class ReadSideIT {
   private static final String OPERATOR_PASSWORD = "it-operator";
   private static final String POLL = "{\"question\":\"Q?\",\"options\":[\"a\",\"=b\",\"c\"],\"allowVoteChange\":true}";
 
-  @TempDir static Path cassandraDir;
-  private static LocalCassandra cassandra;
+  @RegisterExtension static final RealServer servers = new RealServer("read_side_it");
   private static LivepollServer server;
   private static int managementPort;
   private static ApiClient api;
@@ -61,33 +59,19 @@ class ReadSideIT {
 
   @BeforeAll
   static void start() {
-    cassandra = LocalCassandra.start(new LocalCassandra.Config(cassandraDir, FreePorts.next(), FreePorts.next(),
-        Path.of("target", "cassandra-node", "lib"), "512m", "batch", Duration.ofMinutes(2)));
     managementPort = FreePorts.next();
     startServer();
   }
 
   private static void startServer() {
-    server = LivepollServer.start(TestConfig.with(TestConfig.cassandraLogin(cassandra) + """
-        livepoll.cassandra.contact-points = "127.0.0.1:%d"
-        livepoll.cassandra.keyspace = read_side_it
+    server = servers.start("""
         livepoll.management.port = %d
         livepoll.management.operator-password = "%s"
-        """.formatted(cassandra.contactPoint().getPort(), managementPort, OPERATOR_PASSWORD)));
+        """.formatted(managementPort, OPERATOR_PASSWORD));
     api = new ApiClient(server.httpPort());
     alice = api.as(TOKENS.organizer("alice", false));
     bob = api.as(TOKENS.organizer("bob", false));
     admin = api.as(TOKENS.organizer("root", true));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (server != null) {
-      server.stop();
-    }
-    if (cassandra != null) {
-      cassandra.close();
-    }
   }
 
   // ------------------------------------------------------------------------------------------------- read models
@@ -175,7 +159,7 @@ class ReadSideIT {
     assertEquals(1, paused.get("ballotsCast").asLong());
 
     // the pause is stored: a restarted node keeps the projection paused
-    server.stop();
+    servers.stop(server);
     startServer();
     sleep(Duration.ofSeconds(2));
     assertEquals(version, json(alice.get("/api/polls/" + id + "/stats"), 200).get("seq").asLong());
@@ -422,11 +406,6 @@ class ReadSideIT {
   private static JsonNode json(ApiClient.Reply reply, int status) {
     assertEquals(status, reply.status(), reply::toString);
     return reply.json();
-  }
-
-  private static void assertProblem(ApiClient.Reply reply, int status) {
-    assertEquals(status, reply.status(), reply::toString);
-    assertEquals("application/problem+json", reply.mediaType(), reply::toString);
   }
 
   /** The read model's answer once it reflects poll version {@code seq} (its {@code seq} field). */
