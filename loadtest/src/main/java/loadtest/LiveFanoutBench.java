@@ -106,7 +106,7 @@ public final class LiveFanoutBench {
     int idleSeconds = Integer.parseInt(options.getOrDefault("idle-seconds", "20"));
     boolean histogram = Boolean.parseBoolean(options.getOrDefault("histogram", "false"));
     // sockets per source address: Linux's ephemeral ports 32768-60999 (~28k per address), with room to spare
-    int perAddress = Integer.parseInt(options.getOrDefault("per-address", "25000"));
+    int perAddress = Integer.parseInt(options.getOrDefault("per-address", "900"));
     int addresses = (subscriberCount + perAddress - 1) / perAddress;
     List<String> pids = options.containsKey("server-pid")
         ? List.of(options.get("server-pid").split(",")) : List.of();
