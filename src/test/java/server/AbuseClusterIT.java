@@ -8,7 +8,6 @@ import auth.Tokens;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -25,11 +24,10 @@ import org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery;
 import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import storage.LocalCassandra;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import support.RealServer;
 import support.ApiClient;
 import support.FreePorts;
 import support.TestConfig;
@@ -46,8 +44,7 @@ class AbuseClusterIT {
   private static final int MAX_OPEN = 3;
   private static final int RANDOM_IDS = 200;
 
-  @TempDir static Path cassandraDir;
-  private static LocalCassandra cassandra;
+  @RegisterExtension static final RealServer servers = new RealServer(KEYSPACE);
   private static LivepollServer nodeA;
   private static LivepollServer nodeB;
   private static int remoteA;
@@ -55,43 +52,22 @@ class AbuseClusterIT {
 
   @BeforeAll
   static void startCluster() throws Exception {
-    cassandra = LocalCassandra.start(new LocalCassandra.Config(cassandraDir, FreePorts.next(), FreePorts.next(),
-        Path.of("target", "cassandra-node", "lib"), "512m", "batch", Duration.ofMinutes(2)));
     remoteA = FreePorts.next();
     nodeA = startNode(remoteA, "");
     nodeB = startNode(FreePorts.next(), "livepoll.cluster.seed-nodes = \"127.0.0.1:" + remoteA + "\"");
     awaitUp(nodeA, 2);
     awaitUp(nodeB, 2);
-    cql = cassandra.credentials().applyTo(CqlSession.builder()).addContactPoint(cassandra.contactPoint())
-        .withLocalDatacenter("datacenter1").build();
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    if (cql != null) {
-      cql.close();
-    }
-    if (nodeB != null) {
-      nodeB.stop();
-    }
-    if (nodeA != null) {
-      nodeA.stop();
-    }
-    if (cassandra != null) {
-      cassandra.close();
-    }
+    cql = servers.cql();
   }
 
   private static LivepollServer startNode(int remotePort, String extra) {
-    return LivepollServer.start(TestConfig.with(TestConfig.cassandraLogin(cassandra) + """
-        livepoll.cassandra.contact-points = "127.0.0.1:%d"
-        livepoll.cassandra.keyspace = %s
+    return servers.start("""
         livepoll.remote.port = %d
         livepoll.limits.open-polls-per-organizer = %d
         livepoll.read-side.group-after = 50ms
         livepoll.auth.revocations-refresh = 2s
         %s
-        """.formatted(cassandra.contactPoint().getPort(), KEYSPACE, remotePort, MAX_OPEN, extra)));
+        """.formatted(remotePort, MAX_OPEN, extra));
   }
 
   // ------------------------------------------------------------------------------------------- unknown poll ids
@@ -171,7 +147,7 @@ class AbuseClusterIT {
       assertTrue(entitiesAfterWithout >= entitiesWithout + RANDOM_IDS / 2,
           "without the index, unknown ids start entities (the cost the index saves)");
     } finally {
-      nodeC.stop();
+      servers.stop(nodeC);
     }
     assertTrue(indexReads <= 4L * RANDOM_IDS, "at most two index reads per id and node: " + indexReads);
   }
@@ -217,7 +193,7 @@ class AbuseClusterIT {
     assertEquals(401, new ApiClient(nodeA.httpPort()).as(token).get("/api/polls/abcdefabcdef").status());
 
     // node B leaves and a new node starts: it learns the revocation from the journal before it serves
-    nodeB.stop();
+    servers.stop(nodeB);
     nodeB = startNode(FreePorts.next(), "livepoll.cluster.seed-nodes = \"127.0.0.1:" + remoteA + "\"");
     awaitUp(nodeB, 2);
     ApiClient.Reply afterRestart = new ApiClient(nodeB.httpPort()).as(token).get("/api/polls/abcdefabcdef");

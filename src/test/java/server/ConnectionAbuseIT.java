@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,10 +12,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import storage.LocalCassandra;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import support.RealServer;
 import support.ApiClient;
-import support.FreePorts;
 import support.RawConnection;
 import support.TestConfig;
 
@@ -37,8 +35,7 @@ class ConnectionAbuseIT {
   private static final Duration CUT_WITHIN = Duration.ofSeconds(20);
   private static final String OWNER_TOKEN = TestConfig.tokens().organizer("abuse-owner", false);
 
-  @TempDir static Path cassandraDir;
-  private static LocalCassandra cassandra;
+  @RegisterExtension static final RealServer servers = new RealServer("connection_abuse_it");
   private static LivepollServer server;
   private static ApiClient api;
   private static String pollId;
@@ -50,16 +47,11 @@ class ConnectionAbuseIT {
 
   @BeforeAll
   static void start() {
-    cassandra = LocalCassandra.start(new LocalCassandra.Config(cassandraDir, FreePorts.next(), FreePorts.next(),
-        Path.of("target", "cassandra-node", "lib"), "512m", "batch", Duration.ofMinutes(2)));
-    server = LivepollServer.start(TestConfig.with(TestConfig.cassandraLogin(cassandra) + """
-        livepoll.cassandra.contact-points = "127.0.0.1:%d"
-        livepoll.cassandra.keyspace = connection_abuse_it
+    server = servers.start("""
         livepoll.http.request-head-timeout = %ds
         livepoll.http.max-connections-per-address = %d
         livepoll.live.max-sockets-per-address = %d
-        """.formatted(cassandra.contactPoint().getPort(), HEAD_TIMEOUT.toSeconds(), CONNECTIONS_PER_ADDRESS,
-        SOCKETS_PER_ADDRESS)));
+        """.formatted(HEAD_TIMEOUT.toSeconds(), CONNECTIONS_PER_ADDRESS, SOCKETS_PER_ADDRESS));
     api = new ApiClient(server.httpPort());
     ApiClient owner = api.as(OWNER_TOKEN);
     pollId = ApiClient.createdId(record(owner.post("/api/polls",
@@ -72,18 +64,12 @@ class ConnectionAbuseIT {
     pollBefore = record(api.get("/api/polls/" + pollId)).body();
   }
 
+  /** After every test: no 5xx, and the poll unchanged (the server and Cassandra stop after the class). */
   @AfterAll
-  static void stop() {
-    try {
-      if (server != null) {
-        assertFalse(statuses.stream().anyMatch(status -> status >= 500), () -> "5xx answers: " + statuses);
-        assertEquals(pollBefore, record(api.get("/api/polls/" + pollId)).body(), "the poll did not change");
-        server.stop();
-      }
-    } finally {
-      if (cassandra != null) {
-        cassandra.close();
-      }
+  static void checkNothingBroke() {
+    if (server != null) {
+      assertFalse(statuses.stream().anyMatch(status -> status >= 500), () -> "5xx answers: " + statuses);
+      assertEquals(pollBefore, record(api.get("/api/polls/" + pollId)).body(), "the poll did not change");
     }
   }
 

@@ -9,7 +9,6 @@ import auth.Tokens;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,8 +28,8 @@ import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import storage.LocalCassandra;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import support.RealServer;
 import support.ApiClient;
 import support.FreePorts;
 import support.LiveSocketClient;
@@ -52,8 +51,7 @@ class DeletionIT {
       + "\",\"options\":[\"Falcon\",\"Heron\",\"Osprey\"],\"allowVoteChange\":true}";
   private static final Duration ERASED_WITHIN = Duration.ofSeconds(20);
 
-  @TempDir static Path cassandraDir;
-  private static LocalCassandra cassandra;
+  @RegisterExtension static final RealServer servers = new RealServer(KEYSPACE);
   private static CqlSession cql;
   private static LivepollServer nodeA;
   private static LivepollServer nodeB;
@@ -63,13 +61,10 @@ class DeletionIT {
 
   @BeforeAll
   static void start() throws Exception {
-    cassandra = LocalCassandra.start(new LocalCassandra.Config(cassandraDir, FreePorts.next(), FreePorts.next(),
-        Path.of("target", "cassandra-node", "lib"), "512m", "batch", Duration.ofMinutes(2)));
     remoteA = FreePorts.next();
     remoteB = FreePorts.next();
     startCluster();
-    cql = cassandra.credentials().applyTo(CqlSession.builder()).addContactPoint(cassandra.contactPoint())
-        .withLocalDatacenter("datacenter1").build();
+    cql = servers.cql();
     voters = Executors.newFixedThreadPool(12);
   }
 
@@ -77,13 +72,6 @@ class DeletionIT {
   static void stop() {
     if (voters != null) {
       voters.shutdownNow();
-    }
-    stopCluster();
-    if (cql != null) {
-      cql.close();
-    }
-    if (cassandra != null) {
-      cassandra.close();
     }
   }
 
@@ -101,25 +89,23 @@ class DeletionIT {
 
   private static void stopCluster() {
     if (nodeB != null) {
-      nodeB.stop();
+      servers.stop(nodeB);
       nodeB = null;
     }
     if (nodeA != null) {
-      nodeA.stop();
+      servers.stop(nodeA);
       nodeA = null;
     }
   }
 
   private static LivepollServer startNode(int remotePort, String extra) {
-    return LivepollServer.start(TestConfig.with(TestConfig.cassandraLogin(cassandra) + """
-        livepoll.cassandra.contact-points = "127.0.0.1:%d"
-        livepoll.cassandra.keyspace = %s
+    return servers.start("""
         livepoll.remote.port = %d
         livepoll.lifecycle.forget-again-after = 2s
         livepoll.retention.closed = 3s
         livepoll.retention.sweep-every = 2s
         %s
-        """.formatted(cassandra.contactPoint().getPort(), KEYSPACE, remotePort, extra)));
+        """.formatted(remotePort, extra));
   }
 
   private static long upMembers(LivepollServer node) {

@@ -35,7 +35,6 @@ import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Duration;
@@ -68,15 +67,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.io.TempDir;
-import storage.LocalCassandra;
+import support.RealServer;
 import support.ApiClient;
 import support.FreePorts;
 import support.TestConfig;
@@ -111,8 +109,7 @@ class HostileInputIT {
   private static final int FLOOD_JOINS = 300;
   private static final int RANDOM_IDS = 100;
 
-  @TempDir static Path cassandraDir;
-  private static LocalCassandra cassandra;
+  @RegisterExtension static final RealServer servers = new RealServer("hostile_it");
   private static LivepollServer server;
   private static int managementPort;
   /** The real default limits of voter sign-ups per address and ballots per voter, as application.conf has them. */
@@ -120,13 +117,9 @@ class HostileInputIT {
 
   @BeforeAll
   static void start() {
-    cassandra = LocalCassandra.start(new LocalCassandra.Config(cassandraDir, FreePorts.next(), FreePorts.next(),
-        Path.of("target", "cassandra-node", "lib"), "512m", "batch", Duration.ofMinutes(2)));
     managementPort = FreePorts.next();
     realLimits = ConfigFactory.load().getConfig("livepoll.limits");
-    server = LivepollServer.start(TestConfig.with(TestConfig.cassandraLogin(cassandra) + """
-        livepoll.cassandra.contact-points = "127.0.0.1:%d"
-        livepoll.cassandra.keyspace = hostile_it
+    server = servers.start("""
         livepoll.management.port = %d
         # TestConfig lifts every rate limit; this test restores the real defaults of application.conf, except the
         # per-address request limit: every request here comes from 127.0.0.1, and at the default 100/s (burst 200)
@@ -135,22 +128,9 @@ class HostileInputIT {
         livepoll.limits.requests-per-address { per-second = 5000, burst = 5000 }
         livepoll.limits.voters-per-address = %s
         livepoll.limits.ballots-per-voter = %s
-        """.formatted(cassandra.contactPoint().getPort(), managementPort,
+        """.formatted(managementPort,
         realLimits.getConfig("voters-per-address").root().render(ConfigRenderOptions.concise()),
-        realLimits.getConfig("ballots-per-voter").root().render(ConfigRenderOptions.concise()))));
-  }
-
-  @AfterAll
-  static void stop() {
-    try {
-      if (server != null) {
-        server.stop();
-      }
-    } finally {
-      if (cassandra != null) {
-        cassandra.close();
-      }
-    }
+        realLimits.getConfig("ballots-per-voter").root().render(ConfigRenderOptions.concise())));
   }
 
   /**
