@@ -190,7 +190,8 @@ public final class LivepollServer {
         Retention.init(system, new Retention.Settings(lifecycle.retainClosed().get(), lifecycle.sweepEvery()),
             readSide, polls, deletion, audit, settings.cassandraKeyspace(), Clock.systemUTC());
       }
-      PollRoutes routes = new PollRoutes(system, polls, settings.tokens(Clock.systemUTC()), settings.edgeLimits(),
+      PollRoutes routes = new PollRoutes(system, polls, settings.tokens(Clock.systemUTC(), revoked::notBefore),
+          settings.edgeLimits(),
           readSide, settings.publicUrl(), deletion, audit, lifecycle.auditDefaultLimit(), lifecycle.auditMaxLimit());
       Optional<javax.net.ssl.SSLContext> tls = settings.httpsKeystore().isEmpty() ? Optional.empty()
           : Optional.of(Https.serverTls(Path.of(settings.httpsKeystore()), settings.httpsKeystorePassword()));
