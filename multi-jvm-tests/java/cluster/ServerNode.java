@@ -19,7 +19,7 @@ import support.TestConfig;
  * ports stay the same across restarts, as a node's would on its machine, so the seed node list stays right.
  */
 final class ServerNode implements AutoCloseable {
-  static final Duration START_TIMEOUT = Duration.ofMinutes(2);
+  static final Duration START_TIMEOUT = Duration.ofMinutes(4);
 
   /** Where a node runs: its addresses, and the command prefix that puts it there (a network namespace). */
   record Placement(List<String> commandPrefix, String remoteHost, String serviceHost) {
