@@ -24,10 +24,11 @@ import support.ApiClient;
 import support.Views;
 
 /**
- * Three Livepoll nodes, each a JVM of its own started through {@code ./livepoll}, on three Cassandra nodes (each
- * {@code ./livepoll cassandra}, replication 3, QUORUM), driven over real HTTP and WebSockets while nodes crash, leave
- * and are updated one by one, and a Cassandra node crashes. After each scenario every acknowledged ballot must be
- * counted exactly once, and the journal must show one writer per poll at any time. The scenarios run in order on one cluster; each leaves three nodes Up.
+ * Three Livepoll nodes, each a JVM of its own started through {@code ./livepoll}, on a Cassandra node of its own
+ * ({@code ./livepoll cassandra}), driven over real HTTP and WebSockets while nodes crash, leave and are updated one by
+ * one. After each scenario every acknowledged ballot must be counted exactly once, and the journal must show one
+ * writer per poll at any time. The scenarios run in order on one cluster; each leaves three nodes Up. The same
+ * scenarios on a ring of three Cassandra nodes, and one of those nodes crashing, are {@link CassandraRingFailoverRun}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterFailoverIT {
