@@ -57,7 +57,7 @@ public final class BallotBench {
             : concurrency + " in flight (closed loop)", watcherCount, seconds, warmup, url);
 
     ActorSystem system = BenchSupport.clientSystem("bench");
-    Watchers watchers = new Watchers(system, url, polls, watcherCount);
+    Watchers watchers = new Watchers(system, url, polls, watcherCount, invited ? ownerToken : null);
     RelayVoters relays = overSockets
         ? new RelayVoters(system, url, polls, tokens, ownerToken, invited, sockets) : null;
 
@@ -81,7 +81,7 @@ public final class BallotBench {
     System.out.println("failed or unsent ballots: " + acks.failures());
     window.report(measured, seconds);
 
-    boolean ok = countsMatch(client, url, polls, acks, watchers);
+    boolean ok = countsMatch(client, url, polls, ownerToken, acks, watchers);
     if (relays != null) {
       relays.close();
     }
@@ -91,13 +91,13 @@ public final class BallotBench {
   }
 
   /** Every acknowledged ballot must be in its poll's final counts; watchers must end on the final state. */
-  private static boolean countsMatch(HttpClient client, String url, List<String> polls, Acks acks,
+  private static boolean countsMatch(HttpClient client, String url, List<String> polls, String ownerToken, Acks acks,
       Watchers watchers) throws Exception {
     long acknowledged = 0;
     long missing = 0;
     List<BenchSupport.PollState> finals = new ArrayList<>();
     for (int p = 0; p < polls.size(); p++) {
-      BenchSupport.PollState state = BenchSupport.pollState(client, url, polls.get(p));
+      BenchSupport.PollState state = BenchSupport.pollState(client, url, polls.get(p), ownerToken);
       finals.add(state);
       for (int o = 0; o < BenchSupport.OPTIONS; o++) {
         long expected = acks.acknowledged(p, o);

@@ -85,9 +85,10 @@ final class BenchSupport {
   /** A poll's state over REST: votes per option, total ballots and version. */
   record PollState(long[] votes, long totalBallots, long version) {}
 
-  static PollState pollState(HttpClient client, String url, String pollId) throws Exception {
-    String view = client.send(HttpRequest.newBuilder(URI.create(url + "/api/polls/" + pollId)).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+  /** The poll as {@code ownerToken}'s holder reads it: an invited poll exists only for its owner and invitees. */
+  static PollState pollState(HttpClient client, String url, String pollId, String ownerToken) throws Exception {
+    String view = client.send(HttpRequest.newBuilder(URI.create(url + "/api/polls/" + pollId))
+        .header("Authorization", "Bearer " + ownerToken).build(), HttpResponse.BodyHandlers.ofString()).body();
     long[] votes = new long[OPTIONS];
     int at = 0;
     for (int o = 0; o < OPTIONS; o++) {

@@ -20,7 +20,10 @@ import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 
-/** Live watchers (sockets without a token) spread over the polls: the frames they get, and where they end. */
+/**
+ * Live watchers spread over the polls (without a token, or the owner's on invited polls): the frames they get, and
+ * where they end.
+ */
 final class Watchers implements AutoCloseable {
   /** One watcher: its poll, the seq and total of its latest frame, and its tally frames so far. */
   private static final class Watcher {
@@ -49,7 +52,11 @@ final class Watchers implements AutoCloseable {
 
   private final List<Watcher> watchers = new ArrayList<>();
 
-  Watchers(ActorSystem system, String url, List<String> polls, int count) throws Exception {
+  /**
+   * {@code token} null: sockets without a token; an invited poll exists only for its owner and invitees, so it is
+   * watched with the owner's token.
+   */
+  Watchers(ActorSystem system, String url, List<String> polls, int count, String token) throws Exception {
     Materializer materializer = Materializer.matFromSystem(system);
     for (int i = 0; i < count; i++) {
       Watcher watcher = new Watcher(i % polls.size());
@@ -60,7 +67,7 @@ final class Watchers implements AutoCloseable {
       Pair<CompletionStage<WebSocketUpgradeResponse>, Pair<CompletionStage<Done>, CompletableFuture<Optional<Message>>>>
           socket = Http.get(system).singleWebSocketRequest(
               WebSocketRequest.create(url.replaceFirst("^http", "ws") + "/api/polls/" + polls.get(watcher.poll)
-                  + "/live"),
+                  + "/live" + (token == null ? "" : "?token=" + token)),
               Flow.fromSinkAndSourceCoupledMat(in, Source.<Message>maybe(), Keep.both()), materializer);
       if (!socket.first().toCompletableFuture().get(30, TimeUnit.SECONDS).isValid()) {
         throw new IllegalStateException("a watcher's socket was refused");
