@@ -22,8 +22,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import support.RealServer;
 
 /**
- * The write side on a real Cassandra 5 node (a child JVM this class starts and stops), across full restarts of the
- * actor system: recovery from the journal, and closes scheduled before a restart firing after it.
+ * The write side on a real Cassandra 5 node (a child JVM, shared with the run's other classes), across full restarts
+ * of the actor system: recovery from the journal, and closes scheduled before a restart firing after it.
  */
 class PersistenceIT {
   @RegisterExtension static final RealServer servers = new RealServer("persistence_it");

@@ -22,18 +22,19 @@ import storage.LocalCassandra;
  *
  * <pre>{@code @RegisterExtension static final RealServer servers = new RealServer("my_it");}</pre>
  *
- * and it starts a Cassandra 5 node (a child JVM, as {@code ./livepoll} runs it) in a directory of its own on free
- * ports before the class's tests; {@link #start} starts a node on it (the test configuration, the class's keyspace,
- * free ports, its login, and whatever the test adds). After the class, whether its tests passed or not, every node still
- * running stops (the last started first), then Cassandra, and the directory is deleted.
+ * and {@link #start} starts a node (the test configuration, the class's keyspace, free ports, the Cassandra login, and
+ * whatever the test adds) on a real Cassandra 5 node: a child JVM, as {@code ./livepoll} runs it, in a directory of
+ * its own on free ports. One Cassandra node serves every class of the test run, each in its own keyspace (starting
+ * one takes half a minute); it starts before the first class that needs it and stops, by its process, when the run
+ * ends, and its directory is deleted. After each class, whether its tests passed or not, every node it still runs stops
+ * (the last started first).
  */
 public final class RealServer implements BeforeAllCallback, AfterAllCallback {
   private static final Path CASSANDRA_LIB = Path.of("target", "cassandra-node", "lib");
 
   private final String keyspace;
   private final List<LivepollServer> running = new ArrayList<>();
-  private Path directory;
-  private LocalCassandra cassandra;
+  private SharedCassandra shared;
   private CqlSession session;
 
   /** Nodes that keep their polls in {@code keyspace} (each test class its own, so classes never share data). */
@@ -42,10 +43,10 @@ public final class RealServer implements BeforeAllCallback, AfterAllCallback {
   }
 
   @Override
-  public void beforeAll(ExtensionContext context) throws IOException {
-    directory = Files.createTempDirectory("livepoll-" + keyspace + "-");
-    cassandra = LocalCassandra.start(new LocalCassandra.Config(directory.resolve("cassandra"), FreePorts.next(),
-        FreePorts.next(), CASSANDRA_LIB, "512m", "batch", Duration.ofMinutes(2)));
+  public void beforeAll(ExtensionContext context) {
+    // the root context's store lives as long as the test run, and closes what it holds when the run ends
+    shared = context.getRoot().getStore(ExtensionContext.Namespace.create(RealServer.class))
+        .getOrComputeIfAbsent(SharedCassandra.class, type -> SharedCassandra.start(), SharedCassandra.class);
   }
 
   @Override
@@ -55,19 +56,16 @@ public final class RealServer implements BeforeAllCallback, AfterAllCallback {
       List<LivepollServer> nodes = new ArrayList<>(running);
       java.util.Collections.reverse(nodes);
       nodes.forEach(this::stop);
+    } finally {
       if (session != null) {
         session.close();
       }
-    } finally {
-      if (cassandra != null) {
-        cassandra.close();
-      }
-      deleteDirectory();
     }
   }
 
   /** Starts a node on this Cassandra with the test configuration and {@code extraConfig} (HOCON) on top. */
   public LivepollServer start(String extraConfig) {
+    LocalCassandra cassandra = cassandra();
     LivepollServer node = LivepollServer.start(TestConfig.with(TestConfig.cassandraLogin(cassandra) + """
         livepoll.cassandra.contact-points = "127.0.0.1:%d"
         livepoll.cassandra.keyspace = %s
@@ -83,19 +81,19 @@ public final class RealServer implements BeforeAllCallback, AfterAllCallback {
     node.stop();
   }
 
-  /** The Cassandra node itself (its login, its directory, its process). */
+  /** The Cassandra node itself (its login, its directory, its process); shared with the run's other classes. */
   public LocalCassandra cassandra() {
-    return cassandra;
+    return shared.cassandra;
   }
 
   /** Where this Cassandra keeps its files and its login. */
   public Path cassandraDirectory() {
-    return directory.resolve("cassandra");
+    return shared.directory.resolve("cassandra");
   }
 
   /** The address of this Cassandra's CQL port. */
   public InetSocketAddress contactPoint() {
-    return cassandra.contactPoint();
+    return cassandra().contactPoint();
   }
 
   public String keyspace() {
@@ -105,16 +103,36 @@ public final class RealServer implements BeforeAllCallback, AfterAllCallback {
   /** A CQL session on this Cassandra, to read or write its tables directly; closed after the class. */
   public CqlSession cql() {
     if (session == null) {
-      session = cassandra.credentials().applyTo(CqlSession.builder()).addContactPoint(cassandra.contactPoint())
+      session = cassandra().credentials().applyTo(CqlSession.builder()).addContactPoint(contactPoint())
           .withLocalDatacenter("datacenter1").build();
     }
     return session;
   }
 
-  private void deleteDirectory() {
-    if (directory == null) {
-      return;
+  /** The run's Cassandra node and its directory; the test run closes it when it ends. */
+  private record SharedCassandra(Path directory, LocalCassandra cassandra) implements AutoCloseable {
+    static SharedCassandra start() {
+      try {
+        Path directory = Files.createTempDirectory("livepoll-it-cassandra-");
+        return new SharedCassandra(directory, LocalCassandra.start(new LocalCassandra.Config(
+            directory.resolve("cassandra"), FreePorts.next(), FreePorts.next(), CASSANDRA_LIB, "512m", "batch",
+            Duration.ofMinutes(2))));
+      } catch (IOException e) {
+        throw new UncheckedIOException("could not create a directory for Cassandra", e);
+      }
     }
+
+    @Override
+    public void close() {
+      try {
+        cassandra.close();
+      } finally {
+        deleteDirectory(directory);
+      }
+    }
+  }
+
+  private static void deleteDirectory(Path directory) {
     try (Stream<Path> files = Files.walk(directory)) {
       files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
     } catch (IOException e) {
