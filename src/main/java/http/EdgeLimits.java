@@ -15,6 +15,7 @@ public record EdgeLimits(
     java.time.Duration tallyInterval,
     java.time.Duration slowReaderTimeout,
     java.time.Duration resyncInterval,
+    java.time.Duration keepAliveInterval,
     int maxFrameChars,
     RateLimiter.Limit framesPerSocket,
     RateLimiter.Limit framesPerRelay,

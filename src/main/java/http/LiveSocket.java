@@ -105,6 +105,9 @@ final class LiveSocket {
 
   record AckFrame(String type, String ref, long seq, long totalBallots) {}
 
+  /** Sent to a socket that has been sent nothing for the keep-alive interval; it carries no state. */
+  record KeepAliveFrame(String type) {}
+
   record ErrorFrame(String type, String ref, int status, String title, String detail) {}
 
   private final Polls polls;
@@ -134,9 +137,11 @@ final class LiveSocket {
         ? Optional.of(TallyUpdate.of(accepted.poll()))
         : reply instanceof Poll.Rejected rejected && rejected.reason() == Poll.Rejection.UNKNOWN_POLL
             ? Optional.of(TallyUpdate.gone(pollId)) : Optional.empty());
+    Message keepAlive = text(new KeepAliveFrame("keep-alive"));
     this.fanout = new Fanout<>(system, current,
-        new Fanout.Settings(limits.tallyInterval(), limits.resyncInterval(), limits.slowReaderTimeout()),
-        this::render).resyncOnClusterChanges();
+        new Fanout.Settings(limits.tallyInterval(), limits.resyncInterval(), limits.slowReaderTimeout(),
+            limits.keepAliveInterval()),
+        this::render, new Rendered(keepAlive, keepAlive)).resyncOnClusterChanges();
     this.throttle = throttle;
     this.maxFrameChars = limits.maxFrameChars();
     this.framesPerSocket = limits.framesPerSocket();

@@ -25,6 +25,9 @@ final class Audience<F> {
 
     /** The node is leaving: send {@code last} after what is pending, then end. */
     void leave(F last);
+
+    /** Sends the keep-alive frame if the socket waits for a frame and has been sent nothing for {@code quietNanos}. */
+    void keepAlive(long nanoTime, long quietNanos);
   }
 
   /** Adds a slot; returns the newest frame published so far, if any, which the slot may not have seen. */
@@ -41,6 +44,12 @@ final class Audience<F> {
     latest = frame;
     for (Slot<F> slot : slots) {
       slot.offer(frame, nanoTime);
+    }
+  }
+
+  void keepAlive(long nanoTime, long quietNanos) {
+    for (Slot<F> slot : slots) {
+      slot.keepAlive(nanoTime, quietNanos);
     }
   }
 

@@ -34,13 +34,22 @@ import org.apache.pekko.stream.javadsl.Source;
  * {@code resyncInterval}, and from then on every {@code resyncInterval}: the latest state always arrives, and a
  * node that watches many quiet polls does not re-read them all every few seconds.
  *
+ * <p>A socket that has been sent nothing for {@code keepAliveInterval} gets the keep-alive frame, so that proxies and
+ * NATs on the way keep an idle watcher's connection open. One node-wide sweep finds those sockets: no socket has a
+ * timer of its own (a timer per socket ticking every second or two, as a per-socket keep-alive has, was most of what
+ * 10,000 idle sockets cost).
+ *
  * @param <F> what a frame is on the wire, e.g. a WebSocket message
  */
 public final class Fanout<F> {
   private static final Duration FIRST_RESYNC = Duration.ofMillis(300);
 
-  /** How often feeds send and re-read, and how long a socket may read nothing while its poll changes. */
-  public record Settings(Duration tallyInterval, Duration resyncInterval, Duration slowReaderTimeout) {}
+  /**
+   * How often feeds send and re-read, how long a socket may read nothing while its poll changes, and after how long
+   * without a frame a socket gets the keep-alive frame (zero: never).
+   */
+  public record Settings(Duration tallyInterval, Duration resyncInterval, Duration slowReaderTimeout,
+      Duration keepAliveInterval) {}
 
   /** Reads a poll's current state; empty if there is none to show (e.g. no such poll). */
   public interface Reader {
@@ -51,18 +60,29 @@ public final class Fanout<F> {
   private final Reader polls;
   private final Settings settings;
   private final Function<TallyUpdate, F> render;
+  private final F keepAliveFrame;
   private final Map<String, Audience<F>> audiences = new HashMap<>();
   private F leavingFrame;
   private long nextFeedId;
   /** Sockets on this node; changed only under this object's lock. */
   private int sockets;
 
-  /** Feeds re-read polls with {@code polls} and render each state once with {@code render}. */
-  public Fanout(ActorSystem<?> system, Reader polls, Settings settings, Function<TallyUpdate, F> render) {
+  /**
+   * Feeds re-read polls with {@code polls} and render each state once with {@code render}; sockets that have been
+   * sent nothing for a while get {@code keepAliveFrame}.
+   */
+  public Fanout(ActorSystem<?> system, Reader polls, Settings settings, Function<TallyUpdate, F> render,
+      F keepAliveFrame) {
     this.system = system;
     this.polls = polls;
     this.settings = settings;
     this.render = render;
+    this.keepAliveFrame = keepAliveFrame;
+    if (!settings.keepAliveInterval().isZero()) {
+      // a socket quiet for the interval gets its frame within a third of it more
+      Duration every = settings.keepAliveInterval().dividedBy(3);
+      system.scheduler().scheduleWithFixedDelay(every, every, this::keepAlive, system.executionContext());
+    }
   }
 
   /**
@@ -152,6 +172,24 @@ public final class Fanout<F> {
       all = new ArrayList<>(audiences.values());
     }
     all.forEach(audience -> audience.feed().tell(Resync.AGAIN));
+  }
+
+  /** The keep-alive sweep: one pass over every socket of the node, each a couple of field reads if it is busy. */
+  private void keepAlive() {
+    List<Audience<F>> all;
+    synchronized (this) {
+      if (leavingFrame != null) {
+        return;
+      }
+      all = new ArrayList<>(audiences.values());
+    }
+    long now = System.nanoTime();
+    long quiet = settings.keepAliveInterval().toNanos();
+    all.forEach(audience -> audience.keepAlive(now, quiet));
+  }
+
+  F keepAliveFrame() {
+    return keepAliveFrame;
   }
 
   /** Ends every socket of a deleted poll with {@code last}; sockets that open later find the poll unknown. */

@@ -15,7 +15,9 @@ import org.apache.pekko.stream.stage.GraphStageLogic;
 /**
  * A socket's end of the fan-out: its first frame (the snapshot), then the newest state of its poll each time it can
  * take one, in {@code seq} order and never the same state twice. It holds one frame at most, owns no timer and wakes
- * only when a newer frame arrives while its socket waits for one.
+ * only when a newer frame arrives while its socket waits for one, or when the fan-out's keep-alive sweep finds that
+ * its socket has been sent nothing for the keep-alive interval (it then sends the keep-alive frame, which carries no
+ * state).
  *
  * <p>A reader that has taken nothing for {@code slowReaderTimeout} while newer frames kept arriving is cut off: the
  * check happens when a frame is offered, so it costs nothing while the poll is quiet (and a quiet poll's slow reader
@@ -33,6 +35,7 @@ final class LatestFrame<F> extends GraphStage<SourceShape<F>> {
   private static final Object WAKE = new Object();
   private static final Object EVICT = new Object();
   private static final Object LEAVE = new Object();
+  private static final Object KEEP_ALIVE = new Object();
 
   private final Outlet<F> out = Outlet.create("LatestFrame.out");
   private final Fanout<F> fanout;
@@ -65,6 +68,8 @@ final class LatestFrame<F> extends GraphStage<SourceShape<F>> {
     private final AtomicBoolean waiting = new AtomicBoolean();
     /** When a frame was offered that the socket was not ready for (0: ready); cleared by each push. */
     private volatile long stalledSince;
+    /** When the socket was last handed a frame (any frame); read by the keep-alive sweep. */
+    private volatile long lastPushed = System.nanoTime();
     private volatile F last;
     private AsyncCallback<Object> wake;
     private Audience<F> audience;
@@ -81,7 +86,7 @@ final class LatestFrame<F> extends GraphStage<SourceShape<F>> {
           if (!firstSent) {
             firstSent = true;
             sent = first.seq();
-            push(out, first.payload());
+            pushFrame(first.payload());
           } else {
             deliverOrWait();
           }
@@ -135,6 +140,13 @@ final class LatestFrame<F> extends GraphStage<SourceShape<F>> {
     }
 
     @Override
+    public void keepAlive(long nanoTime, long quietNanos) {
+      if (nanoTime - lastPushed >= quietNanos && waiting.get()) {
+        wake.invoke(KEEP_ALIVE);
+      }
+    }
+
+    @Override
     public void leave(F frame) {
       last = frame;
       wake.invoke(LEAVE);
@@ -158,9 +170,19 @@ final class LatestFrame<F> extends GraphStage<SourceShape<F>> {
         } else {
           emit(out, goodbye, this::completeStage);
         }
+      } else if (signal == KEEP_ALIVE) {
+        // only while the socket still waits: a publisher that cleared the flag is delivering a frame instead
+        if (isAvailable(out) && waiting.compareAndSet(true, false)) {
+          pushFrame(fanout.keepAliveFrame());
+        }
       } else if (isAvailable(out)) {
         deliverOrWait();
       }
+    }
+
+    private void pushFrame(F frame) {
+      lastPushed = System.nanoTime();
+      push(out, frame);
     }
 
     /** Pushes the newest frame if there is one the socket has not had; else waits to be woken by the next one. */
@@ -171,7 +193,7 @@ final class LatestFrame<F> extends GraphStage<SourceShape<F>> {
           sent = frame.seq();
           stalledSince = 0;
           Metrics.liveFrameSent();
-          push(out, frame.payload());
+          pushFrame(frame.payload());
           return;
         }
         if (frame != null) {

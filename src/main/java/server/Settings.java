@@ -99,6 +99,7 @@ public record Settings(
             c.getDuration("live.tally-interval"),
             c.getDuration("live.slow-reader-timeout"),
             c.getDuration("live.resync-interval"),
+            c.getDuration("live.keep-alive-every"),
             c.getInt("live.max-frame-chars"),
             limit(c.getConfig("live.frames-per-socket")),
             limit(c.getConfig("live.frames-per-relay")),

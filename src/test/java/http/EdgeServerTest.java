@@ -16,7 +16,7 @@ import support.TestConfig;
  * The node-wide sweep of {@link EdgeServer} against a real single node on the in-memory journal: the request-head
  * deadline runs from a head's first byte (not from the last, as Pekko's idle timeout does) and starts again with each
  * request of a kept-alive connection; the idle timeout closes connections that carry nothing, live sockets exempt by
- * their keep-alive pings. Deadlines are short here so the test is quick; the bounds asserted are generous.
+ * their keep-alive frames. Deadlines are short here so the test is quick; the bounds asserted are generous.
  */
 class EdgeServerTest {
   private static final Duration CUT_WITHIN = Duration.ofSeconds(15);
@@ -27,7 +27,7 @@ class EdgeServerTest {
     server = LivepollServer.startNode(TestConfig.inMemory("""
         livepoll.http.request-head-timeout = 2s
         pekko.http.server.idle-timeout = 4s
-        pekko.http.server.websocket.periodic-keep-alive-max-idle = 1s
+        livepoll.live.keep-alive-every = 1s
         """));
   }
 
@@ -80,14 +80,14 @@ class EdgeServerTest {
   }
 
   @Test
-  void aLiveSocketIsNotIdleWhileItsPingsFlow() {
+  void aLiveSocketIsNotIdleWhileItsKeepAliveFramesFlow() {
     String pollId = support.ApiClient.createdId(new support.ApiClient(server.httpPort())
         .as(TestConfig.tokens().organizer("edge", false))
         .post("/api/polls", "{\"question\":\"Q?\",\"options\":[\"a\",\"b\"]}"));
     try (RawConnection socket = RawConnection.upgrade("127.0.0.24", server.httpPort(), pollId,
         java.util.List.of())) {
       assertEquals(101, socket.status(), socket.head());
-      // twice the idle timeout: pings (every second here) keep it open
+      // twice the idle timeout: keep-alive frames (after 1 s of silence here) keep it open
       assertFalse(socket.closedByServerWithin(Duration.ofSeconds(8)), "a live socket was cut as idle");
     }
   }

@@ -36,8 +36,8 @@ class FanoutTest {
   private final Map<String, TallyUpdate> polls = new ConcurrentHashMap<>();
   private final Fanout<String> fanout = new Fanout<>(testKit.system(),
       pollId -> CompletableFuture.completedFuture(Optional.ofNullable(polls.get(pollId))),
-      new Fanout.Settings(Duration.ofMillis(20), Duration.ofMillis(30), SLOW_READER_TIMEOUT),
-      update -> "tally " + update.seq());
+      new Fanout.Settings(Duration.ofMillis(20), Duration.ofMillis(30), SLOW_READER_TIMEOUT, Duration.ZERO),
+      update -> "tally " + update.seq(), "keep-alive");
 
   @BeforeAll
   static void start() {
@@ -122,8 +122,8 @@ class FanoutTest {
   void leavingSendsTheLastFrameToEverySocketAndEndsThemAndSocketsOpenedLaterToo() throws Exception {
     Fanout<String> leaving = new Fanout<>(testKit.system(),
         pollId -> CompletableFuture.completedFuture(Optional.ofNullable(polls.get(pollId))),
-        new Fanout.Settings(Duration.ofMillis(20), Duration.ofMillis(30), SLOW_READER_TIMEOUT),
-        update -> "tally " + update.seq());
+        new Fanout.Settings(Duration.ofMillis(20), Duration.ofMillis(30), SLOW_READER_TIMEOUT, Duration.ZERO),
+        update -> "tally " + update.seq(), "keep-alive");
     set("p6", 1);
     List<CompletableFuture<List<String>>> sockets = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
@@ -146,8 +146,8 @@ class FanoutTest {
   void aDeletedPollsSocketsGetTheLastFrameAndEndAndNoLongerCount() throws Exception {
     Fanout<String> fanout = new Fanout<>(testKit.system(),
         pollId -> CompletableFuture.completedFuture(Optional.ofNullable(polls.get(pollId))),
-        new Fanout.Settings(Duration.ofMillis(20), Duration.ofMillis(30), SLOW_READER_TIMEOUT),
-        update -> update.gone() ? "poll deleted" : "tally " + update.seq());
+        new Fanout.Settings(Duration.ofMillis(20), Duration.ofMillis(30), SLOW_READER_TIMEOUT, Duration.ZERO),
+        update -> update.gone() ? "poll deleted" : "tally " + update.seq(), "keep-alive");
     set("p9", 2);
     List<CompletableFuture<List<String>>> sockets = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
@@ -194,8 +194,8 @@ class FanoutTest {
     Fanout<String> counting = new Fanout<>(testKit.system(), pollId -> {
       reads.incrementAndGet();
       return CompletableFuture.completedFuture(Optional.ofNullable(polls.get(pollId)));
-    }, new Fanout.Settings(Duration.ofMillis(20), Duration.ofSeconds(60), SLOW_READER_TIMEOUT),
-        update -> "tally " + update.seq());
+    }, new Fanout.Settings(Duration.ofMillis(20), Duration.ofSeconds(60), SLOW_READER_TIMEOUT, Duration.ZERO),
+        update -> "tally " + update.seq(), "keep-alive");
     set("p8", 1);
     Reader reader = Reader.open(counting, "p8", 1, Long.MAX_VALUE);
     Thread.sleep(3_000);
@@ -208,6 +208,35 @@ class FanoutTest {
     set("p8", 2);
     counting.resyncAll();
     reader.awaitLast("tally 2");
+  }
+
+  @Test
+  void aQuietSocketGetsKeepAliveFramesAndABusyOneNone() throws Exception {
+    Duration every = Duration.ofMillis(300);
+    Fanout<String> keeping = new Fanout<>(testKit.system(),
+        pollId -> CompletableFuture.completedFuture(Optional.ofNullable(polls.get(pollId))),
+        new Fanout.Settings(Duration.ofMillis(20), Duration.ofMillis(30), Duration.ofSeconds(30), every),
+        update -> "tally " + update.seq(), "keep-alive");
+    set("p9", 1);
+    set("p10", 1);
+    Reader quiet = Reader.open(keeping, "p9", 1, Long.MAX_VALUE);
+    Reader busy = Reader.open(keeping, "p10", 1, Long.MAX_VALUE);
+    Reader stalled = Reader.open(keeping, "p9", 1, 1);
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    for (int seq = 2; System.nanoTime() < until; seq++) {
+      set("p10", seq);
+      Thread.sleep(50);
+    }
+    long keepAlives = quiet.frames.stream().filter("keep-alive"::equals).count();
+    // 2 s of quiet: one frame after 300-400 ms of silence each time, so 4 to 6 of them
+    assertTrue(keepAlives >= 3 && keepAlives <= 7, quiet.frames.toString());
+    assertTrue(busy.frames.stream().noneMatch("keep-alive"::equals), "a socket that gets tallies needs no keep-alive");
+    assertEquals(List.of("snapshot 1"), stalled.frames, "a socket that reads nothing is sent nothing more");
+    // the tallies go on after keep-alives, in order
+    set("p9", 2);
+    quiet.awaitLast("tally 2");
+    assertEquals("snapshot 1", quiet.frames.get(0));
+    assertEquals(List.of("tally 2"), quiet.frames.stream().filter(frame -> frame.startsWith("tally")).toList());
   }
 
   /** A socket's reader: takes {@code demand} frames, then nothing more (a stalled client) unless unbounded. */

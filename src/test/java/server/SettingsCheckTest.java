@@ -34,8 +34,17 @@ class SettingsCheckTest {
   }
 
   @Test
-  void anInfiniteIdleTimeoutNeedsNoPing() {
-    assertEquals(List.of(), SettingsCheck.problems(TestConfig.with("pekko.http.server.idle-timeout = infinite")));
+  void anInfiniteIdleTimeoutNeedsNoKeepAlive() {
+    assertEquals(List.of(), SettingsCheck.problems(TestConfig.with(
+        "pekko.http.server.idle-timeout = infinite\nlivepoll.live.keep-alive-every = 0s")));
+  }
+
+  @Test
+  void anIdleTimeoutNeedsKeepAliveFramesBeforeIt() {
+    assertTrue(SettingsCheck.problems(TestConfig.with("livepoll.live.keep-alive-every = 0s")).get(0)
+        .contains("LIVEPOLL_LIVE_KEEP_ALIVE_EVERY"));
+    assertTrue(SettingsCheck.problems(TestConfig.with("livepoll.live.keep-alive-every = 50s")).get(0)
+        .contains("LIVEPOLL_LIVE_KEEP_ALIVE_EVERY"));
   }
 
   @Test

@@ -17,9 +17,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real WebSocket client of a poll's live socket (JDK {@link WebSocket}): it assembles fragmented text frames,
- * parses them as JSON and hands each whole frame to {@link #onFrame}. Tests subclass it to keep frames their way.
+ * parses them as JSON and hands each whole frame to {@link #onFrame}, except keep-alive frames, which it counts and
+ * otherwise ignores as every client should. Tests subclass it to keep frames their way.
  */
 public abstract class LiveSocketClient implements WebSocket.Listener {
+  /** Keep-alive frames received (not handed to {@link #onFrame}). */
+  protected final java.util.concurrent.atomic.AtomicLong keepAlives = new java.util.concurrent.atomic.AtomicLong();
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -81,7 +84,11 @@ public abstract class LiveSocketClient implements WebSocket.Listener {
       } catch (IOException e) {
         json = MAPPER.createObjectNode().put("type", "not-json").put("text", text);
       }
-      onFrame(new Frame(json, System.nanoTime()));
+      if ("keep-alive".equals(json.path("type").asText())) {
+        keepAlives.incrementAndGet();
+      } else {
+        onFrame(new Frame(json, System.nanoTime()));
+      }
     }
     if (!last || readsOn()) {
       webSocket.request(1);

@@ -57,6 +57,7 @@ public final class LiveFanoutBench {
     private long[] frames = new long[16];
     private int length;
     private long outOfOrder;
+    private long keepAlives;
 
     Subscriber(int poll) {
       this.poll = poll;
@@ -64,6 +65,10 @@ public final class LiveFanoutBench {
 
     @Override
     public synchronized void onText(String json, long now) {
+      if (json.startsWith("{\"type\":\"keep-alive\"")) {
+        keepAlives++;
+        return;
+      }
       long seq = BenchSupport.field(json, "seq");
       outOfOrder += seq <= lastSeq ? 1 : 0;
       if (json.startsWith("{\"type\":\"tally\"")) {
@@ -90,6 +95,10 @@ public final class LiveFanoutBench {
 
     synchronized long outOfOrder() {
       return outOfOrder;
+    }
+
+    synchronized long keepAlives() {
+      return keepAlives;
     }
   }
 
@@ -157,6 +166,8 @@ public final class LiveFanoutBench {
         double idleWith = idleCost(pids, held, idleSeconds);
         System.out.printf("holding the sockets costs %.1f%% of a core  =>  %.1f%% per 10,000 sockets%n",
             idleWith - idleWithout, (idleWith - idleWithout) * 10_000 / Math.max(1, held));
+        System.out.printf("keep-alive frames received by the idle sockets: %d%n",
+            subscribers.stream().mapToLong(Subscriber::keepAlives).sum());
       }
 
       long start = System.nanoTime();
