@@ -2,6 +2,8 @@ package readside;
 
 import actors.Poll;
 import actors.PollChanges;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,10 +19,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Brings a read model up to date with the polls a group of change-log records names: for each poll, one read of
- * its model, one read of its journal after the version the model reflects, one write. A model remembers that
- * version, and only later events are applied, so records delivered again (after a crash, a rebuild, a repeated
- * record) change nothing, and a poll whose record was lost is caught up in full by its next one.
+ * Brings a read model up to date with the polls a group of change-log records names: for each poll, one read of its
+ * journal after the version the model reflects and one write. A model remembers that version, and only later events
+ * are applied, so records delivered again (after a crash, a rebuild, a repeated record) change nothing, and a poll
+ * whose record was lost is caught up in full by its next one.
+ *
+ * <p>The handler keeps the models it wrote last (up to {@code remembered} polls), as written: its projection instance
+ * is the only writer of its slice's polls, so a model it wrote is the stored one, and the next group reads nothing
+ * back. A handler lives as long as one run of its projection; a restart, a pause or a rebuild starts a new one, which
+ * reads each model from the store again. Should a remembered model ever be ahead of the poll's journal, the journal
+ * holds nothing after it where a record says it must: the handler then forgets it and reads the stored model. A poll
+ * created again under an erased poll's id starts its model afresh from its creation event.
  */
 final class PerPollHandler<M extends PerPollHandler.PollState<M>>
     extends Handler<List<EventEnvelope<PollChanges.PollsChanged>>> {
@@ -46,6 +55,11 @@ final class PerPollHandler<M extends PerPollHandler.PollState<M>>
       return CompletableFuture.completedFuture(state);
     }
 
+    /** What of a saved state to remember for the poll's next events (e.g. without parts they no longer touch). */
+    default M remembered(M saved) {
+      return saved;
+    }
+
     CompletionStage<Done> save(M state);
 
     /** Removes every row the model holds of the poll (it was deleted); removing a poll it never held is fine. */
@@ -56,12 +70,16 @@ final class PerPollHandler<M extends PerPollHandler.PollState<M>>
   private final Store<M> store;
   private final PollJournal journal;
   private final ProjectionLag lag;
+  /** The models this handler wrote last, as stored; the least recently written go first. */
+  private final Cache<String, M> written;
 
-  PerPollHandler(Function<Poll.PollCreated, M> created, Store<M> store, PollJournal journal, ProjectionLag lag) {
+  PerPollHandler(Function<Poll.PollCreated, M> created, Store<M> store, PollJournal journal, ProjectionLag lag,
+      int remembered) {
     this.created = created;
     this.store = store;
     this.journal = journal;
     this.lag = lag;
+    this.written = Caffeine.newBuilder().maximumSize(remembered).build();
   }
 
   @Override
@@ -81,28 +99,47 @@ final class PerPollHandler<M extends PerPollHandler.PollState<M>>
 
   /** Applies the poll's events after its model's version, as far as its journal reaches (at least {@code upTo}). */
   private CompletionStage<Done> catchUp(String pollId, long upTo) {
+    M remembered = written.getIfPresent(pollId);
+    if (remembered != null) {
+      long from = remembered.seq() + 1;
+      return from > upTo ? done() : apply(pollId, remembered, from, upTo);
+    }
     return store.load(pollId).thenComposeAsync(stored -> {
       long from = stored.map(PollState::seq).orElse(0L) + 1;
-      return from > upTo ? done() : apply(pollId, stored.orElse(null), from);
+      return from > upTo ? done() : apply(pollId, stored.orElse(null), from, 0);
     }, HERE);
   }
 
-  /** Applies the events from {@code from} on to {@code start} (null: no model yet), a read at a time. */
-  private CompletionStage<Done> apply(String pollId, M start, long from) {
+  /**
+   * Applies the events from {@code from} on to {@code start} (null: no model yet), a read at a time. {@code start}
+   * is a remembered model if {@code mustReach} is positive: the journal holds events up to that version.
+   */
+  private CompletionStage<Done> apply(String pollId, M start, long from, long mustReach) {
     return journal.eventsOf(pollId, from).thenComposeAsync(events -> {
       if (events.isEmpty()) {
+        if (mustReach >= from) {
+          // the remembered model is ahead of the journal: forget it and start again from the stored one
+          log.warn("Poll {}: its journal ends before version {} that the read model remembered; reading the model",
+              pollId, from);
+          written.invalidate(pollId);
+          return catchUp(pollId, mustReach);
+        }
         return done();
       }
       if (events.stream().anyMatch(event -> event.event() instanceof Poll.PollDeleted)) {
         // the poll's journal is about to be erased: nothing of it stays in the model
+        written.invalidate(pollId);
         return store.delete(pollId);
       }
-      if (start == null && !(events.get(0).event() instanceof Poll.PollCreated)) {
+      // a creation starts the poll's model afresh, whatever was known of the id before (an erased poll's id used again
+      // continues its sequence numbers: the plugin never reuses them)
+      boolean creation = events.get(0).event() instanceof Poll.PollCreated;
+      if (start == null && !creation) {
         log.warn("Poll {}: its read model is empty and its journal does not start with its creation", pollId);
         return done();
       }
-      List<PollJournal.Event> toApply = start == null ? events.subList(1, events.size()) : events;
-      M first = start != null ? start : created.apply((Poll.PollCreated) events.get(0).event());
+      List<PollJournal.Event> toApply = creation ? events.subList(1, events.size()) : events;
+      M first = creation ? created.apply((Poll.PollCreated) events.get(0).event()) : start;
       return store.prepare(first, toApply.stream().map(PollJournal.Event::event).toList())
           .thenComposeAsync(prepared -> {
             M current = prepared;
@@ -110,8 +147,10 @@ final class PerPollHandler<M extends PerPollHandler.PollState<M>>
               current = current.apply(event.event(), event.seq());
             }
             M saved = current;
-            return store.save(saved).thenComposeAsync(done -> events.size() < PollJournal.READ_AT_MOST
-                ? done() : apply(pollId, saved, saved.seq() + 1), HERE);
+            return store.save(saved).thenComposeAsync(done -> {
+              written.put(pollId, store.remembered(saved));
+              return events.size() < PollJournal.READ_AT_MOST ? done() : apply(pollId, saved, saved.seq() + 1, 0);
+            }, HERE);
           }, HERE);
     }, HERE);
   }

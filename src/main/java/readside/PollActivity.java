@@ -96,6 +96,22 @@ public record PollActivity(
     return new PollActivity(pollId, owner, options, round, rounds, retractedVoters, Map.copyOf(all), asOf, seq);
   }
 
+  /** The same activity holding the counts of its latest minute only (of any round), every option of it. */
+  PollActivity withLatestMinuteOnly() {
+    if (minutes.isEmpty()) {
+      return this;
+    }
+    Minute latest = java.util.Collections.max(minutes.keySet(),
+        java.util.Comparator.comparing(Minute::start).thenComparing(Minute::round));
+    Map<Minute, MinuteCounts> kept = new TreeMap<>();
+    minutes.forEach((minute, counts) -> {
+      if (minute.round() == latest.round() && minute.start().equals(latest.start())) {
+        kept.put(minute, counts);
+      }
+    });
+    return new PollActivity(pollId, owner, options, round, rounds, retractedVoters, Map.copyOf(kept), asOf, seq);
+  }
+
   static PollActivity created(Poll.PollCreated created) {
     var definition = created.definition();
     int options = definition.scale() != null ? definition.scale().max() + 1 : definition.options().size();

@@ -78,11 +78,12 @@ public final class ReadSide {
   }
 
   /**
-   * How the projections run: one instance per slice, grouping of change-log records per handler call, and how often
-   * an instance looks at its log when the log did not announce a write.
+   * How the projections run: one instance per slice, grouping of change-log records per handler call, how often
+   * an instance looks at its log when the log did not announce a write, and how many polls' models each instance
+   * remembers as it wrote them (so that it does not read them back).
    */
   public record Settings(String keyspace, int slices, int groupAfterEnvelopes, Duration groupAfter,
-      Duration lookEvery) {}
+      Duration lookEvery, int rememberedPolls) {}
 
   /** One projection instance as operators see it: its stored offset, whether paused, and lag on this node. */
   public record InstanceStatus(String projection, String slice, boolean paused, Instant offsetEventAt,
@@ -154,7 +155,8 @@ public final class ReadSide {
           ProjectionLag lag = lags.computeIfAbsent(id, ignored -> new ProjectionLag(
               ProjectionId.of(model.projectionName(), id.key()), Clock.systemUTC()));
           return ProjectionBehavior.create(
-              CassandraProjection.groupedWithin(id, changes, () -> new PerPollHandler<>(created, store, polls, lag))
+              CassandraProjection.groupedWithin(id, changes, () -> new PerPollHandler<>(created, store, polls, lag,
+                  settings.rememberedPolls()))
                   .withGroup(settings.groupAfterEnvelopes(), settings.groupAfter())
                   .withRestartBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
         },

@@ -74,10 +74,19 @@ final class ResultsStore implements PerPollHandler.Store<PollActivity> {
     return statics(pollId).thenApplyAsync(statics -> statics.map(row -> activity(pollId, row, Map.of())), HERE);
   }
 
-  /** The activity with the stored counts of the minutes (of each round) that {@code events} fall in. */
+  /**
+   * The activity with the stored counts of the minutes (of each round) that {@code events} fall in; minutes it holds
+   * already (a remembered activity holds its latest) are as stored, and not read again.
+   */
   @Override
   public CompletionStage<PollActivity> prepare(PollActivity activity, List<Poll.Event> events) {
     Map<Integer, Set<Instant>> minutes = PollActivity.minutesOf(activity.round(), events);
+    activity.minutes().keySet().forEach(held -> {
+      Set<Instant> starts = minutes.get(held.round());
+      if (starts != null && starts.remove(held.start()) && starts.isEmpty()) {
+        minutes.remove(held.round());
+      }
+    });
     if (minutes.isEmpty()) {
       return CompletableFuture.completedFuture(activity);
     }
@@ -102,6 +111,12 @@ final class ResultsStore implements PerPollHandler.Store<PollActivity> {
   private CompletionStage<Optional<Row>> statics(String pollId) {
     return cql.one(selectStatics.bind(select -> select.bind().setString(0, pollId)))
         .thenApplyAsync(row -> row.filter(found -> !found.isNull("seq")), HERE);
+  }
+
+  /** A saved activity with the counts of its latest minute only: the one its next ballots most likely fall in. */
+  @Override
+  public PollActivity remembered(PollActivity saved) {
+    return saved.withLatestMinuteOnly();
   }
 
   @Override

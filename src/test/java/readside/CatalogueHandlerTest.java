@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -112,7 +113,68 @@ class CatalogueHandlerTest {
     return TestProjection.create(id,
         TestSourceProvider.create(Source.from(groups), group -> group.get(group.size() - 1).sequenceNr()),
         () -> new PerPollHandler<>(PollSummary::created, catalogue, journal,
-            new ProjectionLag(id, Clock.systemUTC())));
+            new ProjectionLag(id, Clock.systemUTC()), 100));
+  }
+
+  @Test
+  void aPollItWroteIsNotReadBackBeforeItsNextWrite() throws Exception {
+    PerPollHandler<PollSummary> handler = handler();
+    write(POLL, created(POLL));
+    write(POLL, ballots(POLL, "v1"));
+    handler.process(List.of(record(1, POLL, 2))).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    // five more writes of the poll, a group each
+    for (int i = 0; i < 5; i++) {
+      write(POLL, ballots(POLL, "w" + i));
+      handler.process(List.of(record(2 + i, POLL, 3 + i))).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    assertEquals(6L, catalogue.stored(POLL).map(PollSummary::totalBallots).orElse(-1L));
+    assertEquals(1, catalogue.loads.get(), "the model read once, before its first write");
+    assertEquals(6, catalogue.saves.get());
+    // a new run of the projection (a restart, a pause, a rebuild) reads it again
+    write(POLL, ballots(POLL, "x"));
+    handler().process(List.of(record(7, POLL, 8))).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    assertEquals(2, catalogue.loads.get());
+    assertEquals(7L, catalogue.stored(POLL).map(PollSummary::totalBallots).orElse(-1L));
+  }
+
+  private PerPollHandler<PollSummary> handler() {
+    return new PerPollHandler<>(PollSummary::created, catalogue, new PollJournal(this::read),
+        new ProjectionLag(ProjectionId.of("catalogue", "slice-0"), Clock.systemUTC()), 100);
+  }
+
+  @Test
+  void aRememberedModelAheadOfItsJournalIsForgottenAndTheStoredOneReadAgain() {
+    write(POLL, created(POLL));
+    write(POLL, ballots(POLL, "v1"));
+    // the second record names a version the journal does not hold (say the poll was erased and its id used again)
+    List<List<EventEnvelope<PollChanges.PollsChanged>>> groups = List.of(
+        List.of(record(1, POLL, 2)), List.of(record(2, POLL, 3)));
+
+    projections.run(projectionOf(groups), () -> assertEquals(2, catalogue.loads.get()));
+    assertEquals(1L, catalogue.stored(POLL).map(PollSummary::totalBallots).orElse(-1L));
+    assertEquals(1, catalogue.saves.get());
+  }
+
+  @Test
+  void aPollCreatedAgainUnderAnErasedPollsIdStartsItsRememberedModelAfresh() throws Exception {
+    PerPollHandler<PollSummary> handler = handler();
+    write(POLL, created(POLL));
+    write(POLL, ballots(POLL, "v1", "v2"));
+    handler.process(List.of(record(1, POLL, 2))).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    assertEquals(2L, catalogue.stored(POLL).map(PollSummary::totalBallots).orElse(-1L));
+
+    // erased (journal and model), then created again under the same id: its sequence numbers continue, as the
+    // plugin never reuses them
+    journals.get(POLL).replaceAll(event -> null);
+    catalogue.delete(POLL);
+    write(POLL, new Poll.PollCreated(POLL, new PollDefinition("Again?", List.of("x", "y"), Kind.SINGLE, 1, false,
+        CREATED.plusSeconds(600), null, Audience.PUBLIC, "alice")));
+    write(POLL, ballots(POLL, "w1"));
+    handler.process(List.of(record(2, POLL, 4))).toCompletableFuture().get(5, TimeUnit.SECONDS);
+
+    assertEquals(Optional.of(new PollSummary(POLL, "alice", "Again?", "open", 1, CREATED.plusSeconds(600), null, 4)),
+        catalogue.stored(POLL));
   }
 
   private void write(String pollId, Poll.Event event) {
@@ -124,7 +186,10 @@ class CatalogueHandlerTest {
     List<Poll.Event> events = journals.getOrDefault(pollId, List.of());
     List<JournalReader.Event> read = new ArrayList<>();
     for (long seq = from; seq <= events.size() && read.size() < limit; seq++) {
-      read.add(new JournalReader.Event(seq, events.get((int) seq - 1), CREATED.toEpochMilli()));
+      if (events.get((int) seq - 1) != null) {
+        // null: erased
+        read.add(new JournalReader.Event(seq, events.get((int) seq - 1), CREATED.toEpochMilli()));
+      }
     }
     return CompletableFuture.completedFuture(read);
   }
@@ -148,6 +213,7 @@ class CatalogueHandlerTest {
   private static final class InMemoryStore implements PerPollHandler.Store<PollSummary> {
     private final Map<String, PollSummary> rows = new ConcurrentHashMap<>();
     private final AtomicInteger saves = new AtomicInteger();
+    private final AtomicInteger loads = new AtomicInteger();
 
     Optional<PollSummary> stored(String pollId) {
       return Optional.ofNullable(rows.get(pollId));
@@ -155,6 +221,7 @@ class CatalogueHandlerTest {
 
     @Override
     public CompletionStage<Optional<PollSummary>> load(String pollId) {
+      loads.incrementAndGet();
       return CompletableFuture.completedFuture(stored(pollId));
     }
 

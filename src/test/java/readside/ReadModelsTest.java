@@ -185,6 +185,34 @@ class ReadModelsTest {
   }
 
   @Test
+  void aRememberedActivityKeepsEveryOptionOfItsLatestMinuteAndNothingOlder() {
+    PollActivity activity = PollActivity.created(CREATION);
+    activity = activity.apply(ballots(at("10:01:00"), Poll.BallotChange.cast("v1", List.of(0))), 2);
+    activity = activity.apply(ballots(at("10:02:10"), Poll.BallotChange.cast("v2", List.of(1)),
+        Poll.BallotChange.cast("v3", List.of(0))), 3);
+    PollActivity remembered = activity.withLatestMinuteOnly();
+    assertEquals(Set.of(at("10:02:00")),
+        remembered.minutes().keySet().stream().map(PollActivity.Minute::start).collect(java.util.stream.Collectors
+            .toSet()));
+    // the latest minute whole: its ballots row and both options, as they were
+    activity.minutes().forEach((minute, counts) -> {
+      if (minute.start().equals(at("10:02:00"))) {
+        assertEquals(counts, remembered.minutes().get(minute));
+      }
+    });
+    assertEquals(3, remembered.minutes().size());
+    assertEquals(activity.participation(), remembered.participation());
+    assertEquals(activity.seq(), remembered.seq());
+    // more ballots in that minute apply to the remembered counts as they would to the whole activity
+    Poll.Event more = ballots(at("10:02:50"), Poll.BallotChange.cast("v4", List.of(1)));
+    activity.apply(more, 4).minutes().forEach((minute, counts) -> {
+      if (minute.start().equals(at("10:02:00"))) {
+        assertEquals(counts, remembered.apply(more, 4).minutes().get(minute));
+      }
+    });
+  }
+
+  @Test
   void wordCloudAndRatingBallotsCountAsWholeBallotsAndPoints() {
     PollDefinition definition = new PollDefinition("Word?", List.of(), Kind.WORDCLOUD, 0, true, CREATED, null,
         Audience.PUBLIC, "alice", null, null, 3, null);
