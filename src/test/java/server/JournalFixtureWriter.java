@@ -1,5 +1,6 @@
 package server;
 
+import actors.Ballot;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.ColumnDefinition;
 import com.datastax.oss.driver.api.core.cql.Row;
@@ -24,7 +25,8 @@ import support.TestConfig;
 
 /**
  * Writes a journal fixture for {@code PollJournalFixtureIT}: polls of this version, voted on, changed, retracted and
- * closed, their journal rows and the views this version answers for them. Run only on request, before changing the
+ * closed, of every kind, with rounds, hidden results, invites, sign-ups and a deletion, their journal rows and the
+ * views this version answers for them (as an admin sees them). Run only on request, before changing the
  * events: {@code mvn verify -Dit.test=JournalFixtureWriter -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false
  * -Dlivepoll.write-fixture=src/test/resources/fixtures/journal-<commit>.json}. Its name is outside the test
  * runners' patterns, so a plain {@code mvn verify} neither runs nor skips it.
@@ -76,10 +78,62 @@ class JournalFixtureWriter {
         Thread.sleep(200);
       }
       pollIds.add(scheduled);
+      // since 01b6a14: the other kinds, rounds, hidden results, invites and sign-ups, client sequence numbers
+      actors.Requester owner = new actors.Requester("alice", false);
+      String rating = ApiClient.createdId(alice.post("/api/polls", "{\"question\":\"How was the talk?\","
+          + "\"kind\":\"rating\",\"scale\":{\"min\":1,\"max\":5,\"minLabel\":\"meh\",\"maxLabel\":\"great\"},"
+          + "\"allowVoteChange\":true}"));
+      polls.castBallot(rating, "rater-1", Ballot.ofRating(4), null, 1L).toCompletableFuture().join();
+      polls.castBallot(rating, "rater-2", Ballot.ofRating(2), null).toCompletableFuture().join();
+      // rater-1's second ballot, with its client's next sequence number
+      polls.castBallot(rating, "rater-1", Ballot.ofRating(5), null, 2L).toCompletableFuture().join();
+      pollIds.add(rating);
+      String ranking = ApiClient.createdId(alice.post("/api/polls", "{\"question\":\"Order these\","
+          + "\"kind\":\"ranking\",\"options\":[\"tests\",\"docs\",\"speed\"],\"maxRanked\":2}"));
+      polls.castBallot(ranking, "ranker-1", Ballot.ofRanking(List.of(2, 0)), null).toCompletableFuture().join();
+      polls.castBallot(ranking, "ranker-2", Ballot.ofRanking(List.of(0)), null).toCompletableFuture().join();
+      polls.nextRound(ranking, owner).toCompletableFuture().join();
+      polls.castBallot(ranking, "ranker-1", Ballot.ofRanking(List.of(1, 2)), null).toCompletableFuture().join();
+      pollIds.add(ranking);
+      String words = ApiClient.createdId(alice.post("/api/polls", "{\"question\":\"One word for today?\","
+          + "\"kind\":\"wordcloud\",\"maxWords\":3,\"resultsVisibility\":\"hidden\"}"));
+      polls.castBallot(words, "writer-1", Ballot.ofWords(List.of("calm", "Sunny")), null).toCompletableFuture()
+          .join();
+      polls.castBallot(words, "writer-2", Ballot.ofWords(List.of("sunny", "rude")), null).toCompletableFuture()
+          .join();
+      polls.hideWord(words, owner, "rude").toCompletableFuture().join();
+      polls.reveal(words, owner).toCompletableFuture().join();
+      pollIds.add(words);
+      String guests = ApiClient.createdId(alice.post("/api/polls", "{\"question\":\"Dinner?\","
+          + "\"options\":[\"fish\",\"pasta\"],\"audience\":\"invited\"}"));
+      polls.invite(guests, owner, List.of("guest-a", "guest-b", "guest-c")).toCompletableFuture().join();
+      polls.castBallot(guests, "guest-a", List.of(1), guests).toCompletableFuture().join();
+      polls.revokeInvite(guests, owner, "guest-c").toCompletableFuture().join();
+      pollIds.add(guests);
+      String joined = ApiClient.createdId(alice.post("/api/polls", "{\"question\":\"Room for the workshop?\","
+          + "\"options\":[\"A\",\"B\"],\"audience\":\"joined\"}"));
+      polls.signUp(joined, "walk-in-1").toCompletableFuture().join();
+      polls.signUp(joined, "walk-in-2").toCompletableFuture().join();
+      polls.castBallot(joined, "walk-in-1", List.of(0), joined).toCompletableFuture().join();
+      pollIds.add(joined);
+      // deleted through the entity alone (its journal keeps the deletion; the server would erase it as well)
+      String deleted = ApiClient.createdId(alice.post("/api/polls", "{\"question\":\"Gone?\","
+          + "\"options\":[\"yes\",\"no\"]}"));
+      polls.castBallot(deleted, "voter-x", List.of(0), null).toCompletableFuture().join();
+      polls.delete(deleted, owner).toCompletableFuture().join();
+      pollIds.add(deleted);
+      fixture.put("deleted", deleted);
+      // every view as an admin sees it (invited and joined polls are private); the deleted one is unknown
+      ApiClient admin = new ApiClient(server.httpPort()).as(TestConfig.tokens().organizer("fixture-admin", true));
       ArrayNode views = fixture.putArray("polls");
       for (String pollId : pollIds) {
-        views.add(new ApiClient(server.httpPort()).get("/api/polls/" + pollId).json());
+        if (!pollId.equals(deleted)) {
+          views.add(admin.get("/api/polls/" + pollId).json());
+        }
       }
+      ObjectNode admissions = fixture.putObject("admissions");
+      admissions.set(guests, admin.get("/api/polls/" + guests + "/invites").json());
+      admissions.set(joined, admin.get("/api/polls/" + joined + "/sign-ups").json());
     } finally {
       servers.stop(server);
     }

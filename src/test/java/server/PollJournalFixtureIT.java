@@ -34,7 +34,10 @@ import support.TestConfig;
  * events) wrote for three polls (casts, changes, retractions, an invited multiple-choice poll closed by its owner, a
  * scheduled close), and the views it answered for them; {@code fixtures/journal-01b6a14.json} the same kinds of polls
  * as main at 01b6a14 wrote them (2026-11-30: one {@code BallotsRecorded} per write, before rating, ranking and word
- * clouds, hidden results and rounds; written by {@code JournalFixtureWriter}). The rows go into a real Cassandra as
+ * clouds, hidden results and rounds; written by {@code JournalFixtureWriter}); {@code fixtures/journal-dbd7f2e.json}
+ * polls of every kind as main at dbd7f2e wrote them, with a second round, hidden results revealed, a hidden word,
+ * invites (one revoked), sign-ups through a join code, a client's ballot numbers, and a deletion (every event type of
+ * that version; its views are as an admin saw them). The rows go into a real Cassandra as
  * they were; a server of this version must answer the same views (with the fields added since, at their defaults),
  * recognise the recorded voters, go on writing after them, and build its read models from them.
  */
@@ -47,6 +50,8 @@ class PollJournalFixtureIT {
   private static LivepollServer server;
   private static JsonNode fixture;
   private static JsonNode current;
+  /** Written at dbd7f2e: every kind, rounds, hidden results, invites, sign-ups, client sequence numbers, a deletion. */
+  private static JsonNode kinds;
 
   @BeforeAll
   static void loadTheOldJournalAndStart() throws Exception {
@@ -56,12 +61,15 @@ class PollJournalFixtureIT {
     try (InputStream in = PollJournalFixtureIT.class.getResourceAsStream("/fixtures/journal-01b6a14.json")) {
       current = JSON.readTree(in);
     }
+    try (InputStream in = PollJournalFixtureIT.class.getResourceAsStream("/fixtures/journal-dbd7f2e.json")) {
+      kinds = JSON.readTree(in);
+    }
     CassandraSchema.apply(List.of(servers.contactPoint()), "datacenter1", KEYSPACE,
         "{'class': 'SimpleStrategy', 'replication_factor': 1}",
         java.util.Optional.of(servers.cassandra().credentials()), Duration.ofSeconds(60));
     CqlSession session = servers.cql();
     Set<String> persistenceIds = new LinkedHashSet<>();
-    for (JsonNode journal : List.of(fixture, current)) {
+    for (JsonNode journal : List.of(fixture, current, kinds)) {
       for (JsonNode row : journal.get("messages")) {
         insert(session, "messages", row);
         persistenceIds.add(row.get("persistence_id").asText());
@@ -91,6 +99,38 @@ class PollJournalFixtureIT {
         assertAnswersAsBefore(expected, reply.json());
       }
     }
+  }
+
+  @Test
+  @Order(1)
+  void pollsOfEveryKindWithRoundsAdmissionsAndADeletionAnswerAsTheyDid() {
+    ApiClient admin = new ApiClient(server.httpPort()).as(TestConfig.tokens().organizer("fixture-admin", true));
+    for (JsonNode expected : kinds.get("polls")) {
+      ApiClient.Reply reply = admin.get("/api/polls/" + expected.get("id").asText());
+      assertEquals(200, reply.status(), reply::toString);
+      assertEquals(expected, reply.json());
+    }
+    kinds.get("admissions").fields().forEachRemaining(poll -> {
+      String way = poll.getValue().get("way").asText().equals("INVITED") ? "invites" : "sign-ups";
+      assertEquals(poll.getValue(), admin.get("/api/polls/" + poll.getKey() + "/" + way).json());
+    });
+    // the deleted poll stays deleted, for everyone
+    ApiClient.Reply deleted = admin.get("/api/polls/" + kinds.get("deleted").asText());
+    assertEquals(404, deleted.status(), deleted::toString);
+    actors.Polls polls = server.polls();
+    String rating = kinds.get("polls").get(3).get("id").asText();
+    // rater-1's client numbered its ballots 1 and 2: a ballot numbered 1 again is stale
+    assertEquals(actors.Poll.Rejection.STALE_BALLOT, ((actors.Poll.Rejected) polls.castBallot(rating, "rater-1",
+        actors.Ballot.ofRating(1), null, 1L).toCompletableFuture().join()).reason());
+    // the revoked guest may not vote, the invited one may, the walk-in who signed up may
+    String guests = kinds.get("polls").get(6).get("id").asText();
+    assertEquals(actors.Poll.Rejection.NOT_INVITED, ((actors.Poll.Rejected) polls.castBallot(guests, "guest-c",
+        List.of(0), guests).toCompletableFuture().join()).reason());
+    assertEquals(2, ((actors.Poll.Accepted) polls.castBallot(guests, "guest-b", List.of(0), guests)
+        .toCompletableFuture().join()).poll().totalBallots());
+    String joined = kinds.get("polls").get(7).get("id").asText();
+    assertEquals(2, ((actors.Poll.Accepted) polls.castBallot(joined, "walk-in-2", List.of(1), joined)
+        .toCompletableFuture().join()).poll().totalBallots());
   }
 
   /** Every field of the old view, unchanged; the fields added since at the values an old poll has. */
