@@ -79,10 +79,21 @@ public final class Fanout<F> {
     this.render = render;
     this.keepAliveFrame = keepAliveFrame;
     if (!settings.keepAliveInterval().isZero()) {
-      // a socket quiet for the interval gets its frame within a third of it more
-      Duration every = settings.keepAliveInterval().dividedBy(3);
+      Duration every = sweepPeriod(settings.keepAliveInterval());
       system.scheduler().scheduleWithFixedDelay(every, every, this::keepAlive, system.executionContext());
     }
+  }
+
+  /**
+   * The longest a quiet socket goes without a frame when keep-alive frames follow {@code keepAliveInterval} of
+   * silence: the interval, plus up to one period of the sweep that finds it.
+   */
+  public static Duration longestSilence(Duration keepAliveInterval) {
+    return keepAliveInterval.plus(sweepPeriod(keepAliveInterval));
+  }
+
+  private static Duration sweepPeriod(Duration keepAliveInterval) {
+    return keepAliveInterval.dividedBy(3);
   }
 
   /**

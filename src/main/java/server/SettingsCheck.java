@@ -28,11 +28,11 @@ final class SettingsCheck {
               + ") or LIVEPOLL_HTTP_ASK_TIMEOUT (" + text(c, "livepoll.http.ask-timeout") + "), whichever is longer;"
               + " that must stay below " + REQUEST_TIMEOUT + " (" + text(c, REQUEST_TIMEOUT) + "), or Pekko HTTP"
               + " answers 503 while the ballot may still be written"),
-      // a quiet socket gets its keep-alive frame up to a third of the interval late (the sweep's period)
       new Rule(c -> infinite(c, IDLE_TIMEOUT) || (!duration(c, KEEP_ALIVE).isZero()
-          && duration(c, KEEP_ALIVE).multipliedBy(4).dividedBy(3).compareTo(duration(c, IDLE_TIMEOUT)) < 0),
-          c -> "LIVEPOLL_HTTP_IDLE_TIMEOUT (" + text(c, IDLE_TIMEOUT) + ") must be longer than 4/3 of the live"
-              + " sockets' keep-alive interval LIVEPOLL_LIVE_KEEP_ALIVE_EVERY (" + text(c, KEEP_ALIVE) + "), or a"
+          && live.Fanout.longestSilence(duration(c, KEEP_ALIVE)).compareTo(duration(c, IDLE_TIMEOUT)) < 0),
+          c -> "LIVEPOLL_HTTP_IDLE_TIMEOUT (" + text(c, IDLE_TIMEOUT) + ") must be longer than the longest a live"
+              + " socket goes without a frame, " + live.Fanout.longestSilence(duration(c, KEEP_ALIVE))
+              + " with LIVEPOLL_LIVE_KEEP_ALIVE_EVERY (" + text(c, KEEP_ALIVE) + ") and the keep-alive sweep, or a"
               + " watcher who only listens is disconnected before the server sends it a keep-alive frame"),
       new Rule(c -> duration(c, "livepoll.live.tally-interval")
           .compareTo(duration(c, "livepoll.live.slow-reader-timeout")) < 0,
