@@ -21,7 +21,9 @@ import support.LivepollProcess;
 
 /**
  * Runs {@code ./livepoll} exactly as a user does: the launcher script, the shaded jar, a local Cassandra child JVM.
- * Ballots acknowledged before a SIGTERM are all there after the next start on the same data directory.
+ * Ballots acknowledged before a SIGTERM are all there after the next start on the same data directory; a stop after
+ * the database died says so. One test, because each start of the launcher starts a Cassandra of its own (most of
+ * this class's time).
  */
 class LauncherIT {
   private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
@@ -35,7 +37,7 @@ class LauncherIT {
   }
 
   @Test
-  void acknowledgedBallotsSurviveARestartOfTheWholeServer() throws Exception {
+  void acknowledgedBallotsSurviveARestartOfTheWholeServerAndAStopAfterTheDatabaseDiedSaysSo() throws Exception {
     Map<String, String> env = env();
     ApiClient http = new ApiClient(Integer.parseInt(env.get("LIVEPOLL_HTTP_PORT")));
     LivepollProcess first = launch(env);
@@ -74,16 +76,14 @@ class LauncherIT {
       assertTrue(after.body().contains("\"index\":" + option + ",\"label\":\"" + List.of("pizza", "salad", "soup")
           .get(option) + "\",\"votes\":" + acknowledged[option]), after.body());
     }
-    stop(second);
+    aShutdownThatFailsExitsNonZeroWithTheReasonOnTheLastLine(second);
   }
 
   /**
    * A stop that fails says so: the server's database died under it (kill -9 of its Cassandra child), so the SIGTERM
    * that follows ends with a non-zero status and the reason on the last line.
    */
-  @Test
-  void aShutdownThatFailsExitsNonZeroWithTheReasonOnTheLastLine() {
-    LivepollProcess server = launch(env());
+  private static void aShutdownThatFailsExitsNonZeroWithTheReasonOnTheLastLine(LivepollProcess server) {
     long cassandraPid = cassandraPid(server);
     ProcessHandle cassandra = ProcessHandle.of(cassandraPid).orElseThrow();
     cassandra.destroyForcibly();
