@@ -57,7 +57,12 @@ final class Authentication extends AllDirectives {
         : identity(identity -> inner.apply(readerOf(identity))));
   }
 
-  /** The reader a verified token makes; null: anyone. */
+  /** The reader a verified token makes; null (no token): anyone. */
+  static Reader readerOf(Tokens.Verified token) {
+    return readerOf(token == null ? null : token.identity());
+  }
+
+  /** The reader a verified token's identity makes; null: anyone. */
   static Reader readerOf(Identity identity) {
     if (identity instanceof Identity.Organizer organizer) {
       return new Reader(new Requester(organizer.name(), organizer.admin()), null, null);
@@ -77,14 +82,15 @@ final class Authentication extends AllDirectives {
 
   /**
    * Who opens a live socket: the token travels as a query parameter because browsers cannot set headers on a
-   * WebSocket. No token (null) watches; a voter token may also vote; a token that does not hold is 401.
+   * WebSocket. No token (null) watches; a voter token may also vote; a token that does not hold is 401. The socket
+   * keeps the verified token to re-check while it runs.
    */
-  Route watcher(Optional<String> token, Function<Identity, Route> inner) {
+  Route watcher(Optional<String> token, Function<Tokens.Verified, Route> inner) {
     if (token.isEmpty()) {
       return inner.apply(null);
     }
     try {
-      return inner.apply(tokens.verify(token.get()));
+      return inner.apply(tokens.verifyFully(token.get()));
     } catch (Tokens.InvalidToken invalid) {
       return complete(unauthorized("invalid-token", invalid.getMessage(), "invalid_token"));
     }

@@ -123,7 +123,6 @@ final class LiveSocket {
   private final int maxSocketsPerAddress;
   /** Live sockets of this node per client address; an address with none has no entry. */
   private final java.util.Map<String, Integer> perAddress = new java.util.concurrent.ConcurrentHashMap<>();
-  private final Duration tokenCheckInterval;
   private final Materializer materializer;
   private final Executor dispatcher;
 
@@ -140,7 +139,7 @@ final class LiveSocket {
     Message keepAlive = text(new KeepAliveFrame("keep-alive"));
     this.fanout = new Fanout<>(system, current,
         new Fanout.Settings(limits.tallyInterval(), limits.resyncInterval(), limits.slowReaderTimeout(),
-            limits.keepAliveInterval()),
+            limits.keepAliveInterval(), limits.tokenCheckInterval()),
         this::render, new Rendered(keepAlive, keepAlive)).resyncOnClusterChanges();
     this.throttle = throttle;
     this.maxFrameChars = limits.maxFrameChars();
@@ -149,7 +148,6 @@ final class LiveSocket {
     this.maxBadFrames = limits.maxBadFrames();
     this.maxSockets = limits.maxLiveSockets();
     this.maxSocketsPerAddress = limits.maxLiveSocketsPerAddress();
-    this.tokenCheckInterval = limits.tokenCheckInterval();
     this.materializer = Materializer.matFromSystem(system);
     this.dispatcher = system.executionContext();
     // A leaving node closes its sockets at once instead of when its connections are cut: clients reconnect to
@@ -226,10 +224,12 @@ final class LiveSocket {
    * flight at once; any other socket's ballots go one at a time, in order.
    *
    * <p>A socket opened with a token ({@code token}, null without one) lasts as long as its token holds: when it
-   * expires or is revoked the socket sends a last error frame saying so and closes.
+   * expires or is revoked the socket sends a last error frame saying so and closes. The fan-out's lease sweep finds
+   * that, at most {@code livepoll.live.token-check-interval} late.
    */
-  Flow<Message, Message, NotUsed> flow(PollView snapshot, Identity caller, String address, String token) {
+  Flow<Message, Message, NotUsed> flow(PollView snapshot, Tokens.Verified token, String address) {
     String pollId = snapshot.id();
+    Identity caller = token == null ? null : token.identity();
     Requester reader = caller instanceof Identity.Organizer organizer
         ? new Requester(organizer.name(), organizer.admin()) : null;
     // the owner or an admin: a relay, and a reader of everything the poll shows its managers
@@ -237,10 +237,12 @@ final class LiveSocket {
     // the snapshot, then each newer state the socket can take, as this reader may see it; the source ends after the
     // node's leaving frame, and fails (closing the socket) when its client stops reading while the poll changes
     Message first = text(new SnapshotFrame("snapshot", snapshot.seenBy(reader), snapshot.version()));
-    Source<Message, NotUsed> frames = fanout.frames(pollId, snapshot.version(), new Rendered(first, first))
-        .map(frame -> frame.message(relay));
     // the frames end with the token's last word, which ends the socket
-    Source<Message, NotUsed> out = token == null ? frames : frames.merge(tokenEnd(token), true);
+    Source<Message, NotUsed> out = fanout.frames(pollId, snapshot.version(), new Rendered(first, first),
+        token == null ? null : () -> tokenProblem(token).map(problem -> {
+          Message last = error(null, problem);
+          return new Rendered(last, last);
+        })).map(frame -> frame.message(relay));
     ClientBudget budget = new ClientBudget(relay ? framesPerRelay : framesPerSocket);
     Message goodbye = error(null, new Problems.Problem(StatusCodes.TOO_MANY_REQUESTS, "too-many-bad-frames",
         "Too many bad frames", "this socket sent " + maxBadFrames
@@ -260,23 +262,10 @@ final class LiveSocket {
         });
   }
 
-  /**
-   * One error frame once {@code token} no longer holds (expired or revoked), checked every {@code tokenCheckInterval}
-   * (a socket outlives its token by at most that); nothing before.
-   */
-  private Source<Message, NotUsed> tokenEnd(String token) {
-    return Source.tick(tokenCheckInterval, tokenCheckInterval, NotUsed.notUsed())
-        .mapMaterializedValue(cancellable -> NotUsed.notUsed())
-        .map(tick -> tokenProblem(token))
-        .filter(Optional::isPresent)
-        .take(1)
-        .map(problem -> error(null, problem.get()));
-  }
-
-  /** Why {@code token} no longer holds, if it does not. */
-  private Optional<Problems.Problem> tokenProblem(String token) {
+  /** Why {@code token} no longer holds, if it does not: expired, or revoked since it was verified. */
+  private Optional<Problems.Problem> tokenProblem(Tokens.Verified token) {
     try {
-      tokens.verify(token);
+      tokens.stillHolds(token);
       return Optional.empty();
     } catch (Tokens.InvalidToken invalid) {
       return Optional.of(new Problems.Problem(StatusCodes.UNAUTHORIZED, "invalid-token", "Unauthorized",

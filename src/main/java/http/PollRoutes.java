@@ -162,10 +162,10 @@ public final class PollRoutes extends AllDirectives {
                 : complete(toResponse(reply, StatusCodes.OK, organizer)))))),
         path("live", () -> get(() -> browser.liveSocketOrigin(() -> throttle.clientAddress(address ->
             live.refusal(address).map(refused -> complete(problems.response(refused)))
-                .orElseGet(() -> parameterOptional("token", token -> auth.watcher(token, caller ->
-                    onSuccess(polls.read(pollId, Authentication.readerOf(caller)), reply ->
+                .orElseGet(() -> parameterOptional("token", token -> auth.watcher(token, verified ->
+                    onSuccess(polls.read(pollId, Authentication.readerOf(verified)), reply ->
                         reply instanceof Poll.Accepted accepted
-                            ? handleWebSocketMessages(live.flow(accepted.poll(), caller, address, token.orElse(null)))
+                            ? handleWebSocketMessages(live.flow(accepted.poll(), verified, address))
                             : complete(toResponse(reply, StatusCodes.OK, null)))))))))));
   }
 

@@ -28,6 +28,9 @@ final class Audience<F> {
 
     /** Sends the keep-alive frame if the socket waits for a frame and has been sent nothing for {@code quietNanos}. */
     void keepAlive(long nanoTime, long quietNanos);
+
+    /** Ends the socket with its lease's last frame if it holds a lease that no longer holds. */
+    void checkLease();
   }
 
   /** Adds a slot; returns the newest frame published so far, if any, which the slot may not have seen. */
@@ -50,6 +53,12 @@ final class Audience<F> {
   void keepAlive(long nanoTime, long quietNanos) {
     for (Slot<F> slot : slots) {
       slot.keepAlive(nanoTime, quietNanos);
+    }
+  }
+
+  void checkLeases() {
+    for (Slot<F> slot : slots) {
+      slot.checkLease();
     }
   }
 

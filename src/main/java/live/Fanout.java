@@ -39,17 +39,34 @@ import org.apache.pekko.stream.javadsl.Source;
  * timer of its own (a timer per socket ticking every second or two, as a per-socket keep-alive has, was most of what
  * 10,000 idle sockets cost).
  *
+ * <p>A socket may also hold a {@link Lease}, e.g. its client's token: a second node-wide sweep, every
+ * {@code leaseCheckInterval}, asks each lease whether it still holds, and ends the socket of one that does not with
+ * the lease's last frame. This too needs no timer per socket.
+ *
  * @param <F> what a frame is on the wire, e.g. a WebSocket message
  */
 public final class Fanout<F> {
   private static final Duration FIRST_RESYNC = Duration.ofMillis(300);
 
   /**
-   * How often feeds send and re-read, how long a socket may read nothing while its poll changes, and after how long
-   * without a frame a socket gets the keep-alive frame (zero: never).
+   * How often feeds send and re-read, how long a socket may read nothing while its poll changes, after how long
+   * without a frame a socket gets the keep-alive frame (zero: never), and how often sockets' leases are checked
+   * (zero: never).
    */
   public record Settings(Duration tallyInterval, Duration resyncInterval, Duration slowReaderTimeout,
-      Duration keepAliveInterval) {}
+      Duration keepAliveInterval, Duration leaseCheckInterval) {}
+
+  /**
+   * What a socket holds on to besides its poll and the node, e.g. its client's token. Asked by the lease sweep, on
+   * the sweep's thread; it must answer in constant time and never block.
+   *
+   * @param <F> what a frame is on the wire
+   */
+  @FunctionalInterface
+  public interface Lease<F> {
+    /** Empty while the socket may stay; else the last frame to send it before it ends. */
+    Optional<F> ended();
+  }
 
   /** Reads a poll's current state; empty if there is none to show (e.g. no such poll). */
   public interface Reader {
@@ -82,6 +99,10 @@ public final class Fanout<F> {
       Duration every = sweepPeriod(settings.keepAliveInterval());
       system.scheduler().scheduleWithFixedDelay(every, every, this::keepAlive, system.executionContext());
     }
+    if (!settings.leaseCheckInterval().isZero()) {
+      Duration every = settings.leaseCheckInterval();
+      system.scheduler().scheduleWithFixedDelay(every, every, this::checkLeases, system.executionContext());
+    }
   }
 
   /**
@@ -103,7 +124,16 @@ public final class Fanout<F> {
    * its reader read nothing for the slow-reader timeout while the poll changed.
    */
   public Source<F, NotUsed> frames(String pollId, long seq, F first) {
-    return Source.fromGraph(new LatestFrame<>(this, pollId, new Frame<>(seq, first), settings.slowReaderTimeout()));
+    return frames(pollId, seq, first, null);
+  }
+
+  /**
+   * The same, for a socket that ends with its lease's last frame once {@code lease} no longer holds (null: no
+   * lease), found by the lease sweep: at most {@code leaseCheckInterval} late.
+   */
+  public Source<F, NotUsed> frames(String pollId, long seq, F first, Lease<F> lease) {
+    return Source.fromGraph(
+        new LatestFrame<>(this, pollId, new Frame<>(seq, first), settings.slowReaderTimeout(), lease));
   }
 
   /** Sends {@code last} to every socket on this node and ends them, and ends sockets that open from now on. */
@@ -187,16 +217,18 @@ public final class Fanout<F> {
 
   /** The keep-alive sweep: one pass over every socket of the node, each a couple of field reads if it is busy. */
   private void keepAlive() {
-    List<Audience<F>> all;
-    synchronized (this) {
-      if (leavingFrame != null) {
-        return;
-      }
-      all = new ArrayList<>(audiences.values());
-    }
     long now = System.nanoTime();
     long quiet = settings.keepAliveInterval().toNanos();
-    all.forEach(audience -> audience.keepAlive(now, quiet));
+    audiencesUnlessLeaving().forEach(audience -> audience.keepAlive(now, quiet));
+  }
+
+  /** The lease sweep: one pass over every socket of the node, asking each lease whether it still holds. */
+  private void checkLeases() {
+    audiencesUnlessLeaving().forEach(Audience::checkLeases);
+  }
+
+  private synchronized List<Audience<F>> audiencesUnlessLeaving() {
+    return leavingFrame != null ? List.of() : new ArrayList<>(audiences.values());
   }
 
   F keepAliveFrame() {

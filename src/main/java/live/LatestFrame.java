@@ -19,6 +19,9 @@ import org.apache.pekko.stream.stage.GraphStageLogic;
  * its socket has been sent nothing for the keep-alive interval (it then sends the keep-alive frame, which carries no
  * state).
  *
+ * <p>A socket with a {@link Fanout.Lease} ends with the lease's last frame when the fan-out's lease sweep finds that
+ * it no longer holds.
+ *
  * <p>A reader that has taken nothing for {@code slowReaderTimeout} while newer frames kept arriving is cut off: the
  * check happens when a frame is offered, so it costs nothing while the poll is quiet (and a quiet poll's slow reader
  * costs only the one frame it holds).
@@ -42,12 +45,15 @@ final class LatestFrame<F> extends GraphStage<SourceShape<F>> {
   private final String pollId;
   private final Frame<F> first;
   private final Duration slowReaderTimeout;
+  /** Null: the socket holds no lease. */
+  private final Fanout.Lease<F> lease;
 
-  LatestFrame(Fanout<F> fanout, String pollId, Frame<F> first, Duration slowReaderTimeout) {
+  LatestFrame(Fanout<F> fanout, String pollId, Frame<F> first, Duration slowReaderTimeout, Fanout.Lease<F> lease) {
     this.fanout = fanout;
     this.pollId = pollId;
     this.first = first;
     this.slowReaderTimeout = slowReaderTimeout;
+    this.lease = lease;
   }
 
   @Override
@@ -71,6 +77,8 @@ final class LatestFrame<F> extends GraphStage<SourceShape<F>> {
     /** When the socket was last handed a frame (any frame); read by the keep-alive sweep. */
     private volatile long lastPushed = System.nanoTime();
     private volatile F last;
+    /** Set by the lease sweep once the lease no longer holds, so that it is not asked again. */
+    private volatile boolean leaseEnded;
     private AsyncCallback<Object> wake;
     private Audience<F> audience;
     private boolean firstSent;
@@ -144,6 +152,17 @@ final class LatestFrame<F> extends GraphStage<SourceShape<F>> {
       if (nanoTime - lastPushed >= quietNanos && waiting.get()) {
         wake.invoke(KEEP_ALIVE);
       }
+    }
+
+    @Override
+    public void checkLease() {
+      if (lease == null || leaseEnded) {
+        return;
+      }
+      lease.ended().ifPresent(frame -> {
+        leaseEnded = true;
+        leave(frame);
+      });
     }
 
     @Override

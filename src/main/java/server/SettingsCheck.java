@@ -20,6 +20,7 @@ final class SettingsCheck {
   private static final String REQUEST_TIMEOUT = "pekko.http.server.request-timeout";
   private static final String IDLE_TIMEOUT = "pekko.http.server.idle-timeout";
   private static final String KEEP_ALIVE = "livepoll.live.keep-alive-every";
+  private static final String TOKEN_CHECK = "livepoll.live.token-check-interval";
 
   private static final List<Rule> RULES = List.of(
       new Rule(c -> longest(c, "livepoll.http.retry-within", "livepoll.http.ask-timeout")
@@ -28,12 +29,17 @@ final class SettingsCheck {
               + ") or LIVEPOLL_HTTP_ASK_TIMEOUT (" + text(c, "livepoll.http.ask-timeout") + "), whichever is longer;"
               + " that must stay below " + REQUEST_TIMEOUT + " (" + text(c, REQUEST_TIMEOUT) + "), or Pekko HTTP"
               + " answers 503 while the ballot may still be written"),
-      new Rule(c -> infinite(c, IDLE_TIMEOUT) || (!duration(c, KEEP_ALIVE).isZero()
+      new Rule(c -> !infinite(c, KEEP_ALIVE),
+          c -> "LIVEPOLL_LIVE_KEEP_ALIVE_EVERY is a duration, e.g. 30s; 0s, not infinite, turns keep-alive frames off"),
+      new Rule(c -> infinite(c, IDLE_TIMEOUT) || infinite(c, KEEP_ALIVE) || (!duration(c, KEEP_ALIVE).isZero()
           && live.Fanout.longestSilence(duration(c, KEEP_ALIVE)).compareTo(duration(c, IDLE_TIMEOUT)) < 0),
           c -> "LIVEPOLL_HTTP_IDLE_TIMEOUT (" + text(c, IDLE_TIMEOUT) + ") must be longer than the longest a live"
               + " socket goes without a frame, " + live.Fanout.longestSilence(duration(c, KEEP_ALIVE))
               + " with LIVEPOLL_LIVE_KEEP_ALIVE_EVERY (" + text(c, KEEP_ALIVE) + ") and the keep-alive sweep, or a"
               + " watcher who only listens is disconnected before the server sends it a keep-alive frame"),
+      new Rule(c -> !infinite(c, TOKEN_CHECK) && duration(c, TOKEN_CHECK).compareTo(Duration.ZERO) > 0,
+          c -> "LIVEPOLL_LIVE_TOKEN_CHECK_INTERVAL (" + text(c, TOKEN_CHECK) + ") must be a positive duration: a live"
+              + " socket outlives its expired or revoked token by up to that"),
       new Rule(c -> duration(c, "livepoll.live.tally-interval")
           .compareTo(duration(c, "livepoll.live.slow-reader-timeout")) < 0,
           c -> "LIVEPOLL_LIVE_TALLY_INTERVAL (" + text(c, "livepoll.live.tally-interval") + ") must be shorter than"

@@ -52,6 +52,23 @@ class TokensRevocationTest {
     assertEquals(T0.plus(Duration.ofHours(24)), verified.expiresAt());
   }
 
+  /** What a live socket re-checks: the expiry and the revocation list, the same rules as a full verification. */
+  @Test
+  void aVerifiedTokenStillHoldsUntilItExpiresOrItsSubjectIsRevoked() throws Exception {
+    Tokens.Verified voter = at(T0).verifyFully(at(T0).newVoter().token());
+    Tokens.Verified organizer = at(T0).verifyFully(at(T0).organizer("carol", false));
+    assertDoesNotThrow(() -> at(T0.plusSeconds(60)).stillHolds(voter));
+
+    assertEquals("the token has expired", assertThrows(Tokens.InvalidToken.class,
+        () -> at(T0.plus(Duration.ofHours(24))).stillHolds(voter)).getMessage());
+    assertDoesNotThrow(() -> at(T0.plus(Duration.ofHours(24)).minusMillis(1)).stillHolds(voter));
+
+    notBefore.put("carol", T0.plusSeconds(60));
+    assertEquals("the token was revoked", assertThrows(Tokens.InvalidToken.class,
+        () -> at(T0.plusSeconds(61)).stillHolds(organizer)).getMessage());
+    assertDoesNotThrow(() -> at(T0.plusSeconds(61)).stillHolds(voter), "another subject's token holds");
+  }
+
   @Test
   void organizerTokensLiveTwelveHoursByDefault() {
     assertEquals(Duration.ofHours(12), com.typesafe.config.ConfigFactory.load()

@@ -36,7 +36,7 @@ class FanoutTest {
   private final Map<String, TallyUpdate> polls = new ConcurrentHashMap<>();
   private final Fanout<String> fanout = new Fanout<>(testKit.system(),
       pollId -> CompletableFuture.completedFuture(Optional.ofNullable(polls.get(pollId))),
-      new Fanout.Settings(Duration.ofMillis(20), Duration.ofMillis(30), SLOW_READER_TIMEOUT, Duration.ZERO),
+      settings(Duration.ofMillis(30), SLOW_READER_TIMEOUT, Duration.ZERO, Duration.ZERO),
       update -> "tally " + update.seq(), "keep-alive");
 
   @BeforeAll
@@ -47,6 +47,12 @@ class FanoutTest {
   @AfterAll
   static void stop() {
     testKit.shutdownTestKit();
+  }
+
+  /** Tallies at most every 20 ms; the rest as the test needs (zero: no keep-alive frames, no lease sweep). */
+  private static Fanout.Settings settings(Duration resync, Duration slowReader, Duration keepAlive,
+      Duration leaseCheck) {
+    return new Fanout.Settings(Duration.ofMillis(20), resync, slowReader, keepAlive, leaseCheck);
   }
 
   private void set(String pollId, long seq) {
@@ -122,7 +128,7 @@ class FanoutTest {
   void leavingSendsTheLastFrameToEverySocketAndEndsThemAndSocketsOpenedLaterToo() throws Exception {
     Fanout<String> leaving = new Fanout<>(testKit.system(),
         pollId -> CompletableFuture.completedFuture(Optional.ofNullable(polls.get(pollId))),
-        new Fanout.Settings(Duration.ofMillis(20), Duration.ofMillis(30), SLOW_READER_TIMEOUT, Duration.ZERO),
+        settings(Duration.ofMillis(30), SLOW_READER_TIMEOUT, Duration.ZERO, Duration.ZERO),
         update -> "tally " + update.seq(), "keep-alive");
     set("p6", 1);
     List<CompletableFuture<List<String>>> sockets = new ArrayList<>();
@@ -146,7 +152,7 @@ class FanoutTest {
   void aDeletedPollsSocketsGetTheLastFrameAndEndAndNoLongerCount() throws Exception {
     Fanout<String> fanout = new Fanout<>(testKit.system(),
         pollId -> CompletableFuture.completedFuture(Optional.ofNullable(polls.get(pollId))),
-        new Fanout.Settings(Duration.ofMillis(20), Duration.ofMillis(30), SLOW_READER_TIMEOUT, Duration.ZERO),
+        settings(Duration.ofMillis(30), SLOW_READER_TIMEOUT, Duration.ZERO, Duration.ZERO),
         update -> update.gone() ? "poll deleted" : "tally " + update.seq(), "keep-alive");
     set("p9", 2);
     List<CompletableFuture<List<String>>> sockets = new ArrayList<>();
@@ -194,7 +200,7 @@ class FanoutTest {
     Fanout<String> counting = new Fanout<>(testKit.system(), pollId -> {
       reads.incrementAndGet();
       return CompletableFuture.completedFuture(Optional.ofNullable(polls.get(pollId)));
-    }, new Fanout.Settings(Duration.ofMillis(20), Duration.ofSeconds(60), SLOW_READER_TIMEOUT, Duration.ZERO),
+    }, settings(Duration.ofSeconds(60), SLOW_READER_TIMEOUT, Duration.ZERO, Duration.ZERO),
         update -> "tally " + update.seq(), "keep-alive");
     set("p8", 1);
     Reader reader = Reader.open(counting, "p8", 1, Long.MAX_VALUE);
@@ -215,7 +221,7 @@ class FanoutTest {
     Duration every = Duration.ofMillis(300);
     Fanout<String> keeping = new Fanout<>(testKit.system(),
         pollId -> CompletableFuture.completedFuture(Optional.ofNullable(polls.get(pollId))),
-        new Fanout.Settings(Duration.ofMillis(20), Duration.ofMillis(30), Duration.ofSeconds(30), every),
+        settings(Duration.ofMillis(30), Duration.ofSeconds(30), every, Duration.ZERO),
         update -> "tally " + update.seq(), "keep-alive");
     set("p9", 1);
     set("p10", 1);
@@ -237,6 +243,36 @@ class FanoutTest {
     quiet.awaitLast("tally 2");
     assertEquals("snapshot 1", quiet.frames.get(0));
     assertEquals(List.of("tally 2"), quiet.frames.stream().filter(frame -> frame.startsWith("tally")).toList());
+  }
+
+  @Test
+  void aSocketWhoseLeaseEndsGetsTheLeasesLastFrameAndEndsWhileOthersStay() throws Exception {
+    Fanout<String> leasing = new Fanout<>(testKit.system(),
+        pollId -> CompletableFuture.completedFuture(Optional.ofNullable(polls.get(pollId))),
+        settings(Duration.ofMillis(30), SLOW_READER_TIMEOUT, Duration.ZERO, Duration.ofMillis(100)),
+        update -> "tally " + update.seq(), "keep-alive");
+    set("p11", 1);
+    java.util.concurrent.atomic.AtomicBoolean revoked = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+    CompletableFuture<List<String>> leased = leasing.frames("p11", 1, "snapshot 1", () -> {
+      asked.incrementAndGet();
+      return revoked.get() ? Optional.of("token revoked") : Optional.empty();
+    }).runWith(Sink.seq(), testKit.system()).toCompletableFuture();
+    Reader free = Reader.open(leasing, "p11", 1, Long.MAX_VALUE);
+    Thread.sleep(500);
+    assertTrue(asked.get() >= 2, "the sweep asks the lease every 100 ms: " + asked.get() + " times in 500 ms");
+    assertTrue(!leased.isDone(), "a lease that holds keeps its socket");
+    set("p11", 2);
+    free.awaitLast("tally 2");
+    revoked.set(true);
+    List<String> frames = leased.get(5, TimeUnit.SECONDS);
+    assertEquals(List.of("snapshot 1", "tally 2", "token revoked"), frames);
+    int askedWhenEnded = asked.get();
+    set("p11", 3);
+    free.awaitLast("tally 3");
+    Thread.sleep(300);
+    assertEquals(askedWhenEnded, asked.get(), "an ended lease is not asked again");
+    assertEquals(1, leasing.sockets(), "the ended socket left its audience; the other stays");
   }
 
   /** A socket's reader: takes {@code demand} frames, then nothing more (a stalled client) unless unbounded. */

@@ -48,6 +48,23 @@ class SettingsCheckTest {
   }
 
   @Test
+  void anInfiniteKeepAliveIntervalIsRefusedWithTheWayToTurnItOff() {
+    List<String> problems = SettingsCheck.problems(TestConfig.with("livepoll.live.keep-alive-every = infinite"));
+    assertEquals(1, problems.size(), problems::toString);
+    assertTrue(problems.get(0).contains("0s, not infinite"), problems.get(0));
+  }
+
+  @Test
+  void liveSocketsCheckTheirTokensAtAPositiveInterval() {
+    for (String interval : List.of("0s", "infinite")) {
+      List<String> problems = SettingsCheck.problems(
+          TestConfig.with("livepoll.live.token-check-interval = " + interval));
+      assertEquals(1, problems.size(), problems::toString);
+      assertTrue(problems.get(0).contains("LIVEPOLL_LIVE_TOKEN_CHECK_INTERVAL"), problems.get(0));
+    }
+  }
+
+  @Test
   void everyProblemIsListedAtOnce() {
     IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> Settings.from(
         TestConfig.with("livepoll.http.retry-within = 25s\nlivepoll.live.slow-reader-timeout = 50ms")));

@@ -16,7 +16,7 @@ public final class Bench {
           + " [--server-pid N] [--cassandra-pid N]",
       "bench-live", "[--url http://127.0.0.1:8080] [--polls 1] [--subscribers 10000] [--open-rate 1000]"
           + " [--open-concurrency 256] [--per-address 900] [--rate 200] [--seconds 30] [--warmup 10]"
-          + " [--idle-seconds 20] [--histogram false] [--server-pid N]",
+          + " [--idle-seconds 20] [--histogram false] [--watcher-tokens false] [--server-pid N]",
       "bench-recovery", "[--voters 1000000] [--in-flight 2000] [--max-batch 1000]");
 
   private Bench() {}

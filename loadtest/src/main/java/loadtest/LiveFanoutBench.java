@@ -114,6 +114,8 @@ public final class LiveFanoutBench {
     int warmupSeconds = Integer.parseInt(options.getOrDefault("warmup", "10"));
     int idleSeconds = Integer.parseInt(options.getOrDefault("idle-seconds", "20"));
     boolean histogram = Boolean.parseBoolean(options.getOrDefault("histogram", "false"));
+    // each watcher opens its socket with a voter token of its own, as the voter page on a phone does
+    boolean watcherTokens = Boolean.parseBoolean(options.getOrDefault("watcher-tokens", "false"));
     // sockets per source address: Linux's ephemeral ports 32768-60999 (~28k per address), with room to spare
     int perAddress = Integer.parseInt(options.getOrDefault("per-address", "900"));
     int addresses = (subscriberCount + perAddress - 1) / perAddress;
@@ -149,7 +151,8 @@ public final class LiveFanoutBench {
     double idleWithout = idleCost(pids, 0, idleSeconds);
     try (WatcherSockets sockets = new WatcherSockets()) {
       List<Subscriber> subscribers =
-          openAll(sockets, urls, polls, sources, subscriberCount, openRate, openConcurrency);
+          openAll(sockets, urls, polls, sources, subscriberCount, openRate, openConcurrency,
+              watcherTokens ? tokens : null);
       int held = subscribers.size();
       if (!pids.isEmpty()) {
         long heapWith = 0;
@@ -274,7 +277,8 @@ public final class LiveFanoutBench {
 
   /** Opens the watchers at a bounded rate and concurrency; returns those that got their snapshot. */
   private static List<Subscriber> openAll(WatcherSockets sockets, List<String> urls, List<String> polls,
-      List<InetAddress> sources, int count, int perSecond, int concurrency) throws InterruptedException {
+      List<InetAddress> sources, int count, int perSecond, int concurrency, Tokens voterTokens)
+      throws InterruptedException {
     Map<String, AtomicLong> failures = new ConcurrentHashMap<>();
     List<Subscriber> subscribers = new ArrayList<>();
     Semaphore opening = new Semaphore(concurrency);
@@ -285,7 +289,7 @@ public final class LiveFanoutBench {
       int poll = i % polls.size();
       Subscriber subscriber = new Subscriber(poll);
       URI uri = URI.create(urls.get(i % urls.size()).replaceFirst("^http", "ws") + "/api/polls/" + polls.get(poll)
-          + "/live");
+          + "/live" + (voterTokens == null ? "" : "?token=" + voterTokens.newVoter().token()));
       subscriber.socket = sockets.open(uri, sources.get(i % sources.size()), subscriber);
       subscriber.snapshot.orTimeout(OPEN_TIMEOUT_SECONDS, TimeUnit.SECONDS).whenComplete((ok, failure) -> {
         if (failure != null) {
