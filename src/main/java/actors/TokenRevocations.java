@@ -136,11 +136,25 @@ public final class TokenRevocations {
     }
   }
 
-  /** Asks the entity, wherever it runs. */
+  /**
+   * Asks the entity, wherever it runs. A revocation it accepts is in this node's copy ({@link Known}) before the
+   * returned stage completes: the topic brings it too, but maybe only after this node has answered the client, who
+   * may send the revoked token again at once.
+   */
   public static CompletionStage<Reply> revoke(ActorSystem<?> system, Requester requester, String subject,
       Duration timeout) {
-    return entity(system).ask(replyTo -> new Revoke(requester, subject, replyTo), timeout);
+    return entity(system).<Reply>ask(replyTo -> new Revoke(requester, subject, replyTo), timeout)
+        .thenApply(reply -> {
+          Known known = KNOWN.get(system);
+          if (reply instanceof Revoked revoked && known != null) {
+            known.update(Map.of(revoked.subject(), revoked.notBefore()));
+          }
+          return reply;
+        });
   }
+
+  /** Each node's copy of the revocations, by actor system (one per node; a test JVM may run several). */
+  private static final Map<ActorSystem<?>, Known> KNOWN = new java.util.concurrent.ConcurrentHashMap<>();
 
   private static EntityRef<Command> entity(ActorSystem<?> system) {
     return ClusterSharding.get(system).entityRefFor(ENTITY_KEY, ENTITY_ID);
@@ -178,6 +192,8 @@ public final class TokenRevocations {
               .build();
         });
       }), "token-revocations", org.apache.pekko.actor.typed.Props.empty());
+      KNOWN.put(system, known);
+      system.getWhenTerminated().thenRun(() -> KNOWN.remove(system, known));
       return known;
     }
 
