@@ -38,6 +38,8 @@ public final class TokenRevocations {
   public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "TokenRevocations");
   private static final String ENTITY_ID = "all";
   private static final String TOPIC = "token-revocations";
+  /** Each node's copy of the revocations, by actor system (one per node; a test JVM may run several). */
+  private static final Map<ActorSystem<?>, Known> KNOWN = new java.util.concurrent.ConcurrentHashMap<>();
   /** The subjects tokens are issued to: organizer names and voter ids. */
   private static final Pattern SUBJECT = Pattern.compile("[A-Za-z0-9._@:-]{1,128}");
 
@@ -152,9 +154,6 @@ public final class TokenRevocations {
           return reply;
         });
   }
-
-  /** Each node's copy of the revocations, by actor system (one per node; a test JVM may run several). */
-  private static final Map<ActorSystem<?>, Known> KNOWN = new java.util.concurrent.ConcurrentHashMap<>();
 
   private static EntityRef<Command> entity(ActorSystem<?> system) {
     return ClusterSharding.get(system).entityRefFor(ENTITY_KEY, ENTITY_ID);
