@@ -244,7 +244,10 @@ public final class Poll extends EventSourcedBehavior<Poll.Command, Poll.Event, P
     INVALID_INVITE,
     /** Too many requests are queued for this poll; retry shortly. */
     BUSY,
-    /** The node holding the poll was downed (it lost the cluster) and writes no more; another node takes over. */
+    /**
+     * The node holding the poll was downed or cannot reach a majority of the members (it lost the cluster) and does
+     * not write; another node takes over, or this one once it reaches the majority again.
+     */
     NODE_DOWNED,
     /** A word to hide or show is not a valid word, or the poll is no word cloud. */
     INVALID_WORD,

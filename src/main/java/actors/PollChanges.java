@@ -101,7 +101,7 @@ public final class PollChanges {
 
   /** Registers the logs with Cluster Sharding on this node, and returns this node's instances of their topics. */
   public static Topics init(ActorSystem<?> system, Settings settings) {
-    BooleanSupplier downed = PollEntity.nodeDowned(system);
+    BooleanSupplier cutOff = PollEntity.cutOff(system);
     List<ActorRef<Topic.Command<Appended>>> topics = new ArrayList<>();
     for (int slice = 0; slice < settings.slices(); slice++) {
       topics.add(system.systemActorOf(Topic.create(Appended.class, topicName(slice)), "poll-changes-" + slice,
@@ -111,7 +111,7 @@ public final class PollChanges {
     ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, context -> {
           int slice = Integer.parseInt(context.getEntityId());
           return Behaviors.<Object>setup(log -> Behaviors.withTimers(timers ->
-              new Log(log, timers, slice, settings, announcements.of(slice), downed))).<Command>narrow();
+              new Log(log, timers, slice, settings, announcements.of(slice), cutOff))).<Command>narrow();
         })
         .withStopMessage(Stop.INSTANCE));
     return announcements;
@@ -139,15 +139,15 @@ public final class PollChanges {
     private final ActorRef<Write> writer;
     private final ActorRef<Topic.Command<Appended>> appended;
     private final Appended news;
-    private final BooleanSupplier nodeDowned;
+    private final BooleanSupplier cutOff;
     private final GroupCommit<Record> commits;
     private final Map<Long, List<Record>> inFlight = new LinkedHashMap<>();
     private boolean stopping;
 
     Log(ActorContext<Object> context, TimerScheduler<Object> timers, int slice, Settings settings,
-        ActorRef<Topic.Command<Appended>> appended, BooleanSupplier nodeDowned) {
+        ActorRef<Topic.Command<Appended>> appended, BooleanSupplier cutOff) {
       super(context);
-      this.nodeDowned = nodeDowned;
+      this.cutOff = cutOff;
       this.writer = context.spawn(writer(slice), "writer");
       this.appended = appended;
       this.news = new Appended(slice);
@@ -191,8 +191,8 @@ public final class PollChanges {
     }
 
     private Behavior<Object> onRecord(Record record) {
-      // A downed node's log writes nothing more (the log's next owner might already write); the poll sends again.
-      if (!nodeDowned.getAsBoolean()) {
+      // A cut-off node's log writes nothing (more) (the log's next owner might already write); the poll sends again.
+      if (!cutOff.getAsBoolean()) {
         commits.offer(record);
       }
       return this;

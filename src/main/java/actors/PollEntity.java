@@ -1,9 +1,16 @@
 package actors;
 
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
@@ -41,6 +48,49 @@ public final class PollEntity {
   public static void init(ActorSystem<?> system, Function<String, Behavior<Message>> behavior) {
     ClusterSharding.get(system).init(Entity.of(ENTITY_KEY, context -> behavior.apply(context.getEntityId()))
         .withStopMessage(Stop.INSTANCE));
+  }
+
+  /**
+   * Whether this node must write nothing: it was downed or removed, or it cannot reach a majority of the members.
+   * The others (the majority) will down such a node and start its polls, so it stops the moment it notices, not only
+   * once its own split brain resolver decides, stable-after later: a node cut off by a partition stops writing
+   * seconds before the majority removes it, whatever the skew between the two sides' decisions. A node that only
+   * missed heartbeats for a moment writes again as soon as it reaches the majority again.
+   */
+  public static BooleanSupplier cutOff(ActorSystem<?> system) {
+    Cluster cluster = Cluster.get(system);
+    BooleanSupplier downed = nodeDowned(system);
+    return () -> downed.getAsBoolean() || !reachesMajority(cluster.state());
+  }
+
+  /** Whether this node and the members it reaches are the side Pekko's keep-majority strategy keeps. */
+  private static boolean reachesMajority(ClusterEvent.CurrentClusterState state) {
+    java.util.Set<Member> unreachable = state.getUnreachable();
+    if (unreachable.isEmpty()) {
+      return true;
+    }
+    List<Address> counted = new ArrayList<>();
+    for (Member member : state.getMembers()) {
+      MemberStatus status = member.status();
+      if (status == MemberStatus.up() || status == MemberStatus.leaving() || status == MemberStatus.exiting()) {
+        counted.add(member.address());
+      }
+    }
+    Set<Address> lost = new HashSet<>();
+    unreachable.forEach(member -> lost.add(member.address()));
+    return keptByMajority(counted, lost);
+  }
+
+  /**
+   * Whether the members of {@code counted} (Up, Leaving, Exiting) that are not {@code unreachable} are the side that
+   * keep-majority keeps: more than half of them, or exactly half including the one with the lowest address.
+   */
+  static boolean keptByMajority(List<Address> counted, Set<Address> unreachable) {
+    long reached = counted.stream().filter(address -> !unreachable.contains(address)).count();
+    if (reached * 2 != counted.size()) {
+      return reached * 2 > counted.size();
+    }
+    return counted.stream().min(Member.addressOrdering()).filter(lowest -> !unreachable.contains(lowest)).isPresent();
   }
 
   /** Whether this node has been downed (or removed): it lost the cluster and is shutting down, so it writes nothing. */

@@ -33,8 +33,8 @@ import org.apache.pekko.actor.typed.pubsub.Topic;
  * <p>When Cluster Sharding moves the poll to another node (hand-off, a node leaving) or passivates it, the inbox
  * first finishes the write in flight, the requests already queued and their answers, then stops: the next owner
  * replays a journal that holds every acknowledged event, and never writes alongside an old writer. A node that was
- * downed (it lost the cluster and is shutting down) writes nothing more: its polls restart elsewhere after the
- * removal margin.
+ * downed (it lost the cluster and is shutting down), or that cannot reach a majority of the members, writes nothing
+ * more ({@link PollEntity#cutOff}): its polls restart elsewhere after the removal margin.
  */
 public final class PollInbox extends AbstractBehavior<Object> {
 
@@ -61,7 +61,7 @@ public final class PollInbox extends AbstractBehavior<Object> {
   private final ActorRef<Poll.Command> writer;
   private final TimerScheduler<Object> timers;
   private final Poll.Settings settings;
-  private final BooleanSupplier nodeDowned;
+  private final BooleanSupplier cutOff;
   private final RecipientRef<PollChanges.Command> changes;
   private final ActorRef<PollChanges.Recorded> recordedTo;
   private final GroupCommit<Poll.Request> commits;
@@ -80,13 +80,13 @@ public final class PollInbox extends AbstractBehavior<Object> {
       ActorRef<ClosingSchedule.Command> closingSchedule,
       RecipientRef<PollChanges.Command> changes,
       Poll.Settings settings,
-      BooleanSupplier nodeDowned) {
+      BooleanSupplier cutOff) {
     super(context);
     this.pollId = pollId;
     this.closingSchedule = closingSchedule;
     this.timers = timers;
     this.settings = settings;
-    this.nodeDowned = nodeDowned;
+    this.cutOff = cutOff;
     this.changes = changes;
     this.recordedTo = context.getSelf().narrow();
     ActorRef<Topic.Command<TallyUpdate>> tallies =
@@ -97,8 +97,8 @@ public final class PollInbox extends AbstractBehavior<Object> {
     this.commits = new GroupCommit<>(settings.maxBatch(), settings.maxQueued(), settings.writeInterval(),
         settings.writeTimeout(), timers,
         batch -> {
-          if (nodeDowned.getAsBoolean()) {
-            batch.requests().forEach(PollInbox::refuseOnDownedNode);
+          if (cutOff.getAsBoolean()) {
+            batch.requests().forEach(PollInbox::refuseWhileCutOff);
             commits().done(batch.id());
           } else {
             writer.tell(new Poll.Batch(batch.id(), batch.requests(), writtenTo));
@@ -119,12 +119,12 @@ public final class PollInbox extends AbstractBehavior<Object> {
 
   /**
    * The inbox of a poll in Cluster Sharding ({@link PollEntity#init}): {@code changes} is the poll's change log, and
-   * {@code nodeDowned} ({@link PollEntity#nodeDowned}) says when this node must write nothing more.
+   * {@code cutOff} ({@link PollEntity#cutOff}) says when this node must write nothing more.
    */
   public static Behavior<Object> behavior(String pollId, ActorRef<ClosingSchedule.Command> closingSchedule,
-      RecipientRef<PollChanges.Command> changes, Poll.Settings settings, BooleanSupplier nodeDowned) {
+      RecipientRef<PollChanges.Command> changes, Poll.Settings settings, BooleanSupplier cutOff) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new PollInbox(context, timers, pollId, closingSchedule, changes, settings, nodeDowned)));
+        new PollInbox(context, timers, pollId, closingSchedule, changes, settings, cutOff)));
   }
 
   @Override
@@ -165,10 +165,11 @@ public final class PollInbox extends AbstractBehavior<Object> {
   }
 
   private Behavior<Object> onRequest(Poll.Request request) {
-    if (nodeDowned.getAsBoolean()) {
-      // This node lost the cluster; the survivors start this poll after the removal margin. Writing now could
-      // overlap with the next writer, so the request is refused here and the edge retries it on its new owner.
-      refuseOnDownedNode(request);
+    if (cutOff.getAsBoolean()) {
+      // This node lost the cluster or cannot reach its majority; the others may start this poll soon. Writing now
+      // could overlap with the next writer, so the request is refused here and the edge retries it (on its new
+      // owner, or here once the majority is reached again).
+      refuseWhileCutOff(request);
     } else if (!commits.offer(request)) {
       request.replyTo().tell(new Poll.Rejected(Poll.Rejection.BUSY,
           "this poll has " + commits.maxQueued() + " requests waiting; retry shortly"));
@@ -250,8 +251,8 @@ public final class PollInbox extends AbstractBehavior<Object> {
     answer.to().tell(answer.reply());
   }
 
-  private static void refuseOnDownedNode(Poll.Request request) {
+  private static void refuseWhileCutOff(Poll.Request request) {
     request.replyTo().tell(new Poll.Rejected(Poll.Rejection.NODE_DOWNED,
-        "this poll's node has left the cluster; retry shortly"));
+        "this poll's node has lost the cluster; retry shortly"));
   }
 }

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -24,7 +25,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  * closed poll changes nothing), invites (which change nothing), reveals and hiding or showing a word (a repeat
  * changes nothing), deletes (a deleted poll stays deleted), each attempt waiting {@code askTimeout}. Creating a poll, retracting a ballot and starting a
  * round are sent once and wait up to {@code retryWithin} for the answer: a repeat could
- * create a second poll, or answer "no such ballot" to a retraction that succeeded.
+ * create a second poll, or answer "no such ballot" to a retraction that succeeded. When a cluster member is removed,
+ * every repeatable request in flight is sent again at once ({@link Resends}) instead of waiting out its attempt.
  *
  * <p>A stage fails with a {@link TimeoutException} when the owner did not answer in time, or completes with
  * {@link Poll.Rejection#NODE_DOWNED} when it stays on a downed node; the request may have taken effect or not, and
@@ -39,6 +41,8 @@ public final class Polls {
   private static final int MAX_CODE_ATTEMPTS = 8;
   /** How long a code claimed for a poll that does not exist yet stays taken: its creation may still be under way. */
   private static final Duration CLAIM_IN_FLIGHT = Duration.ofMinutes(1);
+  /** Names each instance's removal listener apart (tests build several per actor system). */
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
 
   private final ActorSystem<?> system;
   private final BooleanSupplier nodeDowned;
@@ -46,6 +50,7 @@ public final class Polls {
   private final Duration askTimeout;
   private final Duration retryWithin;
   private final PollRegistry registry;
+  private final Resends resends;
 
   /** {@code askTimeout} bounds each attempt; retries stop once {@code retryWithin} has passed (zero: never retry). */
   public Polls(ActorSystem<?> system, Duration askTimeout, Duration retryWithin) {
@@ -60,6 +65,7 @@ public final class Polls {
     this.sharding = ClusterSharding.get(system);
     this.askTimeout = askTimeout;
     this.retryWithin = retryWithin;
+    this.resends = Resends.onMemberRemoved(system, "polls-resends-" + INSTANCES.incrementAndGet());
   }
 
   /**
@@ -313,6 +319,12 @@ public final class Polls {
     }
     return ifRegistered(pollId, () -> {
       CompletableFuture<Poll.Reply> result = new CompletableFuture<>();
+      // a member's removal sends it again at once: the attempt may have gone to the removed node
+      resends.track(result, () -> ask(pollId, command, askTimeout).whenComplete((reply, failure) -> {
+        if (failure == null && !ownerMoving(reply)) {
+          result.complete(reply);
+        }
+      }));
       attempt(pollId, command, System.nanoTime() + retryWithin.toNanos(), askTimeout, result);
       return result;
     });
@@ -322,10 +334,12 @@ public final class Polls {
   private void attempt(String pollId, Function<ActorRef<Poll.Reply>, Poll.Request> command, long deadline,
       Duration timeout, CompletableFuture<Poll.Reply> result) {
     ask(pollId, command, timeout).whenComplete((reply, failure) -> {
+      if (result.isDone()) {
+        // a repeat after a member's removal answered first
+        return;
+      }
       Throwable cause = failure == null ? null : unwrap(failure);
-      boolean ownerMoving = cause != null
-          ? cause instanceof TimeoutException
-          : reply instanceof Poll.Rejected rejected && rejected.reason() == Poll.Rejection.NODE_DOWNED;
+      boolean ownerMoving = cause != null ? cause instanceof TimeoutException : ownerMoving(reply);
       // a timeout has waited already; a refusal came at once, and the survivors need a moment to take over
       Duration pause = cause != null ? Duration.ZERO : PAUSE_AFTER_REFUSAL;
       Duration left = Duration.ofNanos(deadline - System.nanoTime()).minus(pause);
@@ -342,6 +356,11 @@ public final class Polls {
       system.scheduler().scheduleOnce(pause, () -> attempt(pollId, command, deadline, next, result),
           system.executionContext());
     });
+  }
+
+  /** A refusal from a downed node: the poll serves elsewhere in a moment. */
+  private static boolean ownerMoving(Poll.Reply reply) {
+    return reply instanceof Poll.Rejected rejected && rejected.reason() == Poll.Rejection.NODE_DOWNED;
   }
 
   /**

@@ -165,9 +165,9 @@ public final class LivepollServer {
       PollChanges.Settings changes = settings.changeLogs();
       PollChanges.Topics changeTopics = PollChanges.init(system, changes);
       Poll.Settings pollSettings = settings.pollSettings(Clock.systemUTC());
-      BooleanSupplier nodeDowned = PollEntity.nodeDowned(system);
+      BooleanSupplier cutOff = PollEntity.cutOff(system);
       PollEntity.init(system, pollId -> PollInbox.behavior(pollId, closingSchedule,
-          PollChanges.logOf(system, pollId, changes.slices()), pollSettings, nodeDowned).narrow());
+          PollChanges.logOf(system, pollId, changes.slices()), pollSettings, cutOff).narrow());
       JoinCode.init(system);
       TokenRevocations.init(system, Clock.systemUTC());
       TokenRevocations.Known revoked = TokenRevocations.Known.start(system, settings.revocationsRefresh(),

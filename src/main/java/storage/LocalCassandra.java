@@ -319,6 +319,11 @@ public final class LocalCassandra implements AutoCloseable {
     command.add("-Dcassandra.skip_wait_for_gossip_to_settle=0");
     // the default superuser, replaced by Livepoll's own at the first start, is created at once instead of after 10 s
     command.add("-Dcassandra.superuser_setup_delay_ms=0");
+    // Every new CQL connection checks its password with bcrypt. The login Livepoll generates is 192 random bits, which
+    // no work factor needs to stretch; at Cassandra's 2^10 rounds a server (re)starting against a busy ring paid
+    // enough CPU per connection that logins timed out. 2^4 rounds for the roles this node creates (an existing
+    // role keeps the hash it has).
+    command.add("-Dcassandra.auth_bcrypt_gensalt_log2_rounds=4");
     if (!config.ring().alone()) {
       // a node joining others waits this long for the ring's news (30 s by default, for large clusters)
       command.add("-Dcassandra.ring_delay_ms=3000");
