@@ -1,7 +1,5 @@
 package cluster;
 
-import org.junit.jupiter.api.BeforeAll;
-
 /**
  * {@link ClusterFailoverIT}'s scenarios (a server node crashing, leaving, a rolling update) on a ring of three
  * Cassandra nodes (replication 3, QUORUM). Run on request, not by {@code mvn verify} (its name is outside the test
@@ -13,8 +11,8 @@ import org.junit.jupiter.api.BeforeAll;
  */
 class CassandraRingFailoverRun extends ClusterFailoverIT {
 
-  @BeforeAll
-  static void startCluster() {
-    start(3, "CassandraRingFailoverRun");
+  @Override
+  int cassandraNodes() {
+    return 3;
   }
 }

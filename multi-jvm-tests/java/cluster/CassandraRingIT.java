@@ -2,7 +2,6 @@ package cluster;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
@@ -14,9 +13,9 @@ import org.junit.jupiter.api.Test;
  */
 class CassandraRingIT extends FailoverScenarios {
 
-  @BeforeAll
-  static void startCluster() {
-    start(3, "CassandraRingIT");
+  @Override
+  int cassandraNodes() {
+    return 3;
   }
 
   /**

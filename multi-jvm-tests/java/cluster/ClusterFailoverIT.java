@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
@@ -18,9 +17,9 @@ import org.junit.jupiter.api.Test;
  */
 class ClusterFailoverIT extends FailoverScenarios {
 
-  @BeforeAll
-  static void startCluster() {
-    start(1, "ClusterFailoverIT");
+  @Override
+  int cassandraNodes() {
+    return 1;
   }
 
   @Test

@@ -12,9 +12,11 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import support.ApiClient;
@@ -28,6 +30,7 @@ import support.Views;
  * a subclass run in order on one cluster; each leaves three nodes Up.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class FailoverScenarios {
   static final int POLLS = 24;
   static final int OPTIONS = 3;
@@ -49,11 +52,21 @@ abstract class FailoverScenarios {
   /** Acknowledged ballots per poll and option over all scenarios so far. */
   static final Map<String, List<Long>> acknowledgedSoFar = new java.util.HashMap<>();
 
+  /** How many Cassandra nodes the cluster runs on: 1, or a ring of 3 (replication as many). */
+  abstract int cassandraNodes();
+
   /**
-   * Three server nodes on {@code cassandraNodes} Cassandra nodes (replication as many, journal writes and reads at
-   * QUORUM), with logs in target/multi-jvm/{@code name}.
+   * Three server nodes on {@link #cassandraNodes()} Cassandra nodes (replication as many, journal writes and reads at
+   * QUORUM), with logs in target/multi-jvm/(the test class's name). One method for every subclass: a subclass of a
+   * subclass starts one cluster, not one per class (a hidden static {@code @BeforeAll} of a superclass still ran).
    */
-  static void start(int cassandraNodes, String name) {
+  @BeforeAll
+  void startCluster() {
+    start(cassandraNodes(), getClass().getSimpleName());
+  }
+
+  private static void start(int cassandraNodes, String name) {
+    acknowledgedSoFar.clear();
     Path logs = Path.of("target", "multi-jvm", name);
     cluster = TestCluster.startCassandraRing(logs, dataDir.resolve("cassandra"), "failover", cassandraNodes);
     for (int i = 1; i <= 3; i++) {
