@@ -191,7 +191,7 @@ public final class PollChanges {
     }
 
     private Behavior<Object> onRecord(Record record) {
-      // A cut-off node's log writes nothing (more) (the log's next owner might already write); the poll sends again.
+      // A cut-off node's log writes nothing: the log's next owner might already write. The poll sends again.
       if (!cutOff.getAsBoolean()) {
         commits.offer(record);
       }

@@ -65,7 +65,7 @@ public final class PollEntity {
 
   /** Whether this node and the members it reaches are the side Pekko's keep-majority strategy keeps. */
   private static boolean reachesMajority(ClusterEvent.CurrentClusterState state) {
-    java.util.Set<Member> unreachable = state.getUnreachable();
+    Set<Member> unreachable = state.getUnreachable();
     if (unreachable.isEmpty()) {
       return true;
     }
