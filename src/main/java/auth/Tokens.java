@@ -1,20 +1,31 @@
 package auth;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
-import com.nimbusds.jose.crypto.MACVerifier;
+import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import actors.RandomId;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.text.ParseException;
 import java.time.Clock;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.Date;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Mints and checks the signed tokens (JWT, HS256) of organizers, admins and voters.
@@ -27,6 +38,12 @@ public final class Tokens {
   private static final String KIND = "kind";
   private static final String POLL = "poll";
   private static final Pattern ORGANIZER_NAME = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
+  /** The header of every token Livepoll mints, as it appears in the token. */
+  private static final String MINTED_HEADER = new JWSHeader(JWSAlgorithm.HS256).toBase64URL().toString();
+  private static final String UNREADABLE_CLAIMS = "the token's claims are unreadable";
+  /** HS256 keys have at least 256 bits (RFC 7518, section 3.2). */
+  private static final int MIN_SECRET_BYTES = 32;
+  private static final ObjectReader CLAIMS_READER = new ObjectMapper().reader();
 
   /** The kinds of token, as written in the {@code kind} claim. */
   public enum Kind {
@@ -67,7 +84,8 @@ public final class Tokens {
   private final byte[] secret;
   private final Lifetimes lifetimes;
   private final Clock clock;
-  private final MACVerifier verifier;
+  /** HMAC-SHA256 under the secret, one instance per thread (a {@link Mac} is not thread-safe, and cheap to reuse). */
+  private final ThreadLocal<Mac> hmac;
   private final Revocations revocations;
 
   public Tokens(byte[] secret, Lifetimes lifetimes, Clock clock) {
@@ -80,11 +98,19 @@ public final class Tokens {
     this.secret = secret.clone();
     this.lifetimes = lifetimes;
     this.clock = clock;
-    try {
-      this.verifier = new MACVerifier(this.secret);
-    } catch (JOSEException e) {
-      throw new IllegalArgumentException("the auth secret is not a valid HS256 key", e);
+    if (this.secret.length < MIN_SECRET_BYTES) {
+      throw new IllegalArgumentException("the auth secret is not a valid HS256 key: it must have at least 256 bits");
     }
+    SecretKeySpec key = new SecretKeySpec(this.secret, "HmacSHA256");
+    this.hmac = ThreadLocal.withInitial(() -> {
+      try {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(key);
+        return mac;
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("HMAC-SHA256 is not available", e);
+      }
+    });
   }
 
   public static boolean isValidOrganizerName(String name) {
@@ -130,44 +156,60 @@ public final class Tokens {
 
   /** Verifies {@code token} as {@link #verify} does, and tells when it was issued and expires. */
   public Verified verifyFully(String token) throws InvalidToken {
-    SignedJWT jwt;
-    try {
-      jwt = SignedJWT.parse(token);
-    } catch (ParseException e) {
+    int headerEnd = token.indexOf('.');
+    int payloadEnd = headerEnd < 0 ? -1 : token.indexOf('.', headerEnd + 1);
+    if (headerEnd <= 0 || payloadEnd < 0 || token.indexOf('.', payloadEnd + 1) >= 0) {
       throw new InvalidToken("the token is not a signed JWT");
     }
-    if (!JWSAlgorithm.HS256.equals(jwt.getHeader().getAlgorithm())) {
-      throw new InvalidToken("the token's algorithm is not accepted");
+    checkAlgorithm(token.substring(0, headerEnd));
+    byte[] signature = decode(token.substring(payloadEnd + 1), "the token's signature is invalid");
+    byte[] expected = hmac.get().doFinal(token.substring(0, payloadEnd).getBytes(StandardCharsets.US_ASCII));
+    if (!MessageDigest.isEqual(expected, signature)) {
+      throw new InvalidToken("the token's signature is invalid");
     }
-    try {
-      if (!jwt.verify(verifier)) {
-        throw new InvalidToken("the token's signature is invalid");
-      }
-    } catch (JOSEException e) {
-      throw new InvalidToken("the token's signature cannot be checked");
-    }
-    JWTClaimsSet claims;
-    try {
-      claims = jwt.getJWTClaimsSet();
-    } catch (ParseException e) {
-      throw new InvalidToken("the token's claims are unreadable");
-    }
-    if (!ISSUER.equals(claims.getIssuer())) {
+    Claims claims = Claims.read(decode(token.substring(headerEnd + 1, payloadEnd), UNREADABLE_CLAIMS));
+    if (!ISSUER.equals(claims.issuer())) {
       throw new InvalidToken("the token was not issued by Livepoll");
     }
-    Date expires = claims.getExpirationTime();
-    if (expires == null) {
+    if (claims.expiresAt() == null) {
       throw new InvalidToken("the token has expired");
     }
-    String subject = claims.getSubject();
-    Kind kind = kindOf(claims).orElseThrow(() -> new InvalidToken("the token has no valid kind"));
+    Kind kind = kindOf(claims.kind()).orElseThrow(() -> new InvalidToken("the token has no valid kind"));
+    String subject = claims.subject();
     if (subject == null || subject.isEmpty()) {
       throw new InvalidToken("the token has no subject");
     }
-    Instant issued = claims.getIssueTime() == null ? Instant.EPOCH : claims.getIssueTime().toInstant();
-    Verified verified = new Verified(identity(kind, subject, claims), subject, issued, expires.toInstant());
+    Instant issued = claims.issuedAt() == null ? Instant.EPOCH : claims.issuedAt();
+    Verified verified = new Verified(identity(kind, subject, claims.poll()), subject, issued, claims.expiresAt());
     stillHolds(verified);
     return verified;
+  }
+
+  /**
+   * The header must name HS256. Livepoll's own header (every token it mints carries the same one) is known without
+   * parsing it; any other is parsed.
+   */
+  private static void checkAlgorithm(String header) throws InvalidToken {
+    if (header.equals(MINTED_HEADER)) {
+      return;
+    }
+    JWSHeader parsed;
+    try {
+      parsed = JWSHeader.parse(new Base64URL(header));
+    } catch (ParseException | RuntimeException e) {
+      throw new InvalidToken("the token is not a signed JWT");
+    }
+    if (!JWSAlgorithm.HS256.equals(parsed.getAlgorithm())) {
+      throw new InvalidToken("the token's algorithm is not accepted");
+    }
+  }
+
+  private static byte[] decode(String base64Url, String reasonIfNot) throws InvalidToken {
+    try {
+      return Base64.getUrlDecoder().decode(base64Url);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidToken(reasonIfNot);
+    }
   }
 
   /**
@@ -185,12 +227,12 @@ public final class Tokens {
     }
   }
 
-  private static Identity identity(Kind kind, String subject, JWTClaimsSet claims) throws InvalidToken {
+  private static Identity identity(Kind kind, String subject, String poll) throws InvalidToken {
     return switch (kind) {
       case ORGANIZER -> new Identity.Organizer(subject, false);
       case ADMIN -> new Identity.Organizer(subject, true);
       case VOTER -> new Identity.Voter(subject, null);
-      case INVITE -> new Identity.Voter(subject, stringClaim(claims, POLL)
+      case INVITE -> new Identity.Voter(subject, Optional.ofNullable(poll)
           .orElseThrow(() -> new InvalidToken("the invite names no poll")));
     };
   }
@@ -215,19 +257,65 @@ public final class Tokens {
     return jwt.serialize();
   }
 
-  private static Optional<Kind> kindOf(JWTClaimsSet claims) {
-    return stringClaim(claims, KIND).flatMap(claim -> {
-      for (Kind kind : Kind.values()) {
-        if (kind.claim().equals(claim)) {
-          return Optional.of(kind);
-        }
+  private static Optional<Kind> kindOf(String claim) {
+    for (Kind kind : Kind.values()) {
+      if (kind.claim().equals(claim)) {
+        return Optional.of(kind);
       }
-      return Optional.empty();
-    });
+    }
+    return Optional.empty();
   }
 
-  private static Optional<String> stringClaim(JWTClaimsSet claims, String name) {
-    Object value = claims.getClaim(name);
-    return value instanceof String text ? Optional.of(text) : Optional.empty();
+  /**
+   * The claims of a token whose signature holds, read as Livepoll writes them. A registered claim of the wrong type
+   * ({@code iss} or {@code sub} not a string, {@code exp} or {@code iat} not a whole number of seconds) makes the
+   * claims unreadable; a private claim of the wrong type ({@code kind}, {@code poll}) reads as absent.
+   */
+  private record Claims(String issuer, String subject, String kind, String poll, Instant issuedAt,
+      Instant expiresAt) {
+    static Claims read(byte[] json) throws InvalidToken {
+      JsonNode root;
+      try {
+        root = CLAIMS_READER.readTree(json);
+      } catch (IOException e) {
+        throw new InvalidToken(UNREADABLE_CLAIMS);
+      }
+      if (root == null || !root.isObject()) {
+        throw new InvalidToken(UNREADABLE_CLAIMS);
+      }
+      return new Claims(registeredText(root, "iss"), registeredText(root, "sub"), privateText(root, KIND),
+          privateText(root, POLL), seconds(root, "iat"), seconds(root, "exp"));
+    }
+
+    private static String registeredText(JsonNode root, String name) throws InvalidToken {
+      JsonNode value = root.get(name);
+      if (value == null || value.isNull()) {
+        return null;
+      }
+      if (!value.isTextual()) {
+        throw new InvalidToken(UNREADABLE_CLAIMS);
+      }
+      return value.textValue();
+    }
+
+    private static String privateText(JsonNode root, String name) {
+      JsonNode value = root.get(name);
+      return value != null && value.isTextual() ? value.textValue() : null;
+    }
+
+    private static Instant seconds(JsonNode root, String name) throws InvalidToken {
+      JsonNode value = root.get(name);
+      if (value == null || value.isNull()) {
+        return null;
+      }
+      if (!value.isIntegralNumber() || !value.canConvertToLong()) {
+        throw new InvalidToken(UNREADABLE_CLAIMS);
+      }
+      try {
+        return Instant.ofEpochSecond(value.longValue());
+      } catch (DateTimeException e) {
+        throw new InvalidToken(UNREADABLE_CLAIMS);
+      }
+    }
   }
 }

@@ -21,6 +21,7 @@ final class KamonRecorder implements Recorder {
   private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
   private final Timer ack = Kamon.timer("livepoll.ballot.ack").withoutTags();
   private final Histogram batchSize = Kamon.histogram("livepoll.journal.batch.size").withoutTags();
+  private final Timer journalWrite = Kamon.timer("livepoll.journal.write").withoutTags();
   private final Gauge liveSockets = Kamon.gauge("livepoll.live.sockets").withoutTags();
   private final Counter liveFrames = Kamon.counter("livepoll.live.frames").withoutTags();
   private final Map<String, Gauge> projectionLags = new ConcurrentHashMap<>();
@@ -45,6 +46,11 @@ final class KamonRecorder implements Recorder {
   @Override
   public void journalBatch(int requests) {
     batchSize.record(requests);
+  }
+
+  @Override
+  public void journalWrite(long nanos) {
+    journalWrite.record(nanos);
   }
 
   @Override

@@ -29,6 +29,14 @@ public final class Metrics {
     recorder.ballotRejected(reason);
   }
 
+  /**
+   * A poll's write is durable: its batch went to the poll's writer at {@code startedNanos} ({@link System#nanoTime()}),
+   * and the writer has decided it and persisted its event.
+   */
+  public static void journalWritten(long startedNanos) {
+    recorder.journalWrite(System.nanoTime() - startedNanos);
+  }
+
   /** A poll sent this many requests to its journal in one write (group commit). */
   public static void journalBatch(int requests) {
     recorder.journalBatch(requests);

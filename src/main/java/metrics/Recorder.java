@@ -9,6 +9,8 @@ sealed interface Recorder permits Recorder.Off, KamonRecorder {
 
   void journalBatch(int requests);
 
+  void journalWrite(long nanos);
+
   void liveSockets(int change);
 
   void liveFrameSent();
@@ -37,6 +39,9 @@ sealed interface Recorder permits Recorder.Off, KamonRecorder {
 
     @Override
     public void journalBatch(int requests) {}
+
+    @Override
+    public void journalWrite(long nanos) {}
 
     @Override
     public void liveSockets(int change) {}
