@@ -202,6 +202,10 @@ public final class Tokens {
     if (!JWSAlgorithm.HS256.equals(parsed.getAlgorithm())) {
       throw new InvalidToken("the token's algorithm is not accepted");
     }
+    // RFC 7515, 4.1.11: a header naming extensions that must be understood is refused, none being understood here
+    if (parsed.getCriticalParams() != null && !parsed.getCriticalParams().isEmpty()) {
+      throw new InvalidToken("the token's header has critical parameters");
+    }
   }
 
   private static byte[] decode(String base64Url, String reasonIfNot) throws InvalidToken {

@@ -36,7 +36,12 @@ public final class ForgedTokens {
 
   /** The same with any payload at all, JSON or not. */
   public static String hmac(String alg, byte[] key, String payload) {
-    String signingInput = encode("{\"alg\":\"" + alg + "\",\"typ\":\"JWT\"}") + "." + encode(payload);
+    return hmac(alg, "{\"alg\":\"" + alg + "\",\"typ\":\"JWT\"}", key, payload);
+  }
+
+  /** The same with any header at all, signed with HMAC-SHA256/384/512 as {@code alg} says. */
+  public static String hmac(String alg, String header, byte[] key, String payload) {
+    String signingInput = encode(header) + "." + encode(payload);
     String javaName = switch (alg) {
       case "HS256" -> "HmacSHA256";
       case "HS384" -> "HmacSHA384";

@@ -1,5 +1,6 @@
 package auth;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -195,6 +196,17 @@ class TokensTest {
     assertRefused(TOKENS, jwt.serialize(), "algorithm");
     // The same, computed by hand, for good measure.
     assertRefused(TOKENS, ForgedTokens.hmac(alg, SECRET, claims("alice", "admin").build()), "algorithm");
+  }
+
+  /** A header naming extensions the verifier must understand (RFC 7515, 4.1.11), correctly signed: refused. */
+  @Test
+  void tokenWithCriticalHeaderParametersIsRefused() {
+    String claims = claims("alice", "admin").build().toString();
+    assertRefused(TOKENS, ForgedTokens.hmac("HS256", "{\"alg\":\"HS256\",\"crit\":[\"b64\"],\"b64\":false}",
+        SECRET, claims), "critical");
+    // the same claims under a plain header of the same algorithm pass: only the header was refused
+    assertEquals(new Identity.Organizer("alice", true),
+        assertDoesNotThrow(() -> TOKENS.verify(ForgedTokens.hmac("HS256", "{\"alg\":\"HS256\"}", SECRET, claims))));
   }
 
   @Test
