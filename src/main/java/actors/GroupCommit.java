@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
@@ -85,6 +86,14 @@ final class GroupCommit<R> {
     } else {
       writeNext();
     }
+  }
+
+  /**
+   * When write {@code batchId} went out ({@link System#nanoTime()}), while it is the one in flight; empty once it is
+   * over (done or timed out).
+   */
+  OptionalLong startedAt(long batchId) {
+    return batchId == inFlight ? OptionalLong.of(lastWriteAt) : OptionalLong.empty();
   }
 
   /** Nothing in flight and nothing waiting. */

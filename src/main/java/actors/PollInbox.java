@@ -68,9 +68,6 @@ public final class PollInbox extends AbstractBehavior<Object> {
   private final ArrayDeque<Held> held = new ArrayDeque<>();
   /** The poll's version after its latest write (or read), and how far the change log has confirmed it. */
   private long written = 0;
-  /** The batch in the writer's hands, and when it was handed over (for the journal write time metric). */
-  private long writing = -1;
-  private long writeStartedAt;
   private long recorded = 0;
   /** The version of the record in flight to the change log, or 0 when none is. */
   private long recording = 0;
@@ -104,8 +101,6 @@ public final class PollInbox extends AbstractBehavior<Object> {
             batch.requests().forEach(PollInbox::refuseWhileCutOff);
             commits().done(batch.id());
           } else {
-            writing = batch.id();
-            writeStartedAt = System.nanoTime();
             writer.tell(new Poll.Batch(batch.id(), batch.requests(), writtenTo));
             metrics.Metrics.journalBatch(batch.requests().size());
           }
@@ -183,10 +178,7 @@ public final class PollInbox extends AbstractBehavior<Object> {
   }
 
   private Behavior<Object> onWritten(Poll.Written done) {
-    if (done.batchId() == writing) {
-      metrics.Metrics.journalWritten(writeStartedAt);
-      writing = -1;
-    }
+    commits.startedAt(done.batchId()).ifPresent(metrics.Metrics::journalWritten);
     written = Math.max(written, done.version());
     boolean scheduling = done.closesAt() != null;
     if (scheduling) {
