@@ -19,8 +19,10 @@ import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.event.LoggingAdapter;
+import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.RemoteAddress;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.scaladsl.settings.ServerSettings;
@@ -82,12 +84,20 @@ public final class EdgeServer {
   private final Set<Connection> open = ConcurrentHashMap.newKeySet();
   private final Map<String, Integer> perAddress = new ConcurrentHashMap<>();
   private final Tcp.ServerBinding binding;
+  /**
+   * Pekko HTTP's server layer over TLS (or none): one blueprint that every connection materializes, as Pekko's own
+   * server does. Built per connection, each would keep its own copy of the layer's graph and of its primed header
+   * parser (about 20 kB per live socket).
+   */
+  private final BidiFlow<HttpResponse, ByteString, ByteString, HttpRequest, NotUsed> httpLayer;
 
-  private EdgeServer(Settings settings, Optional<SSLContext> tls, ActorSystem<?> system, Tcp.ServerBinding binding) {
+  private EdgeServer(Settings settings, Optional<SSLContext> tls, ActorSystem<?> system, Tcp.ServerBinding binding,
+      ServerSettings serverSettings, LoggingAdapter httpLog) {
     this.settings = settings;
     this.tls = tls;
     this.system = system;
     this.binding = binding;
+    this.httpLayer = serverLayer(serverSettings, httpLog).atop(tls());
   }
 
   /**
@@ -107,13 +117,12 @@ public final class EdgeServer {
         Metrics.instrumentHttpServer(route.flow(system), settings.host(), settings.port());
     Tcp.ServerBinding tcp = Tcp.get(system).bind(settings.host(), settings.port())
         .mapAsyncUnordered(settings.maxConnections(), incoming ->
-            holder.server.thenCompose(server -> server.accept(incoming, handler, serverSettings, httpLog,
-                materializer)))
+            holder.server.thenCompose(server -> server.accept(incoming, handler, materializer)))
         .to(Sink.ignore())
         .run(materializer)
         .toCompletableFuture()
         .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    EdgeServer server = new EdgeServer(settings, tls, system, tcp);
+    EdgeServer server = new EdgeServer(settings, tls, system, tcp, serverSettings, httpLog);
     holder.server.complete(server);
     server.guard();
     return server;
@@ -153,8 +162,7 @@ public final class EdgeServer {
    * becomes a live socket (as Pekko HTTP's own server counts them).
    */
   private CompletionStage<Done> accept(Tcp.IncomingConnection incoming,
-      Flow<HttpRequest, HttpResponse, NotUsed> handler, ServerSettings serverSettings, LoggingAdapter httpLog,
-      Materializer materializer) {
+      Flow<HttpRequest, HttpResponse, NotUsed> handler, Materializer materializer) {
     InetAddress peer = incoming.remoteAddress().getAddress();
     boolean exempt = settings.clientAddresses().isTrustedProxy(peer);
     String address = exempt ? null : peer.getHostAddress();
@@ -164,13 +172,11 @@ public final class EdgeServer {
       incoming.handleWith(Flow.fromSinkAndSource(Sink.cancelled(), Source.empty()), materializer);
       return CompletableFuture.completedFuture(Done.getInstance());
     }
-    Connection connection = new Connection(address);
+    Connection connection = new Connection(address, RemoteAddress.create(incoming.remoteAddress()));
     open.add(connection);
     try {
       Flow<ByteString, ByteString, CompletionStage<Done>> stack = tracked(handler, connection)
-          .joinMat(serverLayer(serverSettings, incoming.remoteAddress(), httpLog)
-              .atop(tls())
-              .atop(bytes(connection), Keep.<NotUsed, UniqueKillSwitch>right()),
+          .joinMat(httpLayer.atop(bytes(connection), Keep.<NotUsed, UniqueKillSwitch>right()),
               Keep.<NotUsed, UniqueKillSwitch>right())
           .watchTermination((killSwitch, done) -> {
             connection.killSwitch = killSwitch;
@@ -243,13 +249,16 @@ public final class EdgeServer {
     }
   }
 
-  /** Marks the end of each request head (the request leaves the HTTP layer) and each answer. */
+  /**
+   * Marks the end of each request head (the request leaves the HTTP layer) and each answer; gives each request its
+   * TCP peer's address (what Pekko's {@code remote-address-attribute} does, for a layer shared by all connections).
+   */
   private static Flow<HttpRequest, HttpResponse, NotUsed> tracked(Flow<HttpRequest, HttpResponse, NotUsed> handler,
       Connection connection) {
     return Flow.<HttpRequest>create()
         .map(request -> {
           connection.headComplete();
-          return request;
+          return request.addAttribute(AttributeKeys.remoteAddress, connection.peer);
         })
         .via(handler)
         .map(response -> {
@@ -274,12 +283,12 @@ public final class EdgeServer {
         Keep.<NotUsed, UniqueKillSwitch>right());
   }
 
-  /** Pekko HTTP's server layer for a connection from {@code remote}, told whether it runs over TLS. */
+  /** Pekko HTTP's server layer, told whether it runs over TLS; each materialization serves one connection. */
   @SuppressWarnings({"unchecked", "rawtypes"})
   private BidiFlow<HttpResponse, SslTlsOutbound, SslTlsInbound, HttpRequest, NotUsed> serverLayer(
-      ServerSettings serverSettings, InetSocketAddress remote, LoggingAdapter httpLog) {
+      ServerSettings serverSettings, LoggingAdapter httpLog) {
     var layer = ((org.apache.pekko.http.scaladsl.HttpExt) org.apache.pekko.http.scaladsl.Http.get(system.classicSystem()))
-        .serverLayer(serverSettings, scala.Option.apply(remote), httpLog, tls.isPresent());
+        .serverLayer(serverSettings, scala.Option.empty(), httpLog, tls.isPresent());
     // every Scala HttpRequest/HttpResponse is the Java one: the layer is used with the Java model types as they are
     return (BidiFlow) layer.asJava();
   }
@@ -304,6 +313,8 @@ public final class EdgeServer {
   private static final class Connection {
     /** The TCP peer's address, counted against its cap; null for a trusted proxy. */
     final String address;
+    /** The TCP peer, as each request's remote-address attribute carries it. */
+    final RemoteAddress peer;
     /** Completes when the connection stops counting against {@code maxConnections}. */
     final CompletableFuture<Done> released = new CompletableFuture<>();
     volatile UniqueKillSwitch killSwitch;
@@ -313,8 +324,9 @@ public final class EdgeServer {
     volatile int inFlight;
     volatile boolean upgraded;
 
-    Connection(String address) {
+    Connection(String address, RemoteAddress peer) {
       this.address = address;
+      this.peer = peer;
     }
 
     void read() {

@@ -16,7 +16,8 @@ import support.TestConfig;
  * The node-wide sweep of {@link EdgeServer} against a real single node on the in-memory journal: the request-head
  * deadline runs from a head's first byte (not from the last, as Pekko's idle timeout does) and starts again with each
  * request of a kept-alive connection; the idle timeout closes connections that carry nothing, live sockets exempt by
- * their keep-alive frames. Deadlines are short here so the test is quick; the bounds asserted are generous.
+ * their keep-alive frames; requests are counted against their own connection's peer. Deadlines are short here so the
+ * test is quick; the bounds asserted are generous.
  */
 class EdgeServerTest {
   private static final Duration CUT_WITHIN = Duration.ofSeconds(15);
@@ -28,6 +29,7 @@ class EdgeServerTest {
         livepoll.http.request-head-timeout = 2s
         pekko.http.server.idle-timeout = 4s
         livepoll.live.keep-alive-every = 1s
+        livepoll.limits.requests-per-address { per-second = 1, burst = 5 }
         """));
   }
 
@@ -69,6 +71,25 @@ class EdgeServerTest {
         skipBody(connection);
         Thread.sleep(1_000);
       }
+    }
+  }
+
+  @Test
+  void eachRequestIsCountedAgainstItsOwnPeersAddress() {
+    // all connections share one server layer: the peer's address comes from each connection, not from the layer
+    try (RawConnection spender = RawConnection.open("127.0.0.25", server.httpPort());
+        RawConnection other = RawConnection.open("127.0.0.26", server.httpPort())) {
+      int status = 0;
+      for (int i = 0; i < 10 && status != 429; i++) {
+        spender.send(get("/api/polls/abcdefabcdef"));
+        spender.readHead();
+        status = spender.status();
+        skipBody(spender);
+      }
+      assertEquals(429, status, "127.0.0.25 spends its burst of 5: " + spender.head());
+      other.send(get("/api/polls/abcdefabcdef"));
+      other.readHead();
+      assertEquals(404, other.status(), "127.0.0.26 still has its own: " + other.head());
     }
   }
 
