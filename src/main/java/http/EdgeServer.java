@@ -87,7 +87,7 @@ public final class EdgeServer {
   /**
    * Pekko HTTP's server layer over TLS (or none): one blueprint that every connection materializes, as Pekko's own
    * server does. Built per connection, each would keep its own copy of the layer's graph and of its primed header
-   * parser (about 20 kB per live socket).
+   * parser (about 12 kB per live socket).
    */
   private final BidiFlow<HttpResponse, ByteString, ByteString, HttpRequest, NotUsed> httpLayer;
 
