@@ -28,7 +28,8 @@ public record EdgeLimits(
     RateLimiter.Limit creationsPerOrganizer,
     int maxOpenPollsPerOrganizer,
     RateLimiter.Limit signUpsPerNode,
-    java.time.Duration tokenCheckInterval) {
+    java.time.Duration tokenCheckInterval,
+    java.time.Duration closeTimeout) {
 
   /** Paging of the poll catalogue: the page size without {@code limit}, the largest allowed, rows read at most. */
   public record CatalogueLimits(int defaultLimit, int maxLimit, int maxScanned) {}

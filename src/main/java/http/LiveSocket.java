@@ -20,24 +20,18 @@ import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
-import org.apache.pekko.http.javadsl.model.ws.Message;
-import org.apache.pekko.http.javadsl.model.ws.TextMessage;
-import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
 
 /**
  * One live socket on a poll: a snapshot first, then conflated tallies (at most one frame per interval, the latest
  * always last), and ballots cast on the socket answered with ack or error frames under the same rules as REST.
  */
 final class LiveSocket {
-  /**
-   * Runs a callback where its future completes. Pekko's Java futures would otherwise run even {@code thenApply} on
-   * the JDK's default async executor, which on a machine with two cores starts a thread per callback.
-   */
-  private static final Executor HERE = Runnable::run;
   /** Ballots a relay socket may have waiting for their acks at once; its answers still come in frame order. */
   private static final int RELAY_IN_FLIGHT = 256;
 
@@ -83,22 +77,22 @@ final class LiveSocket {
   }
 
   /**
-   * One state of a poll as its live sockets send it, rendered once per node: the frame of readers who manage the
-   * poll, and everyone else's (the same message when they see the same).
+   * One state of a poll as its live sockets send it, rendered and encoded once per node: the WebSocket frame of
+   * readers who manage the poll, and everyone else's (the same bytes when they see the same).
    */
-  record Rendered(Message forManagers, Message forEveryone) {
-    Message message(boolean manager) {
+  record Rendered(ByteString forManagers, ByteString forEveryone) {
+    ByteString frame(boolean manager) {
       return manager ? forManagers : forEveryone;
     }
   }
 
   private Rendered render(TallyUpdate update) {
     if (update.gone()) {
-      Message gone = error(null, new Problems.Problem(StatusCodes.GONE, "poll-deleted", "Poll deleted",
+      ByteString gone = error(null, new Problems.Problem(StatusCodes.GONE, "poll-deleted", "Poll deleted",
           "poll " + update.pollId() + " was deleted; the server closes this socket"));
       return new Rendered(gone, gone);
     }
-    Message forEveryone = text(TallyFrame.of(update, false));
+    ByteString forEveryone = text(TallyFrame.of(update, false));
     boolean same = update.poll() == null || !update.poll().hasPrivateParts();
     return new Rendered(same ? forEveryone : text(TallyFrame.of(update, true)), forEveryone);
   }
@@ -123,7 +117,7 @@ final class LiveSocket {
   private final int maxSocketsPerAddress;
   /** Live sockets of this node per client address; an address with none has no entry. */
   private final java.util.Map<String, Integer> perAddress = new java.util.concurrent.ConcurrentHashMap<>();
-  private final Materializer materializer;
+  private final Duration closeTimeout;
   private final Executor dispatcher;
 
   /** The sockets of this node; when the node begins to shut down, every socket says so and closes. */
@@ -136,7 +130,7 @@ final class LiveSocket {
         ? Optional.of(TallyUpdate.of(accepted.poll()))
         : reply instanceof Poll.Rejected rejected && rejected.reason() == Poll.Rejection.UNKNOWN_POLL
             ? Optional.of(TallyUpdate.gone(pollId)) : Optional.empty());
-    Message keepAlive = text(new KeepAliveFrame("keep-alive"));
+    ByteString keepAlive = text(new KeepAliveFrame("keep-alive"));
     this.fanout = new Fanout<>(system, current,
         new Fanout.Settings(limits.tallyInterval(), limits.resyncInterval(), limits.slowReaderTimeout(),
             limits.keepAliveInterval(), limits.tokenCheckInterval()),
@@ -148,11 +142,11 @@ final class LiveSocket {
     this.maxBadFrames = limits.maxBadFrames();
     this.maxSockets = limits.maxLiveSockets();
     this.maxSocketsPerAddress = limits.maxLiveSocketsPerAddress();
-    this.materializer = Materializer.matFromSystem(system);
+    this.closeTimeout = limits.closeTimeout();
     this.dispatcher = system.executionContext();
     // A leaving node closes its sockets at once instead of when its connections are cut: clients reconnect to
     // another node and start again from a fresh snapshot there. This runs before the HTTP server unbinds.
-    Message leaving = error(null, new Problems.Problem(StatusCodes.SERVICE_UNAVAILABLE, "node-leaving",
+    ByteString leaving = error(null, new Problems.Problem(StatusCodes.SERVICE_UNAVAILABLE, "node-leaving",
         "Node leaving", "this node is shutting down; reconnect (to any node) for a fresh snapshot"));
     CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "close-live-sockets",
         () -> {
@@ -207,18 +201,27 @@ final class LiveSocket {
   }
 
   /** The reply to one client frame, and whether the frame was bad: malformed (400) or over the frame rate (429). */
-  private record Answer(Message frame, boolean bad) {
-    static Answer of(Message frame) {
+  private record Answer(ByteString frame, boolean bad) {
+    static Answer of(ByteString frame) {
       return new Answer(frame, false);
     }
 
-    static Answer bad(Message frame) {
+    static Answer bad(ByteString frame) {
       return new Answer(frame, true);
     }
   }
 
   /**
-   * The socket's flow; {@code caller} is null for a socket opened without a token, which may watch only. A socket
+   * The answer to the WebSocket upgrade {@code request} for a live socket on the poll of {@code snapshot}: the socket
+   * of {@link #flow}, over {@link WebSocketCodec}.
+   */
+  HttpResponse accept(HttpRequest request, PollView snapshot, Tokens.Verified token, String address) {
+    // a character takes at most four bytes of UTF-8: a longer message is surely over the limit
+    return WebSocketCodec.accept(request, flow(snapshot, token, address), 4 * maxFrameChars, closeTimeout);
+  }
+
+  /**
+   * The socket's flow, from the client's messages to the frames it is sent; {@code caller} is null for a socket opened without a token, which may watch only. A socket
    * opened by the poll's owner (or an admin) is a relay: a venue's system or a load tool casting the ballots of many
    * voters, each frame with its voter's token. It may send {@code framesPerRelay} and have that many ballots in
    * flight at once; any other socket's ballots go one at a time, in order.
@@ -227,7 +230,8 @@ final class LiveSocket {
    * expires or is revoked the socket sends a last error frame saying so and closes. The fan-out's lease sweep finds
    * that, at most {@code livepoll.live.token-check-interval} late.
    */
-  Flow<Message, Message, NotUsed> flow(PollView snapshot, Tokens.Verified token, String address) {
+  private Flow<WebSocketCodec.ClientMessage, ByteString, NotUsed> flow(PollView snapshot, Tokens.Verified token,
+      String address) {
     String pollId = snapshot.id();
     Identity caller = token == null ? null : token.identity();
     Requester reader = caller instanceof Identity.Organizer organizer
@@ -236,18 +240,18 @@ final class LiveSocket {
     boolean relay = reader != null && reader.mayManage(snapshot.owner());
     // the snapshot, then each newer state the socket can take, as this reader may see it; the source ends after the
     // node's leaving frame, and fails (closing the socket) when its client stops reading while the poll changes
-    Message first = text(new SnapshotFrame("snapshot", snapshot.seenBy(reader), snapshot.version()));
+    ByteString first = text(new SnapshotFrame("snapshot", snapshot.seenBy(reader), snapshot.version()));
     // the frames end with the token's last word, which ends the socket
-    Source<Message, NotUsed> out = fanout.frames(pollId, snapshot.version(), new Rendered(first, first),
+    Source<ByteString, NotUsed> out = fanout.frames(pollId, snapshot.version(), new Rendered(first, first),
         token == null ? null : () -> tokenProblem(token).map(problem -> {
-          Message last = error(null, problem);
+          ByteString last = error(null, problem);
           return new Rendered(last, last);
-        })).map(frame -> frame.message(relay));
+        })).map(frame -> frame.frame(relay));
     ClientBudget budget = new ClientBudget(relay ? framesPerRelay : framesPerSocket);
-    Message goodbye = error(null, new Problems.Problem(StatusCodes.TOO_MANY_REQUESTS, "too-many-bad-frames",
+    ByteString goodbye = error(null, new Problems.Problem(StatusCodes.TOO_MANY_REQUESTS, "too-many-bad-frames",
         "Too many bad frames", "this socket sent " + maxBadFrames
             + " malformed or over-the-rate frames; the server closes it"));
-    return Flow.<Message>create()
+    return Flow.<WebSocketCodec.ClientMessage>create()
         .mapAsync(relay ? RELAY_IN_FLIGHT : 1, message -> answer(pollId, caller, message, budget))
         .mapConcat(answer -> budget.exhaustedBy(answer) ? List.of(answer.frame(), goodbye) : List.of(answer.frame()))
         // the socket ends after the goodbye: completing the answers completes the merge, which closes the socket
@@ -273,56 +277,19 @@ final class LiveSocket {
     }
   }
 
-  private CompletionStage<Answer> answer(String pollId, Identity caller, Message message, ClientBudget budget) {
+  private CompletionStage<Answer> answer(String pollId, Identity caller, WebSocketCodec.ClientMessage message,
+      ClientBudget budget) {
     long received = System.nanoTime();
     var overLimit = Throttling.overLimit(budget.takeFrame(), "frames-per-socket", "frames on this socket");
     if (overLimit.isPresent()) {
-      return drain(message).thenApplyAsync(drained -> Answer.bad(error(null, overLimit.get())), HERE);
+      return done(Answer.bad(error(null, overLimit.get())));
     }
-    if (!message.isText()) {
-      return drain(message).thenApplyAsync(drained -> malformed(null, "frames are JSON text, not binary"), HERE);
+    if (message instanceof WebSocketCodec.Text text && text.text().length() <= maxFrameChars) {
+      return ballot(pollId, caller, text.text(), received);
     }
-    // read the whole message, fragments included, keeping no more than the limit: failing the message's stream
-    // would fail the socket, and one bad frame must not cost a client its connection
-    return message.asTextMessage().getStreamedText()
-        .runFold(new BoundedText(maxFrameChars), BoundedText::append, materializer)
-        .thenComposeAsync(frame -> frame.overLimit()
-            ? done(malformed(null, "a frame must be JSON text of at most " + maxFrameChars + " characters"))
-            : ballot(pollId, caller, frame.text(), received), HERE);
-  }
-
-  private CompletionStage<?> drain(Message message) {
-    return message.isText()
-        ? message.asTextMessage().getStreamedText().runWith(Sink.ignore(), materializer)
-        : message.asBinaryMessage().getStreamedData().runWith(Sink.ignore(), materializer);
-  }
-
-  /** Text of one message up to a limit, and whether more arrived. */
-  private static final class BoundedText {
-    private final StringBuilder text = new StringBuilder();
-    private final int limit;
-    private boolean overLimit;
-
-    BoundedText(int limit) {
-      this.limit = limit;
-    }
-
-    BoundedText append(String part) {
-      if (!overLimit && text.length() + part.length() <= limit) {
-        text.append(part);
-      } else {
-        overLimit = true;
-      }
-      return this;
-    }
-
-    boolean overLimit() {
-      return overLimit;
-    }
-
-    String text() {
-      return text.toString();
-    }
+    return done(message instanceof WebSocketCodec.Binary
+        ? malformed(null, "frames are JSON text, not binary")
+        : malformed(null, "a frame must be JSON text of at most " + maxFrameChars + " characters"));
   }
 
   private Answer malformed(String ref, String detail) {
@@ -380,12 +347,13 @@ final class LiveSocket {
                 : error(ref, Problems.problemOf((Poll.Rejected) reply))), dispatcher);
   }
 
-  private Message error(String ref, Problems.Problem problem) {
+  private ByteString error(String ref, Problems.Problem problem) {
     return text(new ErrorFrame("error", ref, problem.status().intValue(), problem.title(), problem.detail()));
   }
 
-  private Message text(Object frame) {
-    return TextMessage.create(new String(json.write(frame), java.nio.charset.StandardCharsets.UTF_8));
+  /** {@code frame} as JSON in a WebSocket text frame, encoded once for every socket that sends it. */
+  private ByteString text(Object frame) {
+    return WebSocketCodec.text(json.write(frame));
   }
 
   private CompletionStage<Answer> refuse(String ref, Problems.Problem problem) {

@@ -165,7 +165,8 @@ public final class PollRoutes extends AllDirectives {
                 .orElseGet(() -> parameterOptional("token", token -> auth.watcher(token, verified ->
                     onSuccess(polls.read(pollId, Authentication.readerOf(verified)), reply ->
                         reply instanceof Poll.Accepted accepted
-                            ? handleWebSocketMessages(live.flow(accepted.poll(), verified, address))
+                            ? extractWebSocketUpgrade(upgrade -> extractRequest(request ->
+                                complete(live.accept(request, accepted.poll(), verified, address))))
                             : complete(toResponse(reply, StatusCodes.OK, null)))))))))));
   }
 

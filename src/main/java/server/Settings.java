@@ -113,7 +113,8 @@ public record Settings(
             perMinute(c.getConfig("limits.creations-per-organizer")),
             c.getInt("limits.open-polls-per-organizer"),
             perMinute(c.getConfig("limits.sign-ups-per-node")),
-            c.getDuration("live.token-check-interval")),
+            c.getDuration("live.token-check-interval"),
+            c.getDuration("live.close-timeout")),
         new http.EdgeServer.Settings(
             c.getString("http.host"),
             c.getInt("http.port"),
