@@ -221,10 +221,11 @@ final class LiveSocket {
   }
 
   /**
-   * The socket's flow, from the client's messages to the frames it is sent; {@code caller} is null for a socket opened without a token, which may watch only. A socket
-   * opened by the poll's owner (or an admin) is a relay: a venue's system or a load tool casting the ballots of many
-   * voters, each frame with its voter's token. It may send {@code framesPerRelay} and have that many ballots in
-   * flight at once; any other socket's ballots go one at a time, in order.
+   * The socket's flow, from the client's whole messages to the frames it is sent, encoded. {@code caller} is null for
+   * a socket opened without a token, which may watch only. A socket opened by the poll's owner (or an admin) is a
+   * relay: a venue's system or a load tool casting the ballots of many voters, each frame with its voter's token. It
+   * may send {@code framesPerRelay} and have that many ballots in flight at once; any other socket's ballots go one at
+   * a time, in order.
    *
    * <p>A socket opened with a token ({@code token}, null without one) lasts as long as its token holds: when it
    * expires or is revoked the socket sends a last error frame saying so and closes. The fan-out's lease sweep finds

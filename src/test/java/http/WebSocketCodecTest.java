@@ -113,7 +113,7 @@ class WebSocketCodecTest {
           done.whenComplete((ok, failure) -> inputEnded.complete(failure == null));
           return NotUsed.getInstance();
         }),
-        Source.maybe().map(nothing -> ByteString.emptyByteString()).mapMaterializedValue(promise -> NotUsed.getInstance()));
+        Source.<ByteString>maybe().mapMaterializedValue(promise -> NotUsed.getInstance()));
     List<Frame> out = run(List.of(clientClose(4001)), socket);
     assertClose(4001, out);
     assertTrue(inputEnded.get(5, TimeUnit.SECONDS));
