@@ -14,6 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
+import java.net.http.WebSocket;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -21,7 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import support.TestConfig;
 
-/** HTTPS from a PKCS12 keystore named in the configuration; plain HTTP is not served on that port then. */
+/**
+ * HTTPS from a PKCS12 keystore named in the configuration, live sockets (wss) included; plain HTTP is not served on
+ * that port then.
+ */
 class HttpsTest {
   private static final String PASSWORD = "keystore-secret";
 
@@ -41,6 +47,38 @@ class HttpsTest {
           .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
       assertEquals(404, reply.statusCode());
       assertTrue(reply.body().contains("/problems/unknown-poll"), reply.body());
+
+      // a live socket over TLS: its snapshot, and the close handshake both ways
+      HttpResponse<String> created = trusting.send(HttpRequest.newBuilder(
+              URI.create("https://localhost:" + server.httpPort() + "/api/polls"))
+          .header("Authorization", "Bearer " + TestConfig.tokens().organizer("alice", false))
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"question\":\"Q?\",\"options\":[\"a\",\"b\"]}"))
+          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(201, created.statusCode(), created.body());
+      String pollId = created.body().replaceAll("(?s).*\"id\":\"([^\"]+)\".*", "$1");
+      CompletableFuture<String> first = new CompletableFuture<>();
+      CompletableFuture<Integer> closed = new CompletableFuture<>();
+      WebSocket socket = trusting.newWebSocketBuilder().buildAsync(
+          URI.create("wss://localhost:" + server.httpPort() + "/api/polls/" + pollId + "/live"),
+          new WebSocket.Listener() {
+            @Override
+            public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+              first.complete(data.toString());
+              webSocket.request(1);
+              return null;
+            }
+
+            @Override
+            public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+              closed.complete(statusCode);
+              return null;
+            }
+          }).get(10, TimeUnit.SECONDS);
+      String snapshot = first.get(10, TimeUnit.SECONDS);
+      assertTrue(snapshot.startsWith("{\"type\":\"snapshot\"") && snapshot.contains(pollId), snapshot);
+      socket.sendClose(4000, "done").get(10, TimeUnit.SECONDS);
+      assertEquals(4000, closed.get(10, TimeUnit.SECONDS), "the server answers a close with its code");
 
       HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       assertThrows(IOException.class, () -> plain.send(HttpRequest.newBuilder(
