@@ -145,14 +145,15 @@ public final class TokenRevocations {
    */
   public static CompletionStage<Reply> revoke(ActorSystem<?> system, Requester requester, String subject,
       Duration timeout) {
+    // where the answer arrives: a Pekko future's thenApply would start a thread for it on two cores
     return entity(system).<Reply>ask(replyTo -> new Revoke(requester, subject, replyTo), timeout)
-        .thenApply(reply -> {
+        .thenApplyAsync(reply -> {
           Known known = KNOWN.get(system);
           if (reply instanceof Revoked revoked && known != null) {
             known.update(Map.of(revoked.subject(), revoked.notBefore()));
           }
           return reply;
-        });
+        }, Runnable::run);
   }
 
   private static EntityRef<Command> entity(ActorSystem<?> system) {

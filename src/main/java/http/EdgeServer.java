@@ -182,7 +182,9 @@ public final class EdgeServer {
             connection.killSwitch = killSwitch;
             return done;
           });
-      incoming.handleWith(stack, materializer).whenComplete((ok, failure) -> closed(connection));
+      // on the thread that ends the connection (a Pekko future's whenComplete would start a thread on two cores)
+      incoming.handleWith(stack, materializer)
+          .whenCompleteAsync((ok, failure) -> closed(connection), Runnable::run);
     } catch (RuntimeException e) {
       log.warn("Could not handle a connection from {}", peer, e);
       closed(connection);

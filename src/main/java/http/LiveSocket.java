@@ -261,8 +261,10 @@ final class LiveSocket {
         // counted while the socket runs: from its start (the flow materializes once the upgrade is answered)
         .watchTermination((notUsed, done) -> {
           perAddress.merge(address, 1, Integer::sum);
-          done.whenComplete((ok, failure) ->
-              perAddress.computeIfPresent(address, (key, count) -> count <= 1 ? null : count - 1));
+          // on the thread that ends the socket: Pekko's Java futures would otherwise run even whenComplete on the
+          // JDK's default async executor, which on two cores starts a thread per callback
+          done.whenCompleteAsync((ok, failure) ->
+              perAddress.computeIfPresent(address, (key, count) -> count <= 1 ? null : count - 1), Runnable::run);
           return notUsed;
         });
   }

@@ -644,6 +644,34 @@ class LiveSocketTest {
   }
 
   @Test
+  void socketsThatOpenAndCloseStartNoThreadEach() throws Exception {
+    // Pekko's Java futures run even whenComplete on the JDK's default async executor, which starts a thread per
+    // callback when its pool has one thread (two cores; surefire pins it so for every run). A socket's end and its
+    // connection's end must name their executors. The client here is a plain socket: the JDK's WebSocket client
+    // itself starts a thread per handshake that way.
+    String id = newPoll(POLL);
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    long before = 0;
+    for (int i = 0; i < 65; i++) {
+      if (i == 5) {
+        // the first few warm up what starts once
+        Thread.sleep(500);
+        before = threads.getTotalStartedThreadCount();
+      }
+      try (support.RawConnection socket =
+          support.RawConnection.upgrade("127.0.0.1", server.httpPort(), id, List.of())) {
+        assertEquals(101, socket.status(), socket::head);
+        // the snapshot frame's first two bytes: the socket runs
+        socket.skip(2);
+      }
+    }
+    // the server ends each socket's stream just after its client went: give the last ones that moment
+    Thread.sleep(1_000);
+    long started = threads.getTotalStartedThreadCount() - before;
+    assertTrue(started < 30, started + " threads started for 60 sockets opened and closed");
+  }
+
+  @Test
   void aNodeHoldingItsMaximumOfSocketsRefusesMoreWith503UntilOneCloses() {
     withServer("livepoll.live.max-sockets = 2", (own, ownApi) -> {
       ApiClient.Reply created = ownApi.as(TOKENS.organizer("alice", false)).post("/api/polls", POLL);
