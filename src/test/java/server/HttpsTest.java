@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -14,14 +15,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
-import java.net.http.WebSocket;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import support.LiveSocketClient;
 import support.TestConfig;
 
 /**
@@ -57,28 +57,21 @@ class HttpsTest {
           .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
       assertEquals(201, created.statusCode(), created.body());
       String pollId = created.body().replaceAll("(?s).*\"id\":\"([^\"]+)\".*", "$1");
-      CompletableFuture<String> first = new CompletableFuture<>();
-      CompletableFuture<Integer> closed = new CompletableFuture<>();
-      WebSocket socket = trusting.newWebSocketBuilder().buildAsync(
+      var live = LiveSocketClient.open(trusting,
           URI.create("wss://localhost:" + server.httpPort() + "/api/polls/" + pollId + "/live"),
-          new WebSocket.Listener() {
-            @Override
-            public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-              first.complete(data.toString());
-              webSocket.request(1);
-              return null;
-            }
+          new LiveSocketClient() {
+            final CompletableFuture<JsonNode> first = new CompletableFuture<>();
 
             @Override
-            public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-              closed.complete(statusCode);
-              return null;
+            protected void onFrame(Frame frame) {
+              first.complete(frame.json());
             }
-          }).get(10, TimeUnit.SECONDS);
-      String snapshot = first.get(10, TimeUnit.SECONDS);
-      assertTrue(snapshot.startsWith("{\"type\":\"snapshot\"") && snapshot.contains(pollId), snapshot);
-      socket.sendClose(4000, "done").get(10, TimeUnit.SECONDS);
-      assertEquals(4000, closed.get(10, TimeUnit.SECONDS), "the server answers a close with its code");
+          });
+      JsonNode snapshot = live.first.get(10, TimeUnit.SECONDS);
+      assertEquals("snapshot", snapshot.path("type").asText(), snapshot::toString);
+      assertEquals(pollId, snapshot.path("poll").path("id").asText(), snapshot::toString);
+      live.close(4000);
+      assertEquals(4000, live.closed.get(10, TimeUnit.SECONDS), "the server answers a close with its code");
 
       HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       assertThrows(IOException.class, () -> plain.send(HttpRequest.newBuilder(

@@ -47,14 +47,18 @@ public abstract class LiveSocketClient implements WebSocket.Listener {
   /** The same on a server at {@code host} rather than loopback. */
   public static <L extends LiveSocketClient> L open(String host, int port, String pollId, String token, L client) {
     String query = token == null ? "" : "?token=" + URLEncoder.encode(token, StandardCharsets.UTF_8);
-    URI uri = URI.create("ws://" + host + ":" + port + "/api/polls/" + pollId + "/live" + query);
+    return open(CLIENT, URI.create("ws://" + host + ":" + port + "/api/polls/" + pollId + "/live" + query), client);
+  }
+
+  /** Opens the live socket at {@code uri} (ws: or wss:) with {@code http}, e.g. one that trusts a test's TLS key. */
+  public static <L extends LiveSocketClient> L open(HttpClient http, URI uri, L client) {
     try {
-      client.socket = CLIENT.newWebSocketBuilder()
+      client.socket = http.newWebSocketBuilder()
           .connectTimeout(Duration.ofSeconds(5))
           .buildAsync(uri, client)
           .get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
-      throw new AssertionError("could not open the live socket of poll " + pollId + " on " + host + ":" + port, e);
+      throw new AssertionError("could not open the live socket " + uri, e);
     }
     return client;
   }
@@ -144,6 +148,15 @@ public abstract class LiveSocketClient implements WebSocket.Listener {
       return "yes, code " + closed.getNow(null);
     } catch (Exception e) {
       return "with error " + e.getCause();
+    }
+  }
+
+  /** Closes the socket with {@code code}, as a client that is done; {@link #closed} gets the server's answer. */
+  public void close(int code) {
+    try {
+      socket.sendClose(code, "").get(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("could not send a close frame", e);
     }
   }
 
