@@ -214,11 +214,7 @@ final class WebSocketCodec
       setHandler(toSocket, new AbstractOutHandler() {
         @Override
         public void onPull() {
-          if (ready != null) {
-            ClientMessage message = ready;
-            ready = null;
-            push(toSocket, message);
-          }
+          deliver();
           // what arrived after that message may hold more
           readFrames();
         }
@@ -336,13 +332,18 @@ final class WebSocketCodec
         }
         return;
       }
+      deliver();
+      if (ready == null && !isClosed(fromClient) && !hasBeenPulled(fromClient)) {
+        pull(fromClient);
+      }
+    }
+
+    /** Hands the whole message that waits, if any, to the socket if it can take it. */
+    private void deliver() {
       if (ready != null && isAvailable(toSocket)) {
         ClientMessage message = ready;
         ready = null;
         push(toSocket, message);
-      }
-      if (ready == null && !isClosed(fromClient) && !hasBeenPulled(fromClient)) {
-        pull(fromClient);
       }
     }
 
@@ -465,7 +466,7 @@ final class WebSocketCodec
       } else if (messageTooLong) {
         whole = new TooLong();
       } else {
-        whole = new Text(decode(message == null ? new byte[0] : message, messageLength));
+        whole = new Text(message == null ? "" : decode(message, 0, messageLength));
       }
       messageOpcode = 0;
       message = null;
@@ -494,7 +495,8 @@ final class WebSocketCodec
           if (!validCloseCode(code)) {
             throw new ProtocolViolation(PROTOCOL_ERROR, "close code " + code);
           }
-          decode(java.util.Arrays.copyOfRange(payload, 2, payload.length), payload.length - 2);
+          // its reason, if any, must be UTF-8 too
+          decode(payload, 2, payload.length - 2);
         }
         unread = ByteString.emptyByteString();
         if (!isClosed(fromClient)) {
@@ -519,12 +521,12 @@ final class WebSocketCodec
       return bytes;
     }
 
-    private static String decode(byte[] bytes, int length) throws ProtocolViolation {
+    private static String decode(byte[] bytes, int offset, int length) throws ProtocolViolation {
       try {
         return StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT)
-            .decode(ByteBuffer.wrap(bytes, 0, length))
+            .decode(ByteBuffer.wrap(bytes, offset, length))
             .toString();
       } catch (CharacterCodingException e) {
         throw new ProtocolViolation(INVALID_TEXT, "text that is not UTF-8");

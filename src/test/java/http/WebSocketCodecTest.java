@@ -133,6 +133,21 @@ class WebSocketCodecTest {
   }
 
   @Test
+  void messagesToASocketThatNoLongerReadsAreDroppedAndItsCloseStillEnds() throws Exception {
+    // a socket that stopped taking messages (e.g. after its goodbye) while its client still sends some
+    Flow<WebSocketCodec.ClientMessage, ByteString, NotUsed> deaf =
+        Flow.fromSinkAndSource(Sink.cancelled(), Source.single(WebSocketCodec.text(utf8("bye"))));
+    // the client's bytes come once the socket has stopped reading
+    Source<ByteString, NotUsed> late =
+        Source.single(concat(client(true, 0x1, utf8("still talking")), clientClose(1000)))
+            .initialDelay(Duration.ofMillis(200))
+            .concat(Source.<ByteString>maybe().mapMaterializedValue(promise -> NotUsed.getInstance()));
+    List<Frame> out = run(late, deaf);
+    assertEquals(List.of("bye"), texts(out));
+    assertClose(1000, out);
+  }
+
+  @Test
   void aClientThatNeverAnswersTheCloseIsCutAtTheCloseTimeout() throws Exception {
     Flow<WebSocketCodec.ClientMessage, ByteString, NotUsed> bye =
         Flow.fromSinkAndSource(Sink.ignore(), Source.single(WebSocketCodec.text(utf8("bye"))));
@@ -199,6 +214,12 @@ class WebSocketCodecTest {
       client = client.concat(Source.<ByteString>maybe().mapMaterializedValue(promise -> NotUsed.getInstance())
           .takeWithin(Duration.ofMillis(200)));
     }
+    return run(client, socket);
+  }
+
+  /** What the server sends until it closes the connection, the client sending {@code client}'s bytes. */
+  private static List<Frame> run(Source<ByteString, NotUsed> client,
+      Flow<WebSocketCodec.ClientMessage, ByteString, NotUsed> socket) throws Exception {
     List<ByteString> sent = client
         .via(BidiFlow.fromGraph(new WebSocketCodec(LIMIT, CLOSE_TIMEOUT)).join(socket))
         .runWith(Sink.seq(), materializer)
