@@ -28,9 +28,20 @@ public record Exit(int status, String reason) {
 
   /**
    * Judges a finished coordinated shutdown: {@code reason} is why it ran, {@code statusAtEnd} the node's membership
-   * just before the actor system terminated, {@code databaseFailure} why the local Cassandra did not stop cleanly.
+   * just before the actor system terminated, {@code databaseFailure} why the local Cassandra did not stop cleanly,
+   * {@code terminated} whether the actor system finished terminating ({@link Termination}).
    */
   public static Exit of(Optional<CoordinatedShutdown.Reason> reason, MemberStatus statusAtEnd,
+      Optional<String> databaseFailure, boolean terminated) {
+    Exit exit = of(reason, statusAtEnd, databaseFailure);
+    if (terminated) {
+      return exit;
+    }
+    String unfinished = "its actor system did not finish terminating (the threads it left are in the log)";
+    return exit.clean() ? failed(unfinished) : new Exit(exit.status, exit.reason + "; " + unfinished);
+  }
+
+  private static Exit of(Optional<CoordinatedShutdown.Reason> reason, MemberStatus statusAtEnd,
       Optional<String> databaseFailure) {
     CoordinatedShutdown.Reason why = reason.orElse(CoordinatedShutdown.unknownReason());
     if (why == CoordinatedShutdown.clusterDowningReason()) {

@@ -69,15 +69,18 @@ public final class LivepollServer {
   private final LocalCassandra localCassandra;
   /** The node's membership just before its actor system terminated, as coordinated shutdown left it. */
   private final java.util.concurrent.atomic.AtomicReference<MemberStatus> statusAtEnd;
+  private final Termination termination;
 
   private LivepollServer(ActorSystem<Void> system, EdgeServer binding, int managementPort, Polls polls,
-      LocalCassandra localCassandra, java.util.concurrent.atomic.AtomicReference<MemberStatus> statusAtEnd) {
+      LocalCassandra localCassandra, java.util.concurrent.atomic.AtomicReference<MemberStatus> statusAtEnd,
+      Termination termination) {
     this.system = system;
     this.binding = binding;
     this.managementPort = managementPort;
     this.polls = polls;
     this.localCassandra = localCassandra;
     this.statusAtEnd = statusAtEnd;
+    this.termination = termination;
   }
 
   /**
@@ -139,6 +142,7 @@ public final class LivepollServer {
     warnIfTooFewFileDescriptors(config.getInt("pekko.http.server.max-connections"),
         settings.edgeLimits().maxLiveSockets());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM_NAME, config);
+    Termination termination = Termination.of(system);
     var statusAtEnd = new java.util.concurrent.atomic.AtomicReference<MemberStatus>();
     CoordinatedShutdown.get(system).addTask(
         CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "note-membership-at-end", () -> {
@@ -199,7 +203,8 @@ public final class LivepollServer {
           Duration.ofSeconds(30));
       log.info("Livepoll serves on {}://{}:{}/ (pages; the API under /api)",
           tls.isEmpty() ? "http" : "https", settings.httpHost(), binding.localAddress().getPort());
-      return new LivepollServer(system, binding, management.port(), polls, localCassandra, statusAtEnd);
+      return new LivepollServer(system, binding, management.port(), polls, localCassandra, statusAtEnd,
+          termination);
     } catch (Exception e) {
       system.terminate();
       awaitTermination(system);
@@ -338,9 +343,9 @@ public final class LivepollServer {
    * how the process should end.
    */
   public Exit awaitExit() {
-    system.getWhenTerminated().toCompletableFuture().join();
+    boolean terminated = termination.await();
     return Exit.of(CoordinatedShutdown.get(system).getShutdownReason(), statusAtEnd.get(),
-        localCassandra == null ? java.util.Optional.empty() : localCassandra.stopFailure());
+        localCassandra == null ? java.util.Optional.empty() : localCassandra.stopFailure(), terminated);
   }
 
   /** Starts coordinated shutdown for {@code reason} and returns at once; {@link #awaitExit} waits for its end. */
