@@ -32,6 +32,8 @@ import org.apache.pekko.projection.javadsl.ProjectionManagement;
 import org.apache.pekko.projection.javadsl.SourceProvider;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegistry;
 import org.apache.pekko.stream.javadsl.Sink;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The read side: projections from the poll journal into the catalogue and results read models, and the queries on
@@ -89,7 +91,11 @@ public final class ReadSide {
   public record InstanceStatus(String projection, String slice, boolean paused, Instant offsetEventAt,
       ProjectionLag.Figures lagHere) {}
 
+  private static final Logger log = LoggerFactory.getLogger(ReadSide.class);
   private static final String SESSION_CONFIG_PATH = "pekko.persistence.cassandra";
+  /** Pekko Projection's Cassandra offset store spreads each projection's offsets over this many partitions. */
+  private static final String OFFSET_PARTITIONS = "(0, 1, 2, 3, 4)";
+  private static final java.util.regex.Pattern SLICE_KEY = java.util.regex.Pattern.compile("slice-(\\d{1,9})");
   private static final Duration TRUNCATE_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration RECORD_TIMEOUT = Duration.ofSeconds(30);
 
@@ -127,6 +133,12 @@ public final class ReadSide {
     ReadSide readSide = new ReadSide(system, settings, logTopics);
     readSide.run(ReadModel.CATALOGUE, PollSummary::created, readSide.catalogue);
     readSide.run(ReadModel.RESULTS, PollActivity::created, readSide.results);
+    readSide.followDroppedSlices().whenComplete((dropped, failure) -> {
+      if (failure != null) {
+        log.warn("could not look for change logs dropped since the last start (lowering {} needs a rebuild then): {}",
+            "LIVEPOLL_CHANGES_SLICES", failure.toString());
+      }
+    });
     org.apache.pekko.actor.ActorSystem classic = Adapter.toClassic(system);
     RUNNING.put(classic, readSide);
     system.getWhenTerminated().thenRunAsync(() -> RUNNING.remove(classic), HERE);
@@ -181,6 +193,55 @@ public final class ReadSide {
         .mapAsyncUnordered(16, pollId -> PollChanges.logOf(system, pollId, settings.slices()).<PollChanges.Recorded>ask(
             replyTo -> new PollChanges.Record(pollId, Long.MAX_VALUE, replyTo), RECORD_TIMEOUT))
         .runWith(Sink.ignore(), system);
+  }
+
+  /**
+   * Offsets stored for slices at or above today's number mean that the number of change logs was lowered: what the
+   * dropped logs recorded after those offsets would be followed by nobody. Then every poll is recorded again, once,
+   * in today's logs (each model reads it from where it stands, so nothing counts twice), and those offsets are
+   * deleted. Runs at every start of the read side: one read of the offset table per model when nothing was dropped.
+   * Answers how many offsets of dropped slices it found.
+   */
+  public CompletionStage<Integer> followDroppedSlices() {
+    String table = settings.keyspace() + ".offset_store";
+    Cql.Prepared select = cql.prepare("SELECT partition, projection_key FROM " + table
+        + " WHERE projection_name = ? AND partition IN " + OFFSET_PARTITIONS);
+    CompletionStage<List<StoredOffset>> dropped = CompletableFuture.completedFuture(List.of());
+    for (ReadModel model : ReadModel.values()) {
+      CompletionStage<List<StoredOffset>> ofModel = cql.all(select.bind(s -> s.bind().setString(0, model.offsetName)))
+          .thenApplyAsync(rows -> rows.stream()
+              .map(row -> new StoredOffset(model.offsetName, row.getInt(0), row.getString(1)))
+              .filter(offset -> offset.slice().orElse(-1) >= settings.slices())
+              .toList(), HERE);
+      dropped = dropped.thenCombineAsync(ofModel, (before, more) -> {
+        List<StoredOffset> both = new ArrayList<>(before);
+        both.addAll(more);
+        return both;
+      }, HERE);
+    }
+    return dropped.thenComposeAsync(offsets -> {
+      if (offsets.isEmpty()) {
+        return CompletableFuture.completedFuture(0);
+      }
+      log.info("the change logs were more than today's {} before ({}): every poll is recorded again in today's logs, "
+          + "so that nothing the dropped logs recorded last is left unread", settings.slices(), offsets);
+      Cql.Prepared delete = cql.prepare("DELETE FROM " + table
+          + " WHERE projection_name = ? AND partition = ? AND projection_key = ?");
+      CompletionStage<Done> deleted = recordEveryPoll(Optional.empty());
+      for (StoredOffset offset : offsets) {
+        deleted = deleted.thenComposeAsync(done -> cql.write(delete.bind(s -> s.bind()
+            .setString(0, offset.projectionName()).setInt(1, offset.partition()).setString(2, offset.key()))), HERE);
+      }
+      return deleted.thenApplyAsync(done -> offsets.size(), HERE);
+    }, HERE);
+  }
+
+  /** An offset stored for a projection instance; its slice, if its key names one. */
+  private record StoredOffset(String projectionName, int partition, String key) {
+    Optional<Integer> slice() {
+      java.util.regex.Matcher matcher = SLICE_KEY.matcher(key);
+      return matcher.matches() ? Optional.of(Integer.parseInt(matcher.group(1))) : Optional.empty();
+    }
   }
 
   // --------------------------------------------------------------------------------------------------- queries

@@ -28,6 +28,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.pekko.projection.ProjectionId;
 import org.apache.pekko.projection.javadsl.ProjectionManagement;
+import readside.ReadSide;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -64,10 +65,14 @@ class ReadSideIT {
   }
 
   private static void startServer() {
+    startServer("");
+  }
+
+  private static void startServer(String extraConfig) {
     server = servers.start("""
         livepoll.management.port = %d
         livepoll.management.operator-password = "%s"
-        """.formatted(managementPort, OPERATOR_PASSWORD));
+        """.formatted(managementPort, OPERATOR_PASSWORD) + extraConfig);
     api = new ApiClient(server.httpPort());
     alice = api.as(TOKENS.organizer("alice", false));
     bob = api.as(TOKENS.organizer("bob", false));
@@ -169,6 +174,63 @@ class ReadSideIT {
     JsonNode resumed = awaitSeq(() -> alice.get("/api/polls/" + id + "/stats"), latest);
     assertEquals(6, resumed.get("ballotsCast").asLong(), resumed::toString);
     assertEquals(6, resumed.get("uniqueVoters").asLong(), resumed::toString);
+  }
+
+  /**
+   * A node restarted with fewer change logs: what the dropped logs recorded last, and no projection read before the
+   * stop, still reaches the read models (here the dropped slices' projections are paused, so that it is certainly
+   * unread). Without the start's look for dropped slices, the poll's models would stay behind until its next ballot.
+   */
+  @Test
+  void recordsLeftInDroppedChangeLogsStillReachTheReadModels() throws Exception {
+    servers.stop(server);
+    startServer("livepoll.changes.slices = 4");
+    // a voted poll in each of the 4 slices, so that every instance of both models has an offset before the stop
+    Map<Integer, String> pollBySlice = new java.util.TreeMap<>();
+    Map<Integer, Long> versionBySlice = new java.util.TreeMap<>();
+    while (pollBySlice.size() < 4) {
+      String id = newPoll(alice, POLL);
+      int slice = actors.PollChanges.sliceOf(id, 4);
+      if (pollBySlice.putIfAbsent(slice, id) == null) {
+        long version = vote(TOKENS.newVoter().token(), id, 0).get("version").asLong();
+        versionBySlice.put(slice, version);
+        awaitSeq(() -> alice.get("/api/polls/" + id + "/stats"), version);
+        awaitItem(alice, id, version);
+      }
+    }
+    ProjectionManagement management = ProjectionManagement.get(server.system());
+    for (int slice = 2; slice < 4; slice++) {
+      for (String name : List.of("catalogue", "results-by-round")) {
+        management.pause(ProjectionId.of(name, "slice-" + slice)).toCompletableFuture().get();
+      }
+    }
+    Map<Integer, Long> latestBySlice = new java.util.TreeMap<>();
+    for (int slice = 2; slice < 4; slice++) {
+      String id = pollBySlice.get(slice);
+      vote(TOKENS.newVoter().token(), id, 1);
+      latestBySlice.put(slice, json(alice.post("/api/polls/" + id + "/close", ""), 200).get("version").asLong());
+    }
+    sleep(Duration.ofSeconds(1));
+    for (int slice = 2; slice < 4; slice++) {
+      String id = pollBySlice.get(slice);
+      assertEquals(versionBySlice.get(slice), json(alice.get("/api/polls/" + id + "/stats"), 200).get("seq").asLong(),
+          "the paused slice's projection read nothing");
+    }
+
+    servers.stop(server);
+    startServer("livepoll.changes.slices = 2");
+    for (int slice = 2; slice < 4; slice++) {
+      String id = pollBySlice.get(slice);
+      long latest = latestBySlice.get(slice);
+      JsonNode stats = awaitSeq(() -> alice.get("/api/polls/" + id + "/stats"), latest);
+      assertEquals(2, stats.get("ballotsCast").asLong(), stats::toString);
+      assertEquals("closed", awaitItem(alice, id, latest).get("status").asText());
+    }
+    ReadSide readSide = ReadSide.runningIn(server.system().classicSystem()).orElseThrow();
+    assertEquals(0, readSide.followDroppedSlices().toCompletableFuture().get(),
+        "the dropped slices' offsets were removed once their polls were recorded again");
+    servers.stop(server);
+    startServer();
   }
 
   @Test
