@@ -135,8 +135,8 @@ public final class ReadSide {
     readSide.run(ReadModel.RESULTS, PollActivity::created, readSide.results);
     readSide.followDroppedSlices().whenComplete((dropped, failure) -> {
       if (failure != null) {
-        log.warn("could not look for change logs dropped since the last start (lowering {} needs a rebuild then): {}",
-            "LIVEPOLL_CHANGES_SLICES", failure.toString());
+        log.warn("could not look for change logs dropped since the last start; the next start looks again: {}",
+            failure.toString());
       }
     });
     org.apache.pekko.actor.ActorSystem classic = Adapter.toClassic(system);
@@ -213,11 +213,7 @@ public final class ReadSide {
               .map(row -> new StoredOffset(model.offsetName, row.getInt(0), row.getString(1)))
               .filter(offset -> offset.slice().orElse(-1) >= settings.slices())
               .toList(), HERE);
-      dropped = dropped.thenCombineAsync(ofModel, (before, more) -> {
-        List<StoredOffset> both = new ArrayList<>(before);
-        both.addAll(more);
-        return both;
-      }, HERE);
+      dropped = dropped.thenCombineAsync(ofModel, ReadSide::concat, HERE);
     }
     return dropped.thenComposeAsync(offsets -> {
       if (offsets.isEmpty()) {
@@ -234,6 +230,12 @@ public final class ReadSide {
       }
       return deleted.thenApplyAsync(done -> offsets.size(), HERE);
     }, HERE);
+  }
+
+  private static <T> List<T> concat(List<T> before, List<T> more) {
+    List<T> both = new ArrayList<>(before);
+    both.addAll(more);
+    return both;
   }
 
   /** An offset stored for a projection instance; its slice, if its key names one. */
@@ -289,11 +291,7 @@ public final class ReadSide {
             model.projectionName(), id.key(), paused, offsetAt.orElse(null), lag == null ? null : lag.figures()),
             HERE);
       });
-      all = all.thenCombineAsync(instances, (before, more) -> {
-        List<InstanceStatus> both = new ArrayList<>(before);
-        both.addAll(more);
-        return both;
-      }, HERE);
+      all = all.thenCombineAsync(instances, ReadSide::concat, HERE);
     }
     return all;
   }

@@ -33,7 +33,7 @@ public record Exit(int status, String reason) {
    */
   public static Exit of(Optional<CoordinatedShutdown.Reason> reason, MemberStatus statusAtEnd,
       Optional<String> databaseFailure, boolean terminated) {
-    Exit exit = of(reason, statusAtEnd, databaseFailure);
+    Exit exit = byReason(reason, statusAtEnd, databaseFailure);
     if (terminated) {
       return exit;
     }
@@ -41,7 +41,7 @@ public record Exit(int status, String reason) {
     return exit.clean() ? failed(unfinished) : new Exit(exit.status, exit.reason + "; " + unfinished);
   }
 
-  private static Exit of(Optional<CoordinatedShutdown.Reason> reason, MemberStatus statusAtEnd,
+  private static Exit byReason(Optional<CoordinatedShutdown.Reason> reason, MemberStatus statusAtEnd,
       Optional<String> databaseFailure) {
     CoordinatedShutdown.Reason why = reason.orElse(CoordinatedShutdown.unknownReason());
     if (why == CoordinatedShutdown.clusterDowningReason()) {

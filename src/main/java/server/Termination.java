@@ -27,7 +27,7 @@ final class Termination {
   private final CompletableFuture<Done> lastPhaseBegun;
   private final Duration patience;
 
-  Termination(CompletableFuture<?> terminated, CompletableFuture<Done> lastPhaseBegun, Duration patience) {
+  private Termination(CompletableFuture<?> terminated, CompletableFuture<Done> lastPhaseBegun, Duration patience) {
     this.terminated = terminated;
     this.lastPhaseBegun = lastPhaseBegun;
     this.patience = patience;
