@@ -66,6 +66,9 @@ class LoadToolsIT {
     assertTrue(bench.awaitExit(Duration.ofMinutes(3)), "./livepoll bench did not finish");
     assertEquals(0, bench.process().exitValue(), "./livepoll bench failed (see its output above)");
     assertTrue(bench.printed("ballots/s"), "bench printed no throughput");
+    // it read the polls' read models during the window and timed them against the acknowledged ballots
+    assertTrue(bench.printed("results (stats) (ms): p50"), "bench printed no read-model lag");
+    assertTrue(bench.printed("catalogue (ms): p50"), "bench printed no catalogue lag");
   }
 
   @Test

@@ -14,14 +14,15 @@ import org.apache.pekko.actor.ActorSystem;
  * Load driver for a running server: ballots over REST or relay live sockets, over P polls, in a closed loop of C
  * voters or at a fixed rate, optionally with live watchers. After a warm-up (the JIT compilers of the server and of
  * Cassandra take a minute or more to settle) it measures a steady window and prints durable ballots/s, the ack
- * latency, and the CPU per 1,000 acknowledged ballots of the server, of its Cassandra and of this driver, each read
- * from /proc. Then it checks that every acknowledged ballot is in the final counts (exit status 1 if not).
- * Figures, not a test.
+ * latency, the CPU per 1,000 acknowledged ballots of the server, of its Cassandra and of this driver, each read
+ * from /proc, and how far the read models stay behind the acknowledged ballots ({@link ReadModelLag}: each poll's
+ * models read every {@code --read-every} ms, 0 for none). Then it checks that every acknowledged ballot is in the
+ * final counts (exit status 1 if not). Figures, not a test.
  *
  * <pre>
  * ./livepoll bench [--url http://127.0.0.1:8080] [--polls 10] [--concurrency 32] [--rate 0] [--seconds 30]
  *                  [--warmup 60] [--audience public|invited] [--transport rest|ws] [--sockets 8] [--watchers 0]
- *                  [--server-pid N] [--cassandra-pid N]
+ *                  [--server-pid N] [--cassandra-pid N] [--read-every 250]
  * </pre>
  */
 public final class BallotBench {
@@ -39,6 +40,7 @@ public final class BallotBench {
     boolean overSockets = "ws".equals(options.getOrDefault("transport", "rest"));
     int sockets = Integer.parseInt(options.getOrDefault("sockets", "8"));
     int watcherCount = Integer.parseInt(options.getOrDefault("watchers", "0"));
+    int readEvery = Integer.parseInt(options.getOrDefault("read-every", "250"));
     Optional<Long> serverPid = Optional.ofNullable(options.get("server-pid")).map(Long::parseLong);
     Optional<Long> cassandraPid = Optional.ofNullable(options.get("cassandra-pid")).map(Long::parseLong)
         .or(() -> serverPid.flatMap(ProcessCpu::cassandraChildOf));
@@ -67,12 +69,20 @@ public final class BallotBench {
     Acks acks = new Acks(pollCount, measureFrom, end);
     Window window = new Window(measureFrom, end, serverPid, cassandraPid, watchers);
     window.start();
+    Optional<ReadModelLag> readModels = readEvery > 0
+        ? Optional.of(new ReadModelLag(client, url, polls, ownerToken, acks, measureFrom, end,
+            Duration.ofMillis(readEvery)))
+        : Optional.empty();
+    readModels.ifPresent(Thread::start);
     if (relays != null) {
       relays.run(concurrency, rate, start, end, acks);
     } else {
       new RestVoters(client, url, polls, tokens, invited).run(concurrency, rate, start, end, acks);
     }
     window.join();
+    if (readModels.isPresent()) {
+      readModels.get().join();
+    }
 
     long measured = acks.measured();
     System.out.printf("durable ballots acknowledged in the measured %d s: %d  =>  %.0f ballots/s%n",
@@ -80,6 +90,7 @@ public final class BallotBench {
     BenchSupport.printLatency("ack latency", acks.latencies());
     System.out.println("failed or unsent ballots: " + acks.failures());
     window.report(measured, seconds);
+    readModels.ifPresent(ReadModelLag::report);
 
     boolean ok = countsMatch(client, url, polls, ownerToken, acks, watchers);
     if (relays != null) {
