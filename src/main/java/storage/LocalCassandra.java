@@ -64,6 +64,9 @@ public final class LocalCassandra implements AutoCloseable {
       "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
       "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED");
 
+  /** How late Linux may end a timed sleep of the node's threads (their timer slack; the kernel's default is 50 µs). */
+  public static final Duration TIMER_SLACK = Duration.ofMillis(1);
+
   /** Where the node lives and how it listens; {@code ring} says which other local nodes it joins. */
   public record Config(
       Path directory,
@@ -333,6 +336,10 @@ public final class LocalCassandra implements AutoCloseable {
     // Cassandra's approximate clock ticks every 2 ms by default: 500 wake-ups a second, the largest part of an idle
     // node's CPU (measured: 3.3% of a core idle, 1.6% at 20 ms). It only times request deadlines, given in seconds.
     command.add("-Dcassandra.approximate_time_precision_ms=20");
+    // Cassandra's idle request threads poll for work in sleeps of 10 µs and up: under a steady trickle of writes they
+    // woke so often that they took most of the node's CPU on two cores. With a slack of 1 ms Linux groups those
+    // wake-ups (cassandranode.CassandraNode; measured in docs/benchmarks.md, "Timer slack").
+    command.add("-Dlivepoll.timer-slack-ns=" + TIMER_SLACK.toNanos());
     command.add("-cp");
     command.add(config.libDirectory().toAbsolutePath() + "/*");
     command.add("cassandranode.CassandraNode");

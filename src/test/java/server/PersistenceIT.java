@@ -48,6 +48,35 @@ class PersistenceIT {
     startServer(keyspace, extra);
   }
 
+  /**
+   * The node's request threads, started by Cassandra after our entry point set the slack, all sleep with it (the
+   * kernel's default is 50 µs): what made its idle threads' polling cheap (docs/benchmarks.md, "Timer slack").
+   */
+  @Test
+  void theLocalCassandrasRequestThreadsSleepWithItsTimerSlack() throws Exception {
+    servers.cql().execute("SELECT release_version FROM system.local");
+    long pid = servers.cassandra().pid();
+    java.util.Map<String, String> slackByThread = new java.util.TreeMap<>();
+    try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc", Long.toString(pid), "task"))) {
+      for (var task : tasks.toList()) {
+        String tid = task.getFileName().toString();
+        try {
+          String name = java.nio.file.Files.readString(task.resolve("comm")).strip();
+          if (name.startsWith("Native-Transpor") || name.startsWith("epollEventLoop")
+              || name.startsWith("Mutation")) {
+            slackByThread.put(name + "/" + tid,
+                java.nio.file.Files.readString(java.nio.file.Path.of("/proc", tid, "timerslack_ns")).strip());
+          }
+        } catch (java.nio.file.NoSuchFileException ended) {
+          // the thread ended meanwhile
+        }
+      }
+    }
+    assertTrue(!slackByThread.isEmpty(), "no request or event-loop thread found in Cassandra (pid " + pid + ")");
+    String expected = Long.toString(storage.LocalCassandra.TIMER_SLACK.toNanos());
+    slackByThread.forEach((thread, slack) -> assertEquals(expected, slack, thread + ": " + slackByThread));
+  }
+
   @Test
   void theLocalCassandraRefusesEveryoneWithoutItsGeneratedLogin() throws Exception {
     for (var login : List.of(java.util.Optional.<storage.CassandraCredentials>empty(),
