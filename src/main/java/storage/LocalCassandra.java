@@ -134,6 +134,8 @@ public final class LocalCassandra implements AutoCloseable {
         throw new IllegalStateException("no Cassandra classpath at " + config.libDirectory()
             + ": build it with `mvn package` (the root pom builds cassandra-node/)");
       }
+      // a lone node that never ran has only Cassandra's default superuser: no login of ours to try first
+      boolean newNode = config.ring().alone() && !Files.exists(dir.resolve("data"));
       Files.writeString(dir.resolve("cassandra.yaml"), yaml(dir, config));
       Files.writeString(dir.resolve("logback.xml"), logback(dir));
       Path consoleLog = dir.resolve("logs/console.log");
@@ -145,7 +147,7 @@ public final class LocalCassandra implements AutoCloseable {
       LocalCassandra node = new LocalCassandra(config, credentials, process, lockChannel, lock);
       try {
         node.awaitCql(consoleLog);
-        node.ensureRole(consoleLog);
+        node.ensureRole(consoleLog, newNode);
       } catch (RuntimeException e) {
         node.close();
         throw e;
@@ -240,17 +242,23 @@ public final class LocalCassandra implements AutoCloseable {
   /**
    * Logs in with this node's credentials; on a node that does not know them yet (its first start), logs in as
    * Cassandra's default superuser, creates Livepoll's role and drops the default one. Retries until the start
-   * timeout: the default role appears shortly after the CQL port opens.
+   * timeout: the default role appears shortly after the CQL port opens. A {@code newNode} (a lone node's first
+   * start) tries the default superuser first: our login cannot exist yet, and the driver logs every refused login as
+   * a warning, which a new user would read as something wrong.
    */
-  private void ensureRole(Path consoleLog) {
+  private void ensureRole(Path consoleLog, boolean newNode) {
     Instant deadline = Instant.now().plus(config.startTimeout());
     RuntimeException last = null;
+    boolean oursFirst = !newNode;
     while (Instant.now().isBefore(deadline)) {
-      try (CqlSession ignored = session(credentials)) {
-        return;
-      } catch (RuntimeException ours) {
-        last = ours;
+      if (oursFirst) {
+        try (CqlSession ignored = session(credentials)) {
+          return;
+        } catch (RuntimeException ours) {
+          last = ours;
+        }
       }
+      oursFirst = true;
       try (CqlSession initial = session(new CassandraCredentials("cassandra", "cassandra"))) {
         initial.execute("CREATE ROLE IF NOT EXISTS " + credentials.username() + " WITH SUPERUSER = true AND LOGIN = "
             + "true AND PASSWORD = '" + credentials.password().replace("'", "''") + "'");

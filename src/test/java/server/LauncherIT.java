@@ -41,6 +41,8 @@ class LauncherIT {
     Map<String, String> env = env();
     ApiClient http = new ApiClient(Integer.parseInt(env.get("LIVEPOLL_HTTP_PORT")));
     LivepollProcess first = launch(env);
+    // a new user's first start: the local node's login is created without a refused login logged on the way
+    assertFalse(first.printed("Authentication error"), "the first start printed a refused login");
     String organizerToken = tokenFromTheCommandLine(env);
     String pollId = ApiClient.createdId(http.as(organizerToken).post("/api/polls",
         "{\"question\":\"Lunch?\",\"options\":[\"pizza\",\"salad\",\"soup\"]}"));
@@ -65,6 +67,7 @@ class LauncherIT {
         "the server's Cassandra child must stop with it");
 
     LivepollProcess second = launch(env);
+    assertFalse(second.printed("Authentication error"), "the restart printed a refused login");
     ApiClient.Reply keyedAgain = http.as(organizerToken).postWithKey("/api/polls", key, keyedPoll);
     assertEquals(201, keyedAgain.status(), keyedAgain::toString);
     assertEquals(ApiClient.createdId(keyed), ApiClient.createdId(keyedAgain),
