@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 import org.apache.pekko.actor.DeadLetterSuppression;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -57,6 +58,13 @@ public final class PollChanges {
   public record PollsChanged(List<PollSeq> polls) implements CborSerializable {
     public PollsChanged {
       polls = List.copyOf(polls);
+    }
+
+    /** One entry per poll, with the furthest sequence number given for it, in the order the polls first come. */
+    public static PollsChanged furthest(Stream<PollSeq> seqs) {
+      Map<String, Long> furthest = new LinkedHashMap<>();
+      seqs.forEach(seq -> furthest.merge(seq.pollId(), seq.seq(), Math::max));
+      return new PollsChanged(furthest.entrySet().stream().map(e -> new PollSeq(e.getKey(), e.getValue())).toList());
     }
   }
 
@@ -205,9 +213,7 @@ public final class PollChanges {
 
     /** One entry per poll, with the furthest sequence number recorded for it. */
     private static PollsChanged changesOf(List<Record> records) {
-      Map<String, Long> furthest = new LinkedHashMap<>();
-      records.forEach(record -> furthest.merge(record.pollId(), record.seq(), Math::max));
-      return new PollsChanged(furthest.entrySet().stream().map(e -> new PollSeq(e.getKey(), e.getValue())).toList());
+      return PollsChanged.furthest(records.stream().map(record -> new PollSeq(record.pollId(), record.seq())));
     }
   }
 

@@ -4,9 +4,7 @@ import actors.Poll;
 import actors.PollChanges;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -84,12 +82,10 @@ final class PerPollHandler<M extends PerPollHandler.PollState<M>>
 
   @Override
   public CompletionStage<Done> process(List<EventEnvelope<PollChanges.PollsChanged>> envelopes) {
-    Map<String, Long> furthest = new LinkedHashMap<>();
-    for (EventEnvelope<PollChanges.PollsChanged> envelope : envelopes) {
-      envelope.event().polls().forEach(poll -> furthest.merge(poll.pollId(), poll.seq(), Math::max));
-    }
-    CompletableFuture<?>[] polls = furthest.entrySet().stream()
-        .map(poll -> catchUp(poll.getKey(), poll.getValue()).toCompletableFuture())
+    PollChanges.PollsChanged changed = PollChanges.PollsChanged.furthest(envelopes.stream()
+        .flatMap(envelope -> envelope.event().polls().stream()));
+    CompletableFuture<?>[] polls = changed.polls().stream()
+        .map(poll -> catchUp(poll.pollId(), poll.seq()).toCompletableFuture())
         .toArray(CompletableFuture[]::new);
     return CompletableFuture.allOf(polls).thenApplyAsync(done -> {
       lag.processed(envelopes);
@@ -102,27 +98,28 @@ final class PerPollHandler<M extends PerPollHandler.PollState<M>>
     M remembered = written.getIfPresent(pollId);
     if (remembered != null) {
       long from = remembered.seq() + 1;
-      return from > upTo ? done() : apply(pollId, remembered, from, upTo);
+      return from > upTo ? done() : apply(pollId, remembered, from, upTo, true);
     }
     return store.load(pollId).thenComposeAsync(stored -> {
       long from = stored.map(PollState::seq).orElse(0L) + 1;
-      return from > upTo ? done() : apply(pollId, stored.orElse(null), from, 0);
+      return from > upTo ? done() : apply(pollId, stored.orElse(null), from, upTo, false);
     }, HERE);
   }
 
   /**
-   * Applies the events from {@code from} on to {@code start} (null: no model yet), a read at a time. {@code start}
-   * is a remembered model if {@code mustReach} is positive: the journal holds events up to that version.
+   * Applies the events from {@code from} on to {@code start} (null: no model yet), a read at a time, at least up to
+   * the poll's version {@code upTo}. If {@code start} is {@code remembered}, the journal must hold events up to
+   * {@code upTo}.
    */
-  private CompletionStage<Done> apply(String pollId, M start, long from, long mustReach) {
-    return journal.eventsOf(pollId, from).thenComposeAsync(events -> {
+  private CompletionStage<Done> apply(String pollId, M start, long from, long upTo, boolean remembered) {
+    return journal.eventsOf(pollId, from, upTo).thenComposeAsync(events -> {
       if (events.isEmpty()) {
-        if (mustReach >= from) {
+        if (remembered && upTo >= from) {
           // the remembered model is ahead of the journal: forget it and start again from the stored one
           log.warn("Poll {}: its journal ends before version {} that the read model remembered; reading the model",
               pollId, from);
           written.invalidate(pollId);
-          return catchUp(pollId, mustReach);
+          return catchUp(pollId, upTo);
         }
         return done();
       }
@@ -149,7 +146,8 @@ final class PerPollHandler<M extends PerPollHandler.PollState<M>>
             M saved = current;
             return store.save(saved).thenComposeAsync(done -> {
               written.put(pollId, store.remembered(saved));
-              return events.size() < PollJournal.READ_AT_MOST ? done() : apply(pollId, saved, saved.seq() + 1, 0);
+              return events.size() < PollJournal.READ_AT_MOST ? done()
+                  : apply(pollId, saved, saved.seq() + 1, upTo, false);
             }, HERE);
           }, HERE);
     }, HERE);

@@ -80,12 +80,14 @@ public final class ReadSide {
   }
 
   /**
-   * How the projections run: one instance per slice, grouping of change-log records per handler call, how often
-   * an instance looks at its log when the log did not announce a write, and how many polls' models each instance
-   * remembers as it wrote them (so that it does not read them back).
+   * How the projections run: one instance per slice; the change-log records one read (and one handler call) takes at
+   * most, and how often an instance reads its log while the log announces writes (its look times,
+   * {@link ChangeLogSource}); how often it looks at its log when the log did not announce a write; how many polls'
+   * models each instance remembers as it wrote them (so that it does not read them back); and how long and how many
+   * of the events one model read are kept for the other ({@link PollJournal}).
    */
   public record Settings(String keyspace, int slices, int groupAfterEnvelopes, Duration groupAfter,
-      Duration lookEvery, int rememberedPolls) {}
+      Duration lookEvery, int rememberedPolls, Duration sharedReadsFor, long sharedEventsAtMost) {}
 
   /** One projection instance as operators see it: its stored offset, whether paused, and lag on this node. */
   public record InstanceStatus(String projection, String slice, boolean paused, Instant offsetEventAt,
@@ -122,7 +124,7 @@ public final class ReadSide {
     this.journal = PersistenceQuery.get(system)
         .getReadJournalFor(CassandraReadJournal.class, CassandraReadJournal.Identifier());
     this.reader = new JournalReader(system, cql, settings.keyspace());
-    this.polls = new PollJournal(reader::events);
+    this.polls = new PollJournal(reader::events, settings.sharedReadsFor(), settings.sharedEventsAtMost());
     this.catalogue = new CatalogueStore(cql, settings.keyspace());
     this.results = new ResultsStore(cql, settings.keyspace());
   }
@@ -161,15 +163,16 @@ public final class ReadSide {
         settings.slices(), slice -> {
           ProjectionId id = projectionId(model, slice);
           SourceProvider<Offset, EventEnvelope<PollChanges.PollsChanged>> changes =
-              new ChangeLogSource(reader, slice, logTopics.of(slice), settings.lookEvery(),
-                  () -> recordEveryPoll(Optional.of(slice)));
+              new ChangeLogSource(reader, slice, logTopics.of(slice), settings.lookEvery(), settings.groupAfter(),
+                  settings.groupAfterEnvelopes(), () -> recordEveryPoll(Optional.of(slice)));
           // lag is reported under the model's name, whatever name its offsets are kept under
           ProjectionLag lag = lags.computeIfAbsent(id, ignored -> new ProjectionLag(
               ProjectionId.of(model.projectionName(), id.key()), Clock.systemUTC()));
           return ProjectionBehavior.create(
               CassandraProjection.groupedWithin(id, changes, () -> new PerPollHandler<>(created, store, polls, lag,
                   settings.rememberedPolls()))
-                  .withGroup(settings.groupAfterEnvelopes(), settings.groupAfter())
+                  // the source groups: one envelope is what one read of the change log returned
+                  .withGroup(1, settings.groupAfter())
                   .withRestartBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
         },
         ShardedDaemonProcessSettings.create(system), Optional.of(ProjectionBehavior.stopMessage()));
@@ -271,6 +274,7 @@ public final class ReadSide {
    * event before the erasure removes the rows as well.
    */
   public CompletionStage<Done> forget(String pollId) {
+    polls.forget(pollId);
     return catalogue.delete(pollId).thenComposeAsync(done -> results.delete(pollId), HERE);
   }
 

@@ -166,7 +166,8 @@ public record Settings(
         c.getBoolean("read-side.enabled"),
         new readside.ReadSide.Settings(c.getString("cassandra.keyspace"), c.getInt("changes.slices"),
             c.getInt("read-side.group-after-envelopes"), c.getDuration("read-side.group-after"),
-            c.getDuration("read-side.look-every"), c.getInt("read-side.remembered-polls")),
+            c.getDuration("read-side.look-every"), c.getInt("read-side.remembered-polls"),
+            c.getDuration("read-side.shared-reads-for"), c.getLong("read-side.shared-events-at-most")),
         ClusterFormation.named(c.getString("cluster.formation")),
         c.getString("http.public-url").replaceAll("/+$", ""),
         c.getDuration("auth.revocations-refresh"));

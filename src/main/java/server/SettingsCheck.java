@@ -21,6 +21,8 @@ final class SettingsCheck {
   private static final String IDLE_TIMEOUT = "pekko.http.server.idle-timeout";
   private static final String KEEP_ALIVE = "livepoll.live.keep-alive-every";
   private static final String TOKEN_CHECK = "livepoll.live.token-check-interval";
+  private static final String SHARED_READS_FOR = "livepoll.read-side.shared-reads-for";
+  private static final String FORGET_AGAIN = "livepoll.lifecycle.forget-again-after";
 
   private static final List<Rule> RULES = List.of(
       new Rule(c -> longest(c, "livepoll.http.retry-within", "livepoll.http.ask-timeout")
@@ -45,6 +47,10 @@ final class SettingsCheck {
           c -> "LIVEPOLL_LIVE_TALLY_INTERVAL (" + text(c, "livepoll.live.tally-interval") + ") must be shorter than"
               + " LIVEPOLL_LIVE_SLOW_READER_TIMEOUT (" + text(c, "livepoll.live.slow-reader-timeout") + "), or every"
               + " reader counts as slow"),
+      new Rule(c -> duration(c, SHARED_READS_FOR).compareTo(duration(c, FORGET_AGAIN)) < 0,
+          c -> "LIVEPOLL_READ_SIDE_SHARED_READS_FOR (" + text(c, SHARED_READS_FOR) + ") must be shorter than "
+              + FORGET_AGAIN + " (" + text(c, FORGET_AGAIN) + "): a projection may write a deleted poll's rows back"
+              + " from a read kept from before its erasure, until its rows are removed the second time"),
       new Rule(c -> c.getInt("livepoll.read-side.catalogue.default-limit")
           <= c.getInt("livepoll.read-side.catalogue.max-limit"),
           c -> "livepoll.read-side.catalogue.default-limit (" + c.getInt("livepoll.read-side.catalogue.default-limit")

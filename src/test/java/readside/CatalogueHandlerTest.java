@@ -9,6 +9,7 @@ import actors.PollChanges;
 import actors.PollDefinition;
 import com.typesafe.config.ConfigFactory;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,6 +65,8 @@ class CatalogueHandlerTest {
 
   /** The polls' journals: what the handler reads after a record names a poll. */
   private final Map<String, List<Poll.Event>> journals = new ConcurrentHashMap<>();
+  /** How many times a poll's journal was read. */
+  private final AtomicInteger journalReads = new AtomicInteger();
   /** The catalogue read model, in memory. */
   private final InMemoryStore catalogue = new InMemoryStore();
 
@@ -109,7 +112,7 @@ class CatalogueHandlerTest {
   private TestProjection<Long, List<EventEnvelope<PollChanges.PollsChanged>>> projectionOf(
       List<List<EventEnvelope<PollChanges.PollsChanged>>> groups) {
     ProjectionId id = ProjectionId.of("catalogue", "slice-0");
-    PollJournal journal = new PollJournal(this::read);
+    PollJournal journal = journal();
     return TestProjection.create(id,
         TestSourceProvider.create(Source.from(groups), group -> group.get(group.size() - 1).sequenceNr()),
         () -> new PerPollHandler<>(PollSummary::created, catalogue, journal,
@@ -139,8 +142,41 @@ class CatalogueHandlerTest {
   }
 
   private PerPollHandler<PollSummary> handler() {
-    return new PerPollHandler<>(PollSummary::created, catalogue, new PollJournal(this::read),
+    return new PerPollHandler<>(PollSummary::created, catalogue, journal(),
         new ProjectionLag(ProjectionId.of("catalogue", "slice-0"), Clock.systemUTC()), 100);
+  }
+
+  /** The polls' journals as the read side reads them, each read shared for a second as it is by default. */
+  private PollJournal journal() {
+    return new PollJournal(this::read, Duration.ofSeconds(1), 4000);
+  }
+
+  @Test
+  void twoModelsFollowingTheSameRecordsReadEachPollsNewEventsOnce() throws Exception {
+    write(POLL, created(POLL));
+    write(POLL, ballots(POLL, "v1", "v2"));
+    write(OTHER, created(OTHER));
+    PollJournal journal = journal();
+    InMemoryStore second = new InMemoryStore();
+    ProjectionLag lag = new ProjectionLag(ProjectionId.of("catalogue", "slice-0"), Clock.systemUTC());
+    PerPollHandler<PollSummary> one = new PerPollHandler<>(PollSummary::created, catalogue, journal, lag, 100);
+    PerPollHandler<PollSummary> two = new PerPollHandler<>(PollSummary::created, second, journal, lag, 100);
+
+    List<EventEnvelope<PollChanges.PollsChanged>> group = List.of(record(1, POLL, 2), record(2, OTHER, 1));
+    one.process(group).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    two.process(group).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    assertEquals(2, journalReads.get(), "one read per poll for both models");
+    write(POLL, ballots(POLL, "v3"));
+    one.process(List.of(record(3, POLL, 3))).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    two.process(List.of(record(3, POLL, 3))).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    assertEquals(3, journalReads.get());
+
+    for (InMemoryStore model : List.of(catalogue, second)) {
+      assertEquals(Optional.of(new PollSummary(POLL, "alice", "Question catalogue01?", "open", 3, CREATED, null, 3)),
+          model.stored(POLL));
+      assertEquals(Optional.of(new PollSummary(OTHER, "alice", "Question catalogue02?", "open", 0, CREATED, null, 1)),
+          model.stored(OTHER));
+    }
   }
 
   @Test
@@ -182,6 +218,7 @@ class CatalogueHandlerTest {
   }
 
   private CompletionStage<List<JournalReader.Event>> read(String persistenceId, long from, int limit) {
+    journalReads.incrementAndGet();
     String pollId = persistenceId.substring(persistenceId.indexOf('|') + 1);
     List<Poll.Event> events = journals.getOrDefault(pollId, List.of());
     List<JournalReader.Event> read = new ArrayList<>();

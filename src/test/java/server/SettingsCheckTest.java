@@ -25,7 +25,8 @@ class SettingsCheckTest {
       "pekko.http.server.request-timeout = 10s | pekko.http.server.request-timeout",
       "pekko.http.server.idle-timeout = 10s | LIVEPOLL_HTTP_IDLE_TIMEOUT",
       "livepoll.live.slow-reader-timeout = 50ms | LIVEPOLL_LIVE_SLOW_READER_TIMEOUT",
-      "livepoll.read-side.catalogue.max-limit = 10 | LIVEPOLL_CATALOGUE_MAX_LIMIT"})
+      "livepoll.read-side.catalogue.max-limit = 10 | LIVEPOLL_CATALOGUE_MAX_LIMIT",
+      "livepoll.read-side.shared-reads-for = 5s | LIVEPOLL_READ_SIDE_SHARED_READS_FOR"})
   void aContradictionIsRefusedWithTheSettingsItInvolves(String setting, String named) {
     IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
         () -> Settings.from(TestConfig.with(setting)));
