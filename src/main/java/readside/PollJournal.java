@@ -50,6 +50,8 @@ final class PollJournal {
   }
 
   private final Reader journal;
+  /** Whether reads are kept for the other models at all. */
+  private final boolean sharing;
   /** The latest read of each poll, for a moment, by poll id. */
   private final AsyncCache<String, Read> recent;
 
@@ -59,9 +61,11 @@ final class PollJournal {
    */
   PollJournal(Reader journal, Duration sharedFor, long sharedAtMost) {
     this.journal = journal;
+    // none kept: a read under way would still be found (the cache never expires a future before it completes)
+    this.sharing = !sharedFor.isZero();
     this.recent = Caffeine.newBuilder()
         .expireAfterWrite(sharedFor)
-        .maximumWeight(sharedFor.isZero() ? 0 : sharedAtMost)
+        .maximumWeight(sharedAtMost)
         .<String, Read>weigher((pollId, read) -> read.events().size())
         .executor(HERE)
         .buildAsync();
@@ -72,7 +76,7 @@ final class PollJournal {
    * holds now, or what a moment ago's read of it holds if that reaches the poll's version {@code upTo}.
    */
   CompletionStage<List<Event>> eventsOf(String pollId, long from, long upTo) {
-    CompletableFuture<Read> shared = recent.getIfPresent(pollId);
+    CompletableFuture<Read> shared = sharing ? recent.getIfPresent(pollId) : null;
     if (shared == null) {
       return read(pollId, from);
     }
@@ -92,7 +96,9 @@ final class PollJournal {
             .map(event -> new Event(event.seq(), (Poll.Event) event.event())).toList()), HERE)
         .toCompletableFuture();
     // a failed read leaves no entry (a future that ends without a value is none), and no warning of the cache's own
-    recent.put(pollId, reading.handle((read, failed) -> read));
+    if (sharing) {
+      recent.put(pollId, reading.handle((read, failed) -> read));
+    }
     return reading.thenApplyAsync(Read::events, HERE);
   }
 

@@ -95,10 +95,15 @@ class PollJournalTest {
   void withNothingSharedEveryAskReadsTheJournal() throws Exception {
     PollJournal unshared = new PollJournal(this::read, Duration.ZERO, 0);
     CompletableFuture<List<PollJournal.Event>> first = unshared.eventsOf(POLL, 1, 2).toCompletableFuture();
-    reads.get(0).complete(events(1, 2));
-    assertEquals(List.of(1L, 2L), seqs(first));
-    unshared.eventsOf(POLL, 1, 2);
+    // asked again while the first read is under way, and after it
+    CompletableFuture<List<PollJournal.Event>> meanwhile = unshared.eventsOf(POLL, 1, 2).toCompletableFuture();
     assertEquals(2, reads.size());
+    reads.get(0).complete(events(1, 2));
+    reads.get(1).complete(events(1, 2));
+    assertEquals(List.of(1L, 2L), seqs(first));
+    assertEquals(List.of(1L, 2L), seqs(meanwhile));
+    unshared.eventsOf(POLL, 1, 2);
+    assertEquals(3, reads.size());
   }
 
   private static List<JournalReader.Event> events(long from, long to) {
